@@ -1,0 +1,3 @@
+from claimgraph.interfaces.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""Finding the known entities a text names: a lexicon of labels, matched longest first.
+
+The lexicon is plain data (an entity key and its labels); the model layer builds it from the SKOS
+vocabulary. Matching is case-insensitive, on word boundaries, and never overlapping: in
+"Grok 4.20 Multi-Agent Beta" the full name wins over "Grok 4.20", in "Flow-GRPO" the method wins over
+"GRPO". A label shared by two entities is ambiguous: the mention is reported with both candidates and
+no choice is made.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["Lexicon", "LexiconEntry", "Mention", "find_mentions"]
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconEntry:
+    key: str  # the entity's identifier (the model layer uses its IRI)
+    kind: str  # "Model", "Method", "Benchmark", …
+    labels: tuple[str, ...]  # preferred label first, then the other spellings
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    keys: tuple[str, ...]  # one key, or several when the surface is ambiguous
+    start: int  # character offsets into the text, end exclusive
+    end: int
+    surface: str
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.keys) > 1
+
+
+class Lexicon:
+    """An immutable set of entries compiled into one matcher."""
+
+    def __init__(self, entries: Iterable[LexiconEntry]) -> None:
+        self.entries = tuple(entries)
+        by_label: dict[str, list[str]] = {}
+        for entry in self.entries:
+            for label in entry.labels:
+                norm = _norm(label)
+                if norm and entry.key not in by_label.setdefault(norm, []):
+                    by_label[norm].append(entry.key)
+        self._keys = {label: tuple(keys) for label, keys in by_label.items()}
+        labels = sorted(by_label, key=len, reverse=True)
+        alternatives = "|".join(_label_pattern(label) for label in labels)
+        self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if labels else None
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def find(self, text: str) -> list[Mention]:
+        if self._pattern is None:
+            return []
+        found = []
+        for match in self._pattern.finditer(text):
+            keys = self._keys.get(_norm(match.group(0)))
+            if keys:
+                found.append(Mention(keys, match.start(), match.end(), match.group(0)))
+        return found
+
+
+def find_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
+    """Every non-overlapping mention of a lexicon label in ``text``, in text order."""
+    return lexicon.find(text)
+
+
+def _norm(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def _label_pattern(label: str) -> str:
+    # any run of white space in the text matches the single space of a label
+    return r"\s+".join(re.escape(part) for part in label.split(" "))

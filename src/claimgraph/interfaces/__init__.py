@@ -1,0 +1,1 @@
+"""Interfaces: the core object (shared by all), the CLI, the HTTP app."""

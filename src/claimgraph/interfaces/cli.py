@@ -1,0 +1,229 @@
+"""The ``claimgraph`` command.
+
+Exit codes: 0 success; 1 bad input or data (a malformed dossier, a SPARQL error, SHACL violations);
+2 bad command line; 3 the store cannot be used (locked by another process); 130 interrupted.
+Errors are one line each on standard error, never a traceback (``CLAIMGRAPH_DEBUG=1`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from claimgraph import __version__
+from claimgraph.config import DEFAULT_STORE, Settings
+from claimgraph.errors import ClaimgraphError, UsageError
+from claimgraph.services.export import EXPORT_FORMATS
+from claimgraph.services.ingest import IngestResult
+from claimgraph.services.sparql import FORMATS
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", metavar="STORE", default=argparse.SUPPRESS,
+                        help=f"a store folder, or memory: (default: $CLAIMGRAPH_STORE, else {DEFAULT_STORE})")
+    parser = argparse.ArgumentParser(
+        prog="claimgraph", parents=[common],
+        description="A knowledge graph of AI capability claims: ingest dossiers, query them with SPARQL, serve them.",
+    )
+    parser.add_argument("--version", action="version", version=f"claimgraph {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("ingest", parents=[common], help="ingest dossier files or folders into the store")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="dossier files (.md, .markdown, .txt) or folders")
+    p.add_argument("--keep-going", action="store_true",
+                   help="ingest the good dossiers even if some are malformed (each is still all or nothing)")
+    p.add_argument("--no-validate", action="store_true", help="skip SHACL validation before writing")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+    p = sub.add_parser("query", parents=[common], help="run a SPARQL query (prefixes cg, rdf, rdfs, xsd, owl, "
+                                                       "skos, prov, dcterms, schema are predeclared)")
+    p.add_argument("sparql", nargs="?", help="the query; '-' or nothing reads standard input")
+    p.add_argument("-f", "--file", type=Path, help="read the query from this file")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+
+    p = sub.add_parser("validate", parents=[common],
+                       help="check the store (or the given RDF files or dossiers) against the SHACL shapes")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="RDF files or dossiers to check instead of the store")
+
+    p = sub.add_parser("export", parents=[common], help="write the store, or one dossier, as RDF")
+    p.add_argument("--format", choices=tuple(EXPORT_FORMATS), default="nquads", help="default: nquads")
+    p.add_argument("--dossier", help="only this dossier (its IRI, canonical path or slug)")
+    p.add_argument("-o", "--output", type=Path, help="write to this file (default: standard output)")
+
+    p = sub.add_parser("stats", parents=[common], help="count what the store holds")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+    p = sub.add_parser("serve", parents=[common], help="serve the store over HTTP (SPARQL endpoint and pages)")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="default: 8000")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(store=getattr(args, "store", None))
+        return _COMMANDS[args.command](args, settings)
+    except ClaimgraphError as exc:
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            print(f"claimgraph: error: {line}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("claimgraph: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader (head, less) went away: not an error of ours
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        if os.environ.get("CLAIMGRAPH_DEBUG"):
+            raise
+        print(f"claimgraph: internal error: {type(exc).__name__}: {exc} "
+              "(set CLAIMGRAPH_DEBUG=1 to see where)", file=sys.stderr)
+        return 70
+
+
+def _open(settings: Settings):  # type: ignore[no-untyped-def]
+    from claimgraph.interfaces.core import Claimgraph
+
+    return Claimgraph(settings)
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    progress = _Progress(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
+    with _open(settings) as graph:
+        results, skipped = graph.ingest(args.paths, keep_going=args.keep_going, validate=not args.no_validate,
+                                        progress=progress)
+    if progress:
+        progress.done()
+    for error in skipped:
+        print(f"claimgraph: skipped: {error}", file=sys.stderr)
+    if not args.quiet:
+        counts = {s: sum(1 for r in results if r.status == s) for s in ("added", "revised", "remapped", "unchanged")}
+        claims = sum(r.claims for r in results)
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to do"
+        print(f"ingested {len(results)} dossier{'s' if len(results) != 1 else ''} "
+              f"({claims} claim{'s' if claims != 1 else ''}): {summary}; store: {settings.store}")
+    return 1 if skipped else 0
+
+
+def _query(args: argparse.Namespace, settings: Settings) -> int:
+    if args.file is not None:
+        if args.sparql is not None:
+            raise UsageError("give the query as an argument or with --file, not both")
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{args.file}: cannot read the query: {exc}") from None
+    elif args.sparql in (None, "-"):
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UsageError("no query: give it as an argument, with --file, or on standard input")
+        text = sys.stdin.read()
+    else:
+        text = args.sparql
+    with _open(settings) as graph:
+        graph.query(text, sys.stdout.buffer, args.format)
+    sys.stdout.flush()
+    return 0
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    if args.paths:
+        # checking files needs no store: an in-memory one keeps a running server's store free
+        settings = Settings(store="memory:", token=settings.token)
+    with _open(settings) as graph:
+        report = graph.validate(args.paths)
+    for violation in report.violations:
+        print(violation)
+    failures = sum(1 for v in report.violations if v.severity == "Violation")
+    what = ", ".join(args.paths) if args.paths else settings.store
+    print(f"{failures} violation{'s' if failures != 1 else ''} in {report.triples} triples ({what})")
+    return 0 if report.conforms else 1
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    with _open(settings) as graph:
+        if args.output is None:
+            graph.export(sys.stdout.buffer, args.format, args.dossier)
+            sys.stdout.flush()
+        else:
+            tmp = args.output.with_name(args.output.name + ".partial")
+            try:
+                with tmp.open("wb") as out:
+                    graph.export(out, args.format, args.dossier)
+                tmp.replace(args.output)
+            except OSError as exc:
+                raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+            finally:
+                tmp.unlink(missing_ok=True)
+    return 0
+
+
+def _stats(args: argparse.Namespace, settings: Settings) -> int:
+    with _open(settings) as graph:
+        result = graph.stats()
+    if args.format == "json":
+        print(json.dumps(result.as_dict(), indent=2))
+        return 0
+    print(f"store: {settings.store}")
+    print(f"quads: {result.quads}  named graphs: {result.named_graphs}")
+    for name, n in result.classes.items():
+        print(f"  {name:<18} {n}")
+    if result.stances:
+        print("claims by stance: " + ", ".join(f"{s} {n}" for s, n in result.stances.items()))
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from claimgraph.interfaces.http.app import create_app
+
+    graph = _open(settings)  # opened here so that a locked store fails before the server starts
+    app = create_app(graph)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"claimgraph: serving {settings.store} at http://{host}:{args.port}/  "
+          f"(SPARQL endpoint: http://{host}:{args.port}/sparql)", flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        graph.close()
+    return 0
+
+
+_COMMANDS = {
+    "ingest": _ingest,
+    "query": _query,
+    "validate": _validate,
+    "export": _export,
+    "stats": _stats,
+    "serve": _serve,
+}
+
+
+class _Progress:
+    """A one-line progress display on a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.count = 0
+
+    def __call__(self, result: IngestResult) -> None:
+        self.count += 1
+        name = Path(result.source).name
+        self.stream.write(f"\r\033[K[{self.count}] {result.status:<9} {name[:60]}")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.count:
+            self.stream.write("\r\033[K")
+            self.stream.flush()

@@ -1,0 +1,59 @@
+"""IRIs of the vocabularies claimgraph speaks, and the prefixes predeclared for queries."""
+
+from __future__ import annotations
+
+from pyoxigraph import NamedNode
+
+__all__ = ["CG", "DATA", "PREFIXES", "Namespace", "ONTOLOGY_IRI", "RDF", "RDFS", "XSD", "OWL", "SKOS",
+           "PROV", "DCTERMS", "SCHEMA", "SH", "VOID", "OA"]
+
+
+class Namespace:
+    """A namespace IRI; ``NS.term`` and ``NS["term"]`` give pyoxigraph NamedNodes."""
+
+    __slots__ = ("iri",)
+
+    def __init__(self, iri: str) -> None:
+        self.iri = iri
+
+    def __getattr__(self, name: str) -> NamedNode:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return NamedNode(self.iri + name)
+
+    def __getitem__(self, name: str) -> NamedNode:
+        return NamedNode(self.iri + name)
+
+    def __str__(self) -> str:
+        return self.iri
+
+
+ONTOLOGY_IRI = "https://w3id.org/claimgraph/ns"
+CG = Namespace("https://w3id.org/claimgraph/ns#")
+#: Base of every IRI claimgraph mints for data (dossiers, claims, entities, graphs).
+DATA = Namespace("https://w3id.org/claimgraph/id/")
+RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+OWL = Namespace("http://www.w3.org/2002/07/owl#")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+SCHEMA = Namespace("https://schema.org/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+
+#: Prefixes every query may use without declaring them (CLI, Python API, HTTP endpoint).
+PREFIXES: dict[str, str] = {
+    "cg": CG.iri,
+    "cgid": DATA.iri,
+    "rdf": RDF.iri,
+    "rdfs": RDFS.iri,
+    "xsd": XSD.iri,
+    "owl": OWL.iri,
+    "skos": SKOS.iri,
+    "prov": PROV.iri,
+    "dcterms": DCTERMS.iri,
+    "schema": SCHEMA.iri,
+}

@@ -1,0 +1,179 @@
+"""Ingest: dossier files → parsed → mapped → validated → written, each dossier in one transaction.
+
+For each dossier the store ends in one of these states:
+
+* ``added``: it was not in the store; its graphs and its first revision are written;
+* ``revised``: its text changed; its graphs are replaced, and the new revision records
+  ``prov:wasRevisionOf`` the old one, whose full source text stays in the revisions graph;
+* ``remapped``: same text, but claimgraph maps it differently now (a newer vocabulary or mapping);
+  its graphs are replaced, no new revision;
+* ``unchanged``: nothing is written.
+
+A batch is parsed and validated whole before anything is written: one malformed file stops the batch
+(unless ``keep_going``), so scripts never see a half-ingested folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad
+
+from claimgraph.errors import ClaimgraphError, InputError, ManyErrors, ValidationError
+from claimgraph.extract import DossierRecord, read_dossier
+from claimgraph.model import Validator, Vocabulary, map_dossier, revision_quads
+from claimgraph.model import iris
+from claimgraph.namespaces import CG, PROV
+from claimgraph.store import Store
+
+__all__ = ["IngestResult", "Ingestor", "dossier_files", "DOSSIER_SUFFIXES"]
+
+DOSSIER_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    source: str
+    dossier: str
+    status: str  # added | revised | remapped | unchanged
+    claims: int
+    quads: int  # quads the dossier's graphs hold after the ingest
+
+
+@dataclass
+class _Plan:
+    record: DossierRecord
+    dossier: NamedNode
+    status: str
+    remove: list[NamedNode]
+    quads: list[Quad]
+    revision: list[Quad] = field(default_factory=list)
+
+
+def dossier_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The dossier files named by ``paths``: files as given, folders searched for .md/.markdown/.txt."""
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DOSSIER_SUFFIXES
+                                and not any(part.startswith(".") for part in p.relative_to(path).parts)))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return list(dict.fromkeys(found))
+
+
+class Ingestor:
+    """Writes dossiers into a store. Holds the store's write lock while it reads, compares and writes."""
+
+    def __init__(self, store: Store, vocabulary: Vocabulary, validator: Validator | None) -> None:
+        self.store = store
+        self.vocabulary = vocabulary
+        self.validator = validator
+
+    def ingest_paths(self, paths: Iterable[str | Path], *, keep_going: bool = False,
+                     progress: Callable[[IngestResult], None] | None = None) -> tuple[list[IngestResult],
+                                                                                        list[ClaimgraphError]]:
+        """Ingest every dossier under ``paths``. Returns the results and the files skipped for errors
+        (only with ``keep_going``; otherwise the first error stops everything before any write)."""
+        records, errors = [], []
+        for path in dossier_files(paths):
+            try:
+                records.append(read_dossier(path))
+            except ClaimgraphError as exc:
+                errors.append(exc)
+        if errors and not keep_going:
+            raise ManyErrors(errors) if len(errors) > 1 else errors[0]
+        return self.ingest_records(records, progress=progress), errors
+
+    def ingest_records(self, records: Sequence[DossierRecord], *,
+                       progress: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
+        _check_distinct(records)
+        now = datetime.now(timezone.utc)
+        with self.store.write_lock:
+            self._sync_reference_graphs()
+            plans = [self._plan(record, now) for record in records]
+            todo = [p for p in plans if p.status != "unchanged"]
+            if todo and self.validator is not None:
+                self._validate(todo)
+            results = []
+            for plan in plans:
+                if plan.status != "unchanged":
+                    self.store.replace_graphs(plan.remove, plan.quads + plan.revision)
+                result = IngestResult(plan.record.source, plan.dossier.value, plan.status,
+                                      len(plan.record.claims), len(plan.quads))
+                results.append(result)
+                if progress:
+                    progress(result)
+            return results
+
+    def _sync_reference_graphs(self) -> None:
+        """Keep the ontology and vocabulary graphs equal to the shipped files."""
+        for graph, quads in ((iris.ONTOLOGY_GRAPH, self.vocabulary.ontology_quads),
+                             (iris.VOCABULARY_GRAPH, self.vocabulary.vocabulary_quads)):
+            if set(self.store.quads(graph)) != set(quads):
+                self.store.replace_graphs([graph], quads)
+
+    def _plan(self, record: DossierRecord, now: datetime) -> _Plan:
+        dossier = iris.dossier_iri(record.canonical_path, record.title)
+        revision = iris.revision_iri(dossier, record.sha256)
+        current, current_previous = self._current_revision(dossier)
+        if current == revision:
+            previous, status = current_previous, "unchanged"
+        else:
+            previous, status = current, ("added" if current is None else "revised")
+        mapped = map_dossier(record, self.vocabulary.lexicon, revision, previous)
+        remove = self._graphs_of(dossier)
+        if status == "unchanged":
+            held = {q for g in remove for q in self.store.quads(g)}
+            if held == set(mapped.quads):
+                return _Plan(record, dossier, status, [], list(mapped.quads))
+            status = "remapped"
+        extra = revision_quads(record, dossier, previous, now) if status in ("added", "revised") else []
+        return _Plan(record, dossier, status, remove, list(mapped.quads), extra)
+
+    def _current_revision(self, dossier: NamedNode) -> tuple[NamedNode | None, NamedNode | None]:
+        rows = list(self.store.query(
+            "SELECT ?rev ?prev ?d ?dg ?rg WHERE { GRAPH ?dg { ?d cg:currentRevision ?rev } "
+            "OPTIONAL { GRAPH ?rg { ?rev prov:wasRevisionOf ?prev } } } LIMIT 1",
+            substitutions={"d": dossier, "dg": iris.dossier_graph(dossier), "rg": iris.revisions_graph(dossier)},
+            prefixes={"cg": CG.iri, "prov": PROV.iri}, union=False,
+        ))  # type: ignore[arg-type]
+        if not rows:
+            return None, None
+        return rows[0]["rev"], rows[0]["prev"]
+
+    def _graphs_of(self, dossier: NamedNode) -> list[NamedNode]:
+        rows = self.store.query("SELECT DISTINCT ?g ?d WHERE { GRAPH ?g { ?c cg:inDossier ?d } }",
+                                substitutions={"d": dossier}, prefixes={"cg": CG.iri}, union=False)
+        graphs = [iris.dossier_graph(dossier)] + [row["g"] for row in rows]  # type: ignore[union-attr]
+        return [g for g in graphs if iris.is_dossier_graph(g, dossier)]
+
+    def _validate(self, plans: list[_Plan]) -> None:
+        assert self.validator is not None
+        data: list[Quad] = list(self.vocabulary.vocabulary_quads)
+        for plan in plans:
+            data.extend(plan.quads)
+            data.extend(plan.revision)
+            data.extend(self.store.quads(iris.revisions_graph(plan.dossier)))
+        report = self.validator.validate_quads(data)
+        if not report.conforms:
+            lines = [str(v) for v in report.violations if v.severity == "Violation"]
+            sources = ", ".join(p.record.source for p in plans)
+            raise ValidationError(f"SHACL validation failed for {sources}; nothing was written:\n  "
+                                  + "\n  ".join(lines[:20]) + ("\n  …" if len(lines) > 20 else ""))
+
+
+def _check_distinct(records: Sequence[DossierRecord]) -> None:
+    seen: dict[str, str] = {}
+    for record in records:
+        iri = iris.dossier_iri(record.canonical_path, record.title).value
+        if iri in seen:
+            raise InputError(f"{record.source}: maps to the same dossier as {seen[iri]} ({iri}); "
+                             "give each dossier its own canonical path")
+        seen[iri] = record.source

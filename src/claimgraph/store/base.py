@@ -1,0 +1,56 @@
+"""The store protocol: what claimgraph needs of a triple store, whatever runs it.
+
+pyoxigraph terms and result objects are the common currency: a query answers with
+:class:`pyoxigraph.QuerySolutions`, :class:`~pyoxigraph.QueryBoolean` or :class:`~pyoxigraph.QueryTriples`.
+Results are bound to the thread that made them: consume (or serialise) them in the calling thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from typing import BinaryIO, Protocol, runtime_checkable
+
+from pyoxigraph import NamedNode, Quad, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
+
+__all__ = ["Store", "QueryResult", "Term"]
+
+QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+Term = object  # a pyoxigraph term (NamedNode, BlankNode, Literal)
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A quad store with SPARQL 1.1.
+
+    Contracts every implementation keeps:
+
+    * ``query`` sees the union of all graphs as its default graph unless ``union=False``;
+      ``substitutions`` binds variables to terms before evaluation (never paste values into SPARQL);
+      a SELECT must project every variable it substitutes (pyoxigraph requires it).
+    * ``replace_graphs`` is atomic: after it returns every graph in ``remove`` is gone and every quad of
+      ``add`` is in; if it raises, the store is as it was.
+    * ``write_lock`` serialises read-modify-write sequences of one process.
+    """
+
+    location: str
+    write_lock: threading.Lock
+
+    def query(self, sparql: str, *, substitutions: Mapping[str, Term] | None = None, union: bool = True,
+              default_graph: list[NamedNode] | None = None, named_graphs: list[NamedNode] | None = None,
+              prefixes: Mapping[str, str] | None = None) -> QueryResult: ...
+
+    def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None: ...
+
+    def replace_graphs(self, remove: Iterable[NamedNode], add: Iterable[Quad]) -> None: ...
+
+    def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]: ...
+
+    def named_graphs(self) -> Iterator[NamedNode]: ...
+
+    def dump(self, output: BinaryIO, format: RdfFormat, graph: NamedNode | None = None,
+             prefixes: Mapping[str, str] | None = None) -> None: ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,118 @@
+"""The embedded store: pyoxigraph on disk (RocksDB, one process at a time) or in memory."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+from pyoxigraph import NamedNode, Quad, RdfFormat
+
+from claimgraph.errors import QueryError, StoreError
+from claimgraph.store.base import QueryResult, Term
+
+__all__ = ["OxigraphStore"]
+
+
+class OxigraphStore:
+    """pyoxigraph behind the :class:`~claimgraph.store.base.Store` protocol.
+
+    ``path=None`` keeps everything in memory. On disk, RocksDB locks the folder: a second process that
+    opens it gets :class:`StoreError`. Every write is one pyoxigraph transaction (``Store.update`` is
+    atomic), so a dossier is in the store whole or not at all, also when the process is killed.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.location = "memory:" if path is None else str(path)
+        self.write_lock = threading.Lock()
+        try:
+            if path is None:
+                self._store = ox.Store()
+            else:
+                Path(path).mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(f"the store at {path} is in use by another process "
+                                 "(is `claimgraph serve` running on it?)") from None
+            raise StoreError(f"cannot open the store at {path}: {exc}") from None
+
+    @property
+    def raw(self) -> ox.Store:
+        """The underlying pyoxigraph store, for benchmarks and bulk paths."""
+        return self._store
+
+    def query(self, sparql: str, *, substitutions: Mapping[str, Term] | None = None, union: bool = True,
+              default_graph: list[NamedNode] | None = None, named_graphs: list[NamedNode] | None = None,
+              prefixes: Mapping[str, str] | None = None) -> QueryResult:
+        subs = {ox.Variable(k): v for k, v in substitutions.items()} if substitutions else None
+        try:
+            return self._store.query(
+                sparql,
+                prefixes=dict(prefixes) if prefixes else None,
+                use_default_graph_as_union=union and default_graph is None,
+                default_graph=default_graph,
+                named_graphs=named_graphs,
+                substitutions=subs,  # type: ignore[arg-type]
+            )
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+        except (OSError, ValueError, TypeError) as exc:
+            raise QueryError(f"the query failed: {exc}") from None
+
+    def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
+        try:
+            self._store.update(sparql, prefixes=dict(prefixes) if prefixes else None)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL update syntax error: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+        except (OSError, ValueError) as exc:
+            raise QueryError(f"the update failed: {exc}") from None
+
+    def replace_graphs(self, remove: Iterable[NamedNode], add: Iterable[Quad]) -> None:
+        parts = [f"DROP SILENT GRAPH {g} ;" for g in dict.fromkeys(remove)]
+        by_graph: dict[object, list[str]] = {}
+        for q in add:
+            by_graph.setdefault(q.graph_name, []).append(f"{q.subject} {q.predicate} {q.object} .")
+        if by_graph:
+            blocks = [(f"GRAPH {g} {{\n" + "\n".join(t) + "\n}") if isinstance(g, NamedNode) else "\n".join(t)
+                      for g, t in by_graph.items()]
+            parts.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+        if not parts:
+            return
+        update = "\n".join(parts).removesuffix(" ;")
+        try:
+            self._store.update(update)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"the write failed and nothing was written: {exc}") from None
+
+    def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
+        return iter(self._store.quads_for_pattern(None, None, None, graph))
+
+    def named_graphs(self) -> Iterator[NamedNode]:
+        return (g for g in self._store.named_graphs() if isinstance(g, NamedNode))
+
+    def dump(self, output: BinaryIO, format: RdfFormat, graph: NamedNode | None = None,
+             prefixes: Mapping[str, str] | None = None) -> None:
+        prefixes = dict(prefixes) if prefixes else None
+        if graph is None and not format.supports_datasets:
+            # a triples format of the whole store: the union of all graphs, duplicates removed
+            result = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+            ox.serialize((ox.Triple(t.subject, t.predicate, t.object) for t in result),  # type: ignore[union-attr]
+                         output, format, prefixes=prefixes)
+        elif graph is None:
+            self._store.dump(output, format, prefixes=prefixes)
+        else:
+            self._store.dump(output, format, from_graph=graph, prefixes=prefixes)
+
+    def count(self) -> int:
+        return len(self._store)
+
+    def flush(self) -> None:
+        if self.location != "memory:":
+            self._store.flush()
+
+    def close(self) -> None:
+        self.flush()
+        del self._store
