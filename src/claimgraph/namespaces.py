@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyoxigraph import NamedNode
 
-__all__ = ["CG", "DATA", "PREFIXES", "Namespace", "ONTOLOGY_IRI", "RDF", "RDFS", "XSD", "OWL", "SKOS",
+__all__ = ["compact", "SERIALIZATION_PREFIXES", "CG", "DATA", "PREFIXES", "Namespace", "ONTOLOGY_IRI", "RDF", "RDFS", "XSD", "OWL", "SKOS",
            "PROV", "DCTERMS", "SCHEMA", "SH", "VOID", "OA"]
 
 
@@ -57,3 +57,18 @@ PREFIXES: dict[str, str] = {
     "dcterms": DCTERMS.iri,
     "schema": SCHEMA.iri,
 }
+
+#: Prefixes written into Turtle and TriG output. The data namespace is left out: its local names hold
+#: '/', which Turtle must escape, and full IRIs read better than cgid:dossier\/x\/claim\/1.
+SERIALIZATION_PREFIXES: dict[str, str] = {k: v for k, v in PREFIXES.items() if k != "cgid"}
+
+
+def compact(iri: str) -> str:
+    """'https://w3id.org/claimgraph/ns#Claim' → 'cg:Claim'; other IRIs are written <…>."""
+    best = ""
+    for prefix, namespace in SERIALIZATION_PREFIXES.items():
+        if iri.startswith(namespace) and len(namespace) > len(SERIALIZATION_PREFIXES.get(best, "")):
+            local = iri[len(namespace):]
+            if local and all(c.isalnum() or c in "-_." for c in local):
+                best = prefix
+    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else f"<{iri}>"

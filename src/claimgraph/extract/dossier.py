@@ -137,7 +137,8 @@ class _Parser:
             else:
                 self.extra_sections[-1][1].append(raw)
         if not claims_seen:
-            raise self.error(len(self.lines), "expected a '## Claims' section with '### [stance] claim' entries")
+            last = len(self.text.rstrip("\n").split("\n"))
+            raise self.error(last, "expected a '## Claims' section with '### [stance] claim' entries")
         return self._record(title)
 
     # -- preamble ------------------------------------------------------------------------------------

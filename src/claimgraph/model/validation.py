@@ -15,6 +15,7 @@ from pathlib import Path
 import rdflib
 from pyoxigraph import Quad, RdfFormat, serialize
 
+from claimgraph.namespaces import compact
 from claimgraph.resources import ONTOLOGY_FILE, SHAPES_FILE, ontology_dir
 
 __all__ = ["Violation", "ValidationReport", "Validator"]
@@ -95,12 +96,13 @@ def _violations(results: rdflib.Graph) -> list[Violation]:
             value=one(_SH.value),
             shape=one(_SH.sourceShape),
         ))
-    return sorted(out, key=lambda v: (v.focus, v.path or "", v.message))
+    # two constraints of one property shape share its message: report each failure once
+    return sorted(set(out), key=lambda v: (v.focus, v.path or "", v.message, v.value or ""))
 
 
 def _show(term: rdflib.term.Node) -> str:
     if isinstance(term, rdflib.URIRef):
-        return f"<{term}>"
+        return compact(str(term))
     if isinstance(term, rdflib.Literal):
         return term.n3()
     return str(term)

@@ -8,7 +8,7 @@ from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
 
 from claimgraph.errors import InputError, UsageError
 from claimgraph.model import iris
-from claimgraph.namespaces import PREFIXES
+from claimgraph.namespaces import PREFIXES, SERIALIZATION_PREFIXES
 from claimgraph.services.sparql import named_query
 from claimgraph.store import Store
 
@@ -40,7 +40,7 @@ def export(store: Store, output: BinaryIO, fmt: str = "nquads", dossier: str | N
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
     rdf_format = EXPORT_FORMATS[fmt]
-    prefixes = PREFIXES if rdf_format in (RdfFormat.TURTLE, RdfFormat.TRIG) else None
+    prefixes = SERIALIZATION_PREFIXES if rdf_format in (RdfFormat.TURTLE, RdfFormat.TRIG) else None
     if dossier is None:
         store.dump(output, rdf_format, prefixes=prefixes)
         return

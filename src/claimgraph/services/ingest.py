@@ -96,11 +96,11 @@ class Ingestor:
         _check_distinct(records)
         now = datetime.now(timezone.utc)
         with self.store.write_lock:
-            self._sync_reference_graphs()
             plans = [self._plan(record, now) for record in records]
             todo = [p for p in plans if p.status != "unchanged"]
             if todo and self.validator is not None:
                 self._validate(todo)
+            self._sync_reference_graphs()
             results = []
             for plan in plans:
                 if plan.status != "unchanged":

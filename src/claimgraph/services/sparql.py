@@ -15,11 +15,11 @@ from pyoxigraph import (BlankNode, Literal, NamedNode, QueryBoolean, QueryResult
                         QueryTriples, RdfFormat, Triple)
 
 from claimgraph.errors import UsageError
-from claimgraph.namespaces import PREFIXES
+from claimgraph.namespaces import PREFIXES, compact
 from claimgraph.store import Store
 from claimgraph.store.base import Term
 
-__all__ = ["FORMATS", "run_query", "write_results", "named_query", "compact", "show_term"]
+__all__ = ["FORMATS", "run_query", "write_results", "named_query", "show_term"]
 
 _SOLUTION_FORMATS = {
     "json": QueryResultsFormat.JSON,
@@ -80,17 +80,6 @@ def write_results(result: QuerySolutions | QueryBoolean | QueryTriples, output: 
         else:
             raise UsageError(f"--format {fmt} is for SELECT results; a graph is table, turtle, ntriples, "
                              "nquads, trig, rdfxml or jsonld")
-
-
-def compact(iri: str) -> str:
-    """'https://w3id.org/claimgraph/ns#Claim' → 'cg:Claim'; IRIs outside the known prefixes stay <…>."""
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
-            local = iri[len(namespace):]
-            if local and all(c.isalnum() or c in "-_." for c in local):
-                best = prefix
-    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else f"<{iri}>"
 
 
 def show_term(term: object) -> str:

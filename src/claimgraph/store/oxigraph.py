@@ -59,7 +59,7 @@ class OxigraphStore:
             )
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc.msg if hasattr(exc, 'msg') else exc}") from None
-        except (OSError, ValueError, TypeError) as exc:
+        except (OSError, ValueError, TypeError, RuntimeError) as exc:
             raise QueryError(f"the query failed: {exc}") from None
 
     def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:

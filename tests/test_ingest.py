@@ -1,0 +1,148 @@
+"""Ingest: idempotent, revisions kept, all or nothing, on disk."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from claimgraph.config import Settings
+from claimgraph.errors import DossierSyntaxError, ManyErrors, StoreError, ValidationError
+from claimgraph.extract import read_dossier
+from claimgraph.interfaces.core import Claimgraph
+from claimgraph.model import Validator
+from tests.conftest import DOSSIERS, SEEDS, select
+
+T = "https://w3id.org/claimgraph/id/dossier/test-time-compute"
+
+
+def quads(graph: Claimgraph) -> set[object]:
+    return set(graph.store.quads())
+
+
+def test_ingesting_twice_changes_nothing(graph: Claimgraph) -> None:
+    (first,), _ = graph.ingest([SEEDS])
+    before = quads(graph)
+    (second,), _ = graph.ingest([SEEDS])
+    assert (first.status, second.status) == ("added", "unchanged")
+    assert quads(graph) == before
+    assert graph.store.count() == len(before)
+
+
+def test_revised_dossier_replaces_graphs_and_keeps_the_old_revision(graph: Claimgraph, tmp_path: Path) -> None:
+    path = tmp_path / "ttc.md"
+    shutil.copy(DOSSIERS / "revision" / "v1.md", path)
+    (r1,), _ = graph.ingest([path])
+    shutil.copy(DOSSIERS / "revision" / "v2.md", path)
+    (r2,), _ = graph.ingest([path])
+    assert (r1.status, r2.status) == ("added", "revised")
+
+    # the current graphs hold v2 only
+    rows = select(graph, "SELECT ?pos ?stance ?text WHERE { ?c a cg:Claim ; cg:position ?pos ; cg:stance ?stance ;"
+                         " cg:text ?text } ORDER BY ?pos")
+    assert [(r["pos"], r["stance"]) for r in rows] == [("1", "evidence"), ("2", "speculation")]
+    assert "Intelligence Index" in rows[0]["text"]
+    mentioned = select(graph, "SELECT ?e WHERE { ?c cg:mentions ?e }")
+    assert mentioned == [{"e": "https://w3id.org/claimgraph/id/benchmark/intelligence-index"}]
+    (status,) = select(graph, "SELECT ?s WHERE { ?d cg:status ?s }")
+    assert status["s"] == "budding"
+
+    # the old revision stays reachable, with its full text
+    (row,) = select(graph, """SELECT ?old ?text WHERE { ?d a cg:Dossier ; prov:wasRevisionOf ?old ;
+                                cg:currentRevision ?cur . ?cur prov:wasRevisionOf ?old .
+                                ?old a cg:DossierRevision ; cg:sourceText ?text }""")
+    assert row["text"] == (DOSSIERS / "revision" / "v1.md").read_text(encoding="utf-8")
+    assert len(select(graph, "SELECT ?r WHERE { ?r a cg:DossierRevision }")) == 2
+
+    # and re-ingesting v2 is a no-op; going back to v1 is a third revision, not a loop
+    before = quads(graph)
+    (r3,), _ = graph.ingest([path])
+    assert r3.status == "unchanged" and quads(graph) == before
+    assert graph.validate().conforms
+
+
+def test_changed_mapping_rewrites_without_new_revision(graph: Claimgraph) -> None:
+    graph.ingest([SEEDS])
+    graph.store.update("DELETE WHERE { GRAPH ?g { ?c <https://w3id.org/claimgraph/ns#mentions> ?e } }")
+    (result,), _ = graph.ingest([SEEDS])
+    assert result.status == "remapped"
+    assert len(select(graph, "SELECT ?c ?e WHERE { ?c cg:mentions ?e }")) > 0
+    assert len(select(graph, "SELECT ?r WHERE { ?r a cg:DossierRevision }")) == 1
+
+
+def test_malformed_file_in_a_batch_writes_nothing(graph: Claimgraph, tmp_path: Path) -> None:
+    shutil.copy(DOSSIERS / "variants" / "minimal.md", tmp_path / "a.md")
+    shutil.copy(DOSSIERS / "malformed" / "bad-date.md", tmp_path / "b.md")
+    with pytest.raises(DossierSyntaxError) as info:
+        graph.ingest([tmp_path])
+    assert str(info.value).startswith(f"{tmp_path / 'b.md'}:8:")
+    assert graph.store.count() == 0
+
+
+def test_several_malformed_files_are_all_reported(graph: Claimgraph) -> None:
+    with pytest.raises(ManyErrors) as info:
+        graph.ingest([DOSSIERS / "malformed"])
+    assert len(info.value.errors) == len(list((DOSSIERS / "malformed").glob("*.md")))
+    assert graph.store.count() == 0
+
+
+def test_keep_going_writes_the_good_ones(graph: Claimgraph, tmp_path: Path) -> None:
+    shutil.copy(DOSSIERS / "variants" / "minimal.md", tmp_path / "a.md")
+    shutil.copy(DOSSIERS / "malformed" / "no-title.md", tmp_path / "b.md")
+    results, skipped = graph.ingest([tmp_path], keep_going=True)
+    assert [r.status for r in results] == ["added"] and len(skipped) == 1
+    assert len(select(graph, "SELECT ?c WHERE { ?c a cg:Claim }")) == 1
+
+
+def test_shape_violation_writes_nothing(graph: Claimgraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a mapping bug that breaks a shape must be caught before the write
+    from claimgraph.services import ingest as ingest_module
+
+    real = ingest_module.map_dossier
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        from pyoxigraph import Literal, Quad
+
+        from claimgraph.namespaces import CG, XSD
+
+        mapped = real(*args, **kwargs)
+        claim = mapped.claims[0]
+        extra = Quad(claim, CG.position, Literal("0", datatype=XSD.integer),
+                     ingest_module.iris.claim_graph(claim))
+        return type(mapped)(mapped.iri, mapped.graph, mapped.claims, mapped.quads + (extra,))
+
+    monkeypatch.setattr(ingest_module, "map_dossier", broken)
+    with pytest.raises(ValidationError, match="cg:position"):
+        graph.ingest([SEEDS])
+    assert graph.store.count() == 0
+
+
+def test_two_files_for_one_dossier_are_refused(graph: Claimgraph) -> None:
+    with pytest.raises(Exception, match="same dossier"):
+        graph.ingest([DOSSIERS / "revision"])
+    assert graph.store.count() == 0
+
+
+def test_on_disk_store_persists_and_is_locked(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    with Claimgraph(Settings(store=str(store))) as g:
+        g.ingest([SEEDS])
+        count = g.store.count()
+        with pytest.raises(StoreError, match="in use by another process"):
+            Claimgraph(Settings(store=str(store)))
+    with Claimgraph(Settings(store=str(store))) as g:
+        assert g.store.count() == count
+        assert len(select(g, "SELECT ?c WHERE { ?c a cg:Claim }")) == 3
+
+
+def test_validator_reports_seed_clean() -> None:
+    from claimgraph.model import load_vocabulary, map_dossier
+    from claimgraph.services.ingest import dossier_files
+
+    vocabulary = load_vocabulary()
+    data = list(vocabulary.vocabulary_quads)
+    for path in dossier_files([SEEDS, DOSSIERS / "variants"]):
+        data.extend(map_dossier(read_dossier(path), vocabulary.lexicon).quads)
+    report = Validator().validate_quads(data)
+    assert report.conforms, [str(v) for v in report.violations]
