@@ -13,7 +13,20 @@ from pyoxigraph import NamedNode, Quad, RdfFormat
 from claimgraph.errors import QueryError, StoreError
 from claimgraph.store.base import QueryResult, Term
 
-__all__ = ["OxigraphStore"]
+__all__ = ["OxigraphStore", "syntax_message"]
+
+_MAX_MESSAGE = 240
+
+
+def syntax_message(exc: SyntaxError, prefixes: Mapping[str, str] | None = None) -> str:
+    """pyoxigraph's parse error on one line: its position ('error at LINE:COLUMN'), then what it expected,
+    shortened; an undeclared prefix is said in words."""
+    message = " ".join(str(exc).split())
+    if "Prefix not found" in message:
+        where = message.split(": expected", 1)[0]
+        known = ", ".join(sorted(prefixes)) if prefixes else "none"
+        return f"{where}: unknown prefix (declare it with PREFIX; predeclared: {known})"
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
 
 
 class OxigraphStore:
@@ -58,7 +71,7 @@ class OxigraphStore:
                 substitutions=subs,  # type: ignore[arg-type]
             )
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+            raise QueryError(f"SPARQL syntax error: {syntax_message(exc, prefixes)}") from None
         except (OSError, ValueError, TypeError, RuntimeError) as exc:
             raise QueryError(f"the query failed: {exc}") from None
 
@@ -66,7 +79,7 @@ class OxigraphStore:
         try:
             self._store.update(sparql, prefixes=dict(prefixes) if prefixes else None)
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL update syntax error: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+            raise QueryError(f"SPARQL update syntax error: {syntax_message(exc, prefixes)}") from None
         except (OSError, ValueError) as exc:
             raise QueryError(f"the update failed: {exc}") from None
 

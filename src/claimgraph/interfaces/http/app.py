@@ -9,6 +9,7 @@ in Python.
 from __future__ import annotations
 
 import html
+from urllib.parse import parse_qs
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
@@ -109,9 +110,14 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
             except UnicodeDecodeError:
                 return problem(400, "Bad query", "the query body is not UTF-8")
         elif content_type == "application/x-www-form-urlencoded":
-            form = await request.form()
-            value = form.get("query")
-            query = value if isinstance(value, str) else None
+            try:
+                form = parse_qs((await request.body()).decode("utf-8"), keep_blank_values=True)
+            except UnicodeDecodeError:
+                return problem(400, "Bad query", "the form body is not UTF-8")
+            values = form.get("query", [])
+            if len(values) > 1:
+                return problem(400, "Bad query", "give exactly one 'query' parameter")
+            query = values[0] if values else None
         else:
             return problem(415, "Unsupported media type",
                            "send application/sparql-query or application/x-www-form-urlencoded")

@@ -1,0 +1,126 @@
+"""The HTTP app: the SPARQL query endpoint in-process, and `claimgraph serve` as a real server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from claimgraph.interfaces.core import Claimgraph
+from claimgraph.interfaces.http.app import create_app
+from claimgraph.interfaces.http.negotiation import best_match
+from tests.conftest import ROOT, SEEDS, run_cli
+
+COUNT = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cg:Claim }"
+
+
+@pytest.fixture
+def client(seeded: Claimgraph) -> Iterator[TestClient]:
+    with TestClient(create_app(seeded)) as c:
+        yield c
+
+
+def count_of(response) -> int:  # type: ignore[no-untyped-def]
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_get_form_and_direct_post(client: TestClient) -> None:
+    accept = {"Accept": "application/sparql-results+json"}
+    assert count_of(client.get("/sparql", params={"query": COUNT}, headers=accept)) == 3
+    assert count_of(client.post("/sparql", data={"query": COUNT}, headers=accept)) == 3
+    r = client.post("/query", content=COUNT.encode(), headers={**accept, "Content-Type": "application/sparql-query"})
+    assert count_of(r) == 3 and r.headers["content-type"] == "application/sparql-results+json"
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("text/csv", "text/csv; charset=utf-8"),
+    ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
+    ("*/*", "application/sparql-results+json"),
+])
+def test_select_negotiation(client: TestClient, accept: str, expected: str) -> None:
+    r = client.get("/sparql", params={"query": COUNT}, headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"] == expected
+
+
+def test_construct_negotiation(client: TestClient) -> None:
+    q = "CONSTRUCT { ?c cg:stance ?s } WHERE { ?c a cg:Claim ; cg:stance ?s }"
+    r = client.get("/sparql", params={"query": q}, headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200 and len(r.text.strip().splitlines()) == 3
+    r = client.get("/sparql", params={"query": q}, headers={"Accept": "text/turtle"})
+    assert r.headers["content-type"] == "text/turtle; charset=utf-8"
+    r = client.get("/sparql", params={"query": q}, headers={"Accept": "text/csv"})
+    assert r.status_code == 406 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_syntax_error_is_400_problem_with_position(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": "SELECT ?x\nWHERE { ?x ?y }"})
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["status"] == 400 and "2:" in body["detail"]
+
+
+def test_missing_query_and_wrong_media_type(client: TestClient) -> None:
+    assert client.get("/sparql").status_code == 400
+    assert client.post("/sparql", content=b"x", headers={"Content-Type": "text/plain"}).status_code == 415
+
+
+def test_health_and_home(client: TestClient) -> None:
+    assert client.get("/health").json()["status"] == "ok"
+    page = client.get("/")
+    assert page.status_code == 200 and "Claim: 3" in page.text
+
+
+def test_accept_parsing() -> None:
+    offers = ["application/sparql-results+json", "text/csv"]
+    assert best_match(None, offers) == offers[0]
+    assert best_match("text/*", offers) == "text/csv"
+    assert best_match("text/csv;q=0, */*;q=0.1", offers) == offers[0]
+    assert best_match("image/png", offers) is None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_answers_sparql_over_real_http(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    assert run_cli("ingest", str(SEEDS), store=store).returncode == 0
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "claimgraph", "serve", "--store", str(store), "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in line
+        url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": COUNT})
+        request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    body = json.load(response)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        assert body["results"]["bindings"][0]["n"]["value"] == "3"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        for stream in (server.stdout, server.stderr):
+            if stream:
+                stream.close()
