@@ -150,3 +150,16 @@ def test_usage_errors_exit_2() -> None:
 def test_remote_store_url_is_refused_clearly() -> None:
     done = run_cli("query", COUNT, store="http://127.0.0.1:9/sparql")
     assert done.returncode == 2 and "remote stores" in done.stderr
+
+
+def test_read_commands_do_not_create_a_store(tmp_path: Path) -> None:
+    missing = tmp_path / "typo"
+    for args in (("query", COUNT), ("stats",), ("export",), ("validate",)):
+        done = run_cli(*args, store=missing)
+        assert done.returncode == 3 and "no store at" in done.stderr, args
+    assert not missing.exists()
+
+
+def test_unreadable_token_file_is_a_usage_error(store: Path, tmp_path: Path) -> None:
+    done = run_cli("stats", store=store, env={"CLAIMGRAPH_TOKEN_FILE": str(tmp_path / "none")})
+    assert done.returncode == 2 and "CLAIMGRAPH_TOKEN_FILE" in done.stderr

@@ -146,3 +146,12 @@ def test_validator_reports_seed_clean() -> None:
         data.extend(map_dossier(read_dossier(path), vocabulary.lexicon).quads)
     report = Validator().validate_quads(data)
     assert report.conforms, [str(v) for v in report.violations]
+
+
+def test_everything_ingested_is_shacl_valid(graph: Claimgraph, tmp_path: Path) -> None:
+    graph.ingest([SEEDS, DOSSIERS / "variants", DOSSIERS / "revision" / "v1.md"])
+    shutil.copy(DOSSIERS / "revision" / "v2.md", tmp_path / "v2.md")
+    graph.ingest([tmp_path])
+    report = graph.validate()
+    assert report.conforms, [str(v) for v in report.violations]
+    assert report.triples > 500

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from claimgraph.errors import UsageError
+
 __all__ = ["Settings", "DEFAULT_STORE", "MEMORY"]
 
 #: The embedded on-disk store used when neither ``--store`` nor ``CLAIMGRAPH_STORE`` is given.
@@ -31,7 +33,10 @@ class Settings:
         token = env.get("CLAIMGRAPH_TOKEN") or None
         token_file = env.get("CLAIMGRAPH_TOKEN_FILE")
         if token is None and token_file:
-            token = Path(token_file).read_text(encoding="utf-8").strip() or None
+            try:
+                token = Path(token_file).read_text(encoding="utf-8").strip() or None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"CLAIMGRAPH_TOKEN_FILE {token_file}: cannot read the token: {exc}") from None
         return cls(store=store or env.get("CLAIMGRAPH_STORE") or DEFAULT_STORE, token=token)
 
     @property

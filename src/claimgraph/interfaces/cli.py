@@ -92,15 +92,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 70
 
 
-def _open(settings: Settings):  # type: ignore[no-untyped-def]
+def _open(settings: Settings, *, create: bool = False):  # type: ignore[no-untyped-def]
     from claimgraph.interfaces.core import Claimgraph
 
-    return Claimgraph(settings)
+    return Claimgraph(settings, create=create)
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     progress = _Progress(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
-    with _open(settings) as graph:
+    with _open(settings, create=True) as graph:
         results, skipped = graph.ingest(args.paths, keep_going=args.keep_going, validate=not args.no_validate,
                                         progress=progress)
     if progress:
@@ -188,7 +188,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from claimgraph.interfaces.http.app import create_app
 
-    graph = _open(settings)  # opened here so that a locked store fails before the server starts
+    graph = _open(settings, create=True)  # opened here so that a locked store fails before the server starts
     app = create_app(graph)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"claimgraph: serving {settings.store} at http://{host}:{args.port}/  "
@@ -217,10 +217,13 @@ class _Progress:
         self.stream = stream
         self.count = 0
 
-    def __call__(self, result: IngestResult) -> None:
-        self.count += 1
+    def __call__(self, result: IngestResult, done: int, total: int) -> None:
+        self.count = done
+        width = 30
+        filled = width * done // max(total, 1)
         name = Path(result.source).name
-        self.stream.write(f"\r\033[K[{self.count}] {result.status:<9} {name[:60]}")
+        self.stream.write(f"\r\033[K[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                          f"{result.status:<9} {name[:40]}")
         self.stream.flush()
 
     def done(self) -> None:

@@ -24,9 +24,9 @@ __all__ = ["Claimgraph"]
 class Claimgraph:
     """claimgraph over one store. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, store: Store | None = None, *, create: bool = True) -> None:
         self.settings = settings or Settings.from_env()
-        self.store = store if store is not None else open_store(self.settings.store)
+        self.store = store if store is not None else open_store(self.settings.store, create=create)
 
     def __enter__(self) -> "Claimgraph":
         return self
@@ -43,7 +43,7 @@ class Claimgraph:
         return Validator()
 
     def ingest(self, paths: Iterable[str | Path], *, keep_going: bool = False, validate: bool = True,
-               progress: Callable[[IngestResult], None] | None = None,
+               progress: Callable[[IngestResult, int, int], None] | None = None,
                ) -> tuple[list[IngestResult], list[ClaimgraphError]]:
         ingestor = Ingestor(self.store, self.vocabulary, self.validator if validate else None)
         return ingestor.ingest_paths(paths, keep_going=keep_going, progress=progress)

@@ -77,7 +77,7 @@ class Ingestor:
         self.validator = validator
 
     def ingest_paths(self, paths: Iterable[str | Path], *, keep_going: bool = False,
-                     progress: Callable[[IngestResult], None] | None = None) -> tuple[list[IngestResult],
+                     progress: Callable[[IngestResult, int, int], None] | None = None) -> tuple[list[IngestResult],
                                                                                         list[ClaimgraphError]]:
         """Ingest every dossier under ``paths``. Returns the results and the files skipped for errors
         (only with ``keep_going``; otherwise the first error stops everything before any write)."""
@@ -92,7 +92,7 @@ class Ingestor:
         return self.ingest_records(records, progress=progress), errors
 
     def ingest_records(self, records: Sequence[DossierRecord], *,
-                       progress: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
+                       progress: Callable[[IngestResult, int, int], None] | None = None) -> list[IngestResult]:
         _check_distinct(records)
         now = datetime.now(timezone.utc)
         with self.store.write_lock:
@@ -109,7 +109,7 @@ class Ingestor:
                                       len(plan.record.claims), len(plan.quads))
                 results.append(result)
                 if progress:
-                    progress(result)
+                    progress(result, len(results), len(plans))
             return results
 
     def _sync_reference_graphs(self) -> None:
