@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.app import create_app
-from claimgraph.interfaces.http.negotiation import best_match
+from claimgraph.services.negotiation import best_match
 from tests.conftest import ROOT, SEEDS, run_cli
 
 COUNT = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cg:Claim }"
@@ -71,8 +71,9 @@ def test_syntax_error_is_400_problem_with_position(client: TestClient) -> None:
 
 
 def test_missing_query_and_wrong_media_type(client: TestClient) -> None:
-    assert client.get("/sparql").status_code == 400
-    assert client.post("/sparql", content=b"x", headers={"Content-Type": "text/plain"}).status_code == 415
+    assert client.post("/sparql", data={"other": "x"}).status_code == 400
+    r = client.post("/sparql", content=b"x", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415 and r.headers["content-type"] == "application/problem+json"
 
 
 def test_health_and_home(client: TestClient) -> None:

@@ -1,9 +1,13 @@
-"""Settings: where the store is and who may write. Read once from the environment and the command line."""
+"""Settings: where the store is, who may write, and the limits that keep a server alive.
+
+Read once from the environment (and the command line, which wins); every setting is documented in the
+README, and a test fails when one is not.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from claimgraph.errors import UsageError
@@ -19,13 +23,21 @@ MEMORY = "memory:"
 class Settings:
     """Everything that configures one claimgraph instance.
 
-    ``store``: a directory path (the embedded pyoxigraph store on disk), ``memory:`` (in memory,
-    gone at exit), or later a remote store URL. ``token``: the bearer token that writes need; ``None``
-    refuses every write over HTTP.
+    ``store``: a directory path (the embedded pyoxigraph store on disk) or ``memory:``.
+    ``token``: the bearer token writes need over HTTP; ``None`` refuses every write.
+    ``query_timeout``: seconds a query may run before it is stopped. ``query_workers``: processes that
+    run queries. ``max_query_bytes`` / ``max_body_bytes``: request size limits.
+    ``cors_origins``: origins allowed to call the API from a browser (none by default).
     """
 
     store: str = DEFAULT_STORE
     token: str | None = None
+    query_timeout: float = 30.0
+    query_workers: int = 2
+    max_query_bytes: int = 256 * 1024
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_result_bytes: int = 1024 * 1024 * 1024
+    cors_origins: tuple[str, ...] = field(default=())
 
     @classmethod
     def from_env(cls, store: str | None = None, environ: dict[str, str] | None = None) -> "Settings":
@@ -37,8 +49,31 @@ class Settings:
                 token = Path(token_file).read_text(encoding="utf-8").strip() or None
             except (OSError, UnicodeDecodeError) as exc:
                 raise UsageError(f"CLAIMGRAPH_TOKEN_FILE {token_file}: cannot read the token: {exc}") from None
-        return cls(store=store or env.get("CLAIMGRAPH_STORE") or DEFAULT_STORE, token=token)
+        origins = tuple(o.strip() for o in env.get("CLAIMGRAPH_CORS_ORIGINS", "").split(",") if o.strip())
+        return cls(
+            store=store or env.get("CLAIMGRAPH_STORE") or DEFAULT_STORE,
+            token=token,
+            query_timeout=_number(env, "CLAIMGRAPH_QUERY_TIMEOUT", 30.0, float),
+            query_workers=_number(env, "CLAIMGRAPH_QUERY_WORKERS", 2, int),
+            max_query_bytes=_number(env, "CLAIMGRAPH_MAX_QUERY_BYTES", 256 * 1024, int),
+            max_body_bytes=_number(env, "CLAIMGRAPH_MAX_BODY_BYTES", 64 * 1024 * 1024, int),
+            max_result_bytes=_number(env, "CLAIMGRAPH_MAX_RESULT_BYTES", 1024 * 1024 * 1024, int),
+            cors_origins=origins,
+        )
 
     @property
     def in_memory(self) -> bool:
         return self.store == MEMORY
+
+
+def _number(env: os._Environ[str] | dict[str, str], name: str, default: float, kind: type) -> float | int:  # type: ignore[type-arg]
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise UsageError(f"{name} must be a {'whole ' if kind is int else ''}number, got {raw!r}") from None
+    if value <= 0:
+        raise UsageError(f"{name} must be positive, got {raw!r}")
+    return value

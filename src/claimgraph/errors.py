@@ -8,7 +8,7 @@ a bad query, SHACL violations); 2 the command line is wrong; 3 the store cannot 
 from __future__ import annotations
 
 __all__ = ["ClaimgraphError", "DossierSyntaxError", "InputError", "ManyErrors", "QueryError", "StoreError",
-           "UsageError", "ValidationError"]
+           "UnsupportedMediaType", "UsageError", "ValidationError"]
 
 
 class ClaimgraphError(Exception):
@@ -58,3 +58,7 @@ class ManyErrors(ClaimgraphError):
 
 class ValidationError(InputError):
     """Data that violates the SHACL shapes; nothing of it was written."""
+
+
+class UnsupportedMediaType(InputError):
+    """A payload in a media type claimgraph does not read."""

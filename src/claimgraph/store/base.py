@@ -11,11 +11,14 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import BinaryIO, Protocol, runtime_checkable
 
-from pyoxigraph import NamedNode, Quad, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
+from pathlib import Path
 
-__all__ = ["Store", "QueryResult", "Term"]
+from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
+
+__all__ = ["Store", "QueryResult", "Term", "GraphName"]
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+GraphName = NamedNode | DefaultGraph
 Term = object  # a pyoxigraph term (NamedNode, BlankNode, Literal)
 
 
@@ -31,18 +34,32 @@ class Store(Protocol):
     * ``replace_graphs`` is atomic: after it returns every graph in ``remove`` is gone and every quad of
       ``add`` is in; if it raises, the store is as it was.
     * ``write_lock`` serialises read-modify-write sequences of one process.
+    * ``generation`` grows with every write, so that snapshots know when they are stale.
+    * ``snapshot`` writes an independent copy that another process can open read-only.
     """
 
     location: str
     write_lock: threading.Lock
+    generation: int
 
     def query(self, sparql: str, *, substitutions: Mapping[str, Term] | None = None, union: bool = True,
               default_graph: list[NamedNode] | None = None, named_graphs: list[NamedNode] | None = None,
               prefixes: Mapping[str, str] | None = None) -> QueryResult: ...
 
-    def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None: ...
+    def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None,
+               base_iri: str | None = None) -> None: ...
 
-    def replace_graphs(self, remove: Iterable[NamedNode], add: Iterable[Quad]) -> None: ...
+    def replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad]) -> None: ...
+
+    def add_quads(self, quads: Iterable[Quad]) -> None: ...
+
+    def has_graph(self, graph: GraphName) -> bool: ...
+
+    def create_graph(self, graph: NamedNode) -> None: ...
+
+    def drop_graph(self, graph: GraphName) -> None: ...
+
+    def snapshot(self, target: Path) -> None: ...
 
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]: ...
 

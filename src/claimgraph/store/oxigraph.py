@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from pyoxigraph import NamedNode, Quad, RdfFormat
 
 from claimgraph.errors import QueryError, StoreError
-from claimgraph.store.base import QueryResult, Term
+from claimgraph.store.base import GraphName, QueryResult, Term
 
 __all__ = ["OxigraphStore", "syntax_message"]
 
@@ -40,6 +40,7 @@ class OxigraphStore:
     def __init__(self, path: str | Path | None = None) -> None:
         self.location = "memory:" if path is None else str(path)
         self.write_lock = threading.Lock()
+        self.generation = 0  # bumped by every write; readers of snapshots compare it
         try:
             if path is None:
                 self._store = ox.Store()
@@ -75,16 +76,18 @@ class OxigraphStore:
         except (OSError, ValueError, TypeError, RuntimeError) as exc:
             raise QueryError(f"the query failed: {exc}") from None
 
-    def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
+    def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None, base_iri: str | None = None) -> None:
         try:
-            self._store.update(sparql, prefixes=dict(prefixes) if prefixes else None)
+            self._store.update(sparql, prefixes=dict(prefixes) if prefixes else None, base_iri=base_iri)
+            self.generation += 1
         except SyntaxError as exc:
             raise QueryError(f"SPARQL update syntax error: {syntax_message(exc, prefixes)}") from None
         except (OSError, ValueError) as exc:
             raise QueryError(f"the update failed: {exc}") from None
 
-    def replace_graphs(self, remove: Iterable[NamedNode], add: Iterable[Quad]) -> None:
-        parts = [f"DROP SILENT GRAPH {g} ;" for g in dict.fromkeys(remove)]
+    def replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad]) -> None:
+        parts = [("CLEAR SILENT DEFAULT ;" if isinstance(g, ox.DefaultGraph) else f"DROP SILENT GRAPH {g} ;")
+                 for g in dict.fromkeys(remove)]
         by_graph: dict[object, list[str]] = {}
         for q in add:
             by_graph.setdefault(q.graph_name, []).append(f"{q.subject} {q.predicate} {q.object} .")
@@ -97,8 +100,42 @@ class OxigraphStore:
         update = "\n".join(parts).removesuffix(" ;")
         try:
             self._store.update(update)
+            self.generation += 1
         except (OSError, SyntaxError, ValueError) as exc:
             raise StoreError(f"the write failed and nothing was written: {exc}") from None
+
+    def add_quads(self, quads: Iterable[Quad]) -> None:
+        """Add quads in one transaction."""
+        try:
+            self._store.extend(quads)
+            self.generation += 1
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"the write failed and nothing was written: {exc}") from None
+
+    def has_graph(self, graph: GraphName) -> bool:
+        if isinstance(graph, ox.DefaultGraph):
+            return True
+        return bool(self._store.contains_named_graph(graph))
+
+    def create_graph(self, graph: NamedNode) -> None:
+        self._store.add_graph(graph)
+        self.generation += 1
+
+    def drop_graph(self, graph: GraphName) -> None:
+        """Remove a named graph (or clear the default graph)."""
+        self._store.remove_graph(graph)
+        self.generation += 1
+
+    def snapshot(self, target: Path) -> None:
+        """Write a consistent, independent copy of the store into the new folder ``target``, which
+        another process may open read-only. On disk this is a RocksDB checkpoint (hard links, cheap)."""
+        if self.location == "memory:":
+            copy = ox.Store(str(target))
+            copy.bulk_extend(self._store.quads_for_pattern(None, None, None, None))
+            copy.flush()
+            del copy
+        else:
+            self._store.backup(str(target))
 
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
         return iter(self._store.quads_for_pattern(None, None, None, graph))

@@ -1,0 +1,71 @@
+"""What handlers share: the core object, the query executor, the write check, bounded body reading."""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import parse_qs
+
+from fastapi import Request
+
+from claimgraph.interfaces.core import Claimgraph
+from claimgraph.interfaces.http.problems import Problem
+from claimgraph.services.executor import QueryExecutor
+
+__all__ = ["core", "executor", "require_writer", "read_body", "multi_params", "parse_form", "endpoint_url"]
+
+
+def core(request: Request) -> Claimgraph:
+    return request.app.state.graph  # type: ignore[no-any-return]
+
+
+def executor(request: Request) -> QueryExecutor:
+    return request.app.state.executor  # type: ignore[no-any-return]
+
+
+def require_writer(request: Request) -> None:
+    """Writes need ``Authorization: Bearer <token>``. No credentials: 401; anything else wrong: 403,
+    with the same words whatever was wrong. The comparison takes the same time however much matches."""
+    token = core(request).settings.token
+    header = request.headers.get("authorization")
+    if not header:
+        raise Problem(401, "writing needs a bearer token (Authorization: Bearer …)",
+                      headers={"WWW-Authenticate": 'Bearer realm="claimgraph"'})
+    scheme, _, value = header.partition(" ")
+    supplied = value.strip().encode("utf-8") if scheme.lower() == "bearer" else b""
+    expected = token.encode("utf-8") if token else b""
+    # compare even when no token is configured, so that timing tells nothing
+    valid = hmac.compare_digest(supplied, expected) and bool(token)
+    if not valid:
+        raise Problem(403, "these credentials do not allow writing")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Problem(413, f"the request body is larger than the limit of {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise Problem(413, f"the request body is larger than the limit of {limit} bytes")
+    return bytes(body)
+
+
+def multi_params(request: Request) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def parse_form(body: bytes) -> dict[str, list[str]]:
+    try:
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise Problem(400, "the form body is not UTF-8") from None
+
+
+def endpoint_url(request: Request) -> str:
+    """The request's URL without its query: the base IRI of queries and updates sent there."""
+    return str(request.url.replace(query=""))

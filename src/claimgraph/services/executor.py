@@ -1,0 +1,229 @@
+"""Running users' SPARQL queries with a time limit that really stops them.
+
+Design, and why it is safe:
+
+* pyoxigraph cannot interrupt a query (oxigraph issues #1336, #1926), and its on-disk store is locked
+  to one process, which must also take every write. So the serving process keeps the store and does
+  the writes, and users' queries run in a small pool of **worker processes**, each reading a
+  **snapshot**: a RocksDB checkpoint of the store (hard links, ~10 ms) opened read-only. A checkpoint is
+  an independent, immutable database, so reading it from another process is well defined, unlike
+  opening the live store read-only while it is written.
+* A snapshot is taken lazily: the first query after a write (the store's ``generation`` moved) makes a
+  new one, so a query always sees every write that finished before it was sent.
+* A query that has not finished within the limit is stopped by killing its worker (SIGKILL) — nothing
+  of the store lives in the worker, so nothing is lost — and a fresh worker takes its place. Other
+  queries run in other workers meanwhile.
+* Results are serialised by pyoxigraph inside the worker and stream to the client in 64 KiB chunks,
+  so memory stays flat however large a result is. The limit covers the whole answer; a result larger
+  than ``max_result_bytes`` is cut off.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from claimgraph.errors import ClaimgraphError, QueryError
+from claimgraph.services.protocol import Dataset
+from claimgraph.store import Store
+
+__all__ = ["QueryExecutor", "QueryAnswer", "QueryTimeout", "QueryRefused", "ExecutorBusy"]
+
+
+class QueryTimeout(ClaimgraphError):
+    """The query ran past the time limit and was stopped."""
+
+
+class QueryRefused(ClaimgraphError):
+    """The query cannot be answered as asked (syntax, evaluation error, no acceptable format)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ExecutorBusy(ClaimgraphError):
+    """Every worker stayed busy for longer than the time limit."""
+
+
+@dataclass
+class QueryAnswer:
+    """A query's answer: its media type and its body, to be iterated once, in chunks."""
+
+    media_type: str
+    chunks: Iterator[bytes]
+
+
+class _Worker:
+    """One worker process, started as ``python -m claimgraph.services.query_worker FD`` (a plain
+    subprocess: no fork of a process that holds RocksDB, no re-import of the caller's main module)."""
+
+    def __init__(self) -> None:
+        parent, child = socket.socketpair()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "claimgraph.services.query_worker", str(child.fileno())],
+                pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, close_fds=True,
+            )
+        finally:
+            child.close()
+        self.conn = Connection(parent.detach())
+
+    def send(self, request: dict[str, Any]) -> None:
+        self.conn.send_bytes(json.dumps(request).encode("utf-8"))
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+        self.conn.close()
+
+
+class QueryExecutor:
+    """A pool of query workers over snapshots of ``store``.
+
+    ``time_limit`` (seconds) bounds each query from the moment a worker takes it;
+    ``max_result_bytes`` bounds the size of one serialised answer.
+    """
+
+    def __init__(self, store: Store, *, workers: int = 2, time_limit: float = 30.0,
+                 max_result_bytes: int = 1 << 30, snapshot_root: Path | None = None) -> None:
+        self.store = store
+        self.time_limit = time_limit
+        self.max_result_bytes = max_result_bytes
+        self._root = Path(tempfile.mkdtemp(prefix="claimgraph-snapshots-", dir=snapshot_root))
+        self._lock = threading.Lock()
+        self._snapshot: Path | None = None
+        self._snapshot_generation = -1
+        self._counter = 0
+        self._in_use: dict[Path, int] = {}
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._size = max(1, workers)
+        self._closed = False
+        for _ in range(self._size):
+            self._idle.put(_Worker())
+
+    # -- snapshots -----------------------------------------------------------------------------------
+    def _acquire_snapshot(self) -> Path:
+        """The snapshot that holds every write so far, taken now if the store moved on; counted as in use."""
+        with self._lock:
+            if self._snapshot is None or self.store.generation != self._snapshot_generation:
+                self._counter += 1
+                target = self._root / f"snapshot-{self._counter}"
+                with self.store.write_lock:
+                    generation = self.store.generation
+                    self.store.snapshot(target)
+                old, self._snapshot, self._snapshot_generation = self._snapshot, target, generation
+                if old is not None and not self._in_use.get(old):
+                    shutil.rmtree(old, ignore_errors=True)
+            self._in_use[self._snapshot] = self._in_use.get(self._snapshot, 0) + 1
+            return self._snapshot
+
+    def _release_snapshot(self, path: Path) -> None:
+        with self._lock:
+            self._in_use[path] -= 1
+            if not self._in_use[path]:
+                del self._in_use[path]
+                if path != self._snapshot:
+                    shutil.rmtree(path, ignore_errors=True)
+
+    # -- queries -------------------------------------------------------------------------------------
+    def run(self, query: str, *, accept: str | None = None, dataset: Dataset | None = None,
+            prefixes: Mapping[str, str] | None = None, base_iri: str | None = None) -> QueryAnswer:
+        """Start ``query``; returns once its head is known (or raises QueryRefused / QueryTimeout)."""
+        if self._closed:
+            raise QueryError("the query executor is closed")
+        deadline = time.monotonic() + self.time_limit
+        try:
+            worker = self._idle.get(timeout=self.time_limit)
+        except queue.Empty:
+            raise ExecutorBusy(f"every query worker stayed busy for {self.time_limit:g} s; try again") from None
+        try:
+            snapshot = self._acquire_snapshot()
+        except BaseException:
+            self._idle.put(worker)
+            raise
+        request = {
+            "query": query, "snapshot": str(snapshot), "accept": accept, "base_iri": base_iri,
+            "prefixes": dict(prefixes) if prefixes else None,
+            "default_graphs": list(dataset.default_graphs) if dataset and dataset.given else None,
+            "named_graphs": list(dataset.named_graphs) if dataset and dataset.given else None,
+        }
+        try:
+            worker.send(request)
+            message = self._receive(worker, deadline)
+        except BaseException:
+            self._replace(worker)
+            self._release_snapshot(snapshot)
+            raise
+        tag, payload = message[:1], message[1:]
+        if tag == b"X":
+            self._idle.put(worker)
+            self._release_snapshot(snapshot)
+            error = json.loads(payload)
+            raise QueryRefused(error["status"], error["message"])
+        if tag != b"H":
+            self._replace(worker)
+            self._release_snapshot(snapshot)
+            raise QueryError("the query worker answered out of turn")
+        return QueryAnswer(payload.decode("ascii"), self._stream(worker, deadline, snapshot))
+
+    def _stream(self, worker: _Worker, deadline: float, snapshot: Path) -> Iterator[bytes]:
+        sent = 0
+        finished = False
+        try:
+            while True:
+                message = self._receive(worker, deadline)
+                tag = message[:1]
+                if tag == b"C":
+                    sent += len(message) - 1
+                    if sent > self.max_result_bytes:
+                        raise QueryError(f"the result is larger than the limit of {self.max_result_bytes} bytes")
+                    yield message[1:]
+                elif tag == b"E":
+                    finished = True
+                    return
+                else:
+                    finished = tag == b"A"  # the worker survived a serialisation error
+                    raise QueryError(message[1:].decode("utf-8", "replace") or "the result could not be written")
+        finally:
+            if finished:
+                self._idle.put(worker)
+            else:
+                self._replace(worker)  # abandoned, cut off or timed out: the worker may still be busy
+            self._release_snapshot(snapshot)
+
+    def _receive(self, worker: _Worker, deadline: float) -> bytes:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not worker.conn.poll(remaining):
+            raise QueryTimeout(f"the query ran longer than the time limit of {self.time_limit:g} s and was stopped")
+        try:
+            return worker.conn.recv_bytes()
+        except (EOFError, OSError):
+            raise QueryError("the query worker died while answering (out of memory?)") from None
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        if not self._closed:
+            self._idle.put(_Worker())
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                break
+        shutil.rmtree(self._root, ignore_errors=True)

@@ -1,0 +1,110 @@
+"""The query worker: a separate process that answers SPARQL queries from a read-only store snapshot.
+
+It exists so that a runaway query can really be stopped: pyoxigraph has no query timeout and keeps
+evaluating after the client has gone, so the executor kills the worker that runs too long and starts
+another. Only pyoxigraph and the negotiation helpers are imported here, to keep start-up short.
+
+Messages (bytes, first byte is the tag), worker → executor:
+``H`` + media type (the result's head), ``C`` + a chunk of the serialised result, ``E`` end,
+``X`` + JSON ``{"status": …, "message": …}`` an error before any head.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from multiprocessing.connection import Connection
+from typing import Any
+
+__all__ = ["serve_queries", "CHUNK"]
+
+CHUNK = 64 * 1024
+
+
+class _PipeWriter:
+    """A binary file-like object that sends what is written in chunks over the pipe."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        if len(self.buffer) >= CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.conn.send_bytes(b"C" + bytes(self.buffer))
+            self.buffer.clear()
+
+
+def _error(conn: Connection, status: int, message: str) -> None:
+    conn.send_bytes(b"X" + json.dumps({"status": status, "message": message}).encode("utf-8"))
+
+
+def serve_queries(conn: Connection) -> None:
+    """The worker's main loop: one request at a time, until the pipe closes."""
+    import pyoxigraph as ox
+
+    from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, negotiate
+
+    store: Any = None
+    opened = None
+    while True:
+        try:
+            request = json.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        if request.get("snapshot") != opened:
+            store = None
+            store = ox.Store.read_only(request["snapshot"])
+            opened = request["snapshot"]
+        try:
+            dataset = request.get("default_graphs"), request.get("named_graphs")
+            result = store.query(
+                request["query"],
+                base_iri=request.get("base_iri"),
+                prefixes=request.get("prefixes"),
+                use_default_graph_as_union=request.get("union", True) and dataset[0] is None,
+                default_graph=[ox.NamedNode(g) for g in dataset[0]] if dataset[0] is not None else None,
+                named_graphs=[ox.NamedNode(g) for g in dataset[1]] if dataset[1] is not None else None,
+            )
+        except SyntaxError as exc:
+            _error(conn, 400, "SPARQL syntax error: " + " ".join(str(exc).split())[:400])
+            continue
+        except Exception as exc:  # noqa: BLE001 - evaluation errors go back to the client, the worker stays
+            _error(conn, 400, f"the query failed: {' '.join(str(exc).split())[:400]}")
+            continue
+        kind = ("boolean" if isinstance(result, ox.QueryBoolean)
+                else "solutions" if isinstance(result, ox.QuerySolutions) else "graph")
+        media = negotiate(kind, request.get("accept"))
+        if media is None:
+            offered = ", ".join(GRAPH_TYPES if kind == "graph" else RESULT_TYPES)
+            _error(conn, 406, f"this query's results are offered as {offered}")
+            continue
+        conn.send_bytes(b"H" + media.encode("ascii"))
+        writer = _PipeWriter(conn)
+        try:
+            fmt = GRAPH_TYPES[media] if kind == "graph" else RESULT_TYPES[media]
+            result.serialize(writer, fmt)
+            writer.flush()
+        except Exception as exc:  # noqa: BLE001 - an error mid-stream: tell the executor to abort
+            conn.send_bytes(b"A" + str(exc).encode("utf-8", "replace")[:400])
+            continue
+        conn.send_bytes(b"E")
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of a worker process: ``python -m claimgraph.services.query_worker FD``, where FD is
+    one end of a socket pair inherited from the executor."""
+    if len(argv) != 1 or not argv[0].isdigit():
+        print("claimgraph's query worker is started by the query executor, not by hand", file=sys.stderr)
+        return 2
+    serve_queries(Connection(int(argv[0])))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
