@@ -49,3 +49,63 @@ def run_cli(*args: str, store: Path | str | None = None, stdin: str | None = Non
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "claimgraph", *args], input=stdin, capture_output=True,
                           text=True, env=full_env, cwd=ROOT, timeout=120)
+
+
+SHARED_TOOLS = ROOT.parent / "shared" / "tools"
+TOKEN = "test-token-7f3a"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """`claimgraph serve` in its own process, on loopback, over a store built from seeds/."""
+
+    def __init__(self, store: Path, env: dict[str, str]) -> None:
+        import time
+        import urllib.request
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMGRAPH_")}
+        full_env.update(env)
+        self.process = subprocess.Popen([sys.executable, "-m", "claimgraph", "serve", "--store", str(store),
+                                         "--port", str(self.port)], env=full_env, cwd=ROOT,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=2):
+                    break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("claimgraph serve did not start: " + (self.process.stdout.read()
+                                                                              if self.process.stdout else ""))
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    store = tmp_path_factory.mktemp("live") / "store"
+    done = run_cli("ingest", str(SEEDS), store=store)
+    assert done.returncode == 0, done.stderr
+    server = LiveServer(store, {"CLAIMGRAPH_TOKEN": TOKEN, "CLAIMGRAPH_QUERY_TIMEOUT": "3"})
+    try:
+        yield server
+    finally:
+        server.stop()

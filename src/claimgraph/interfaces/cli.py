@@ -8,6 +8,7 @@ Errors are one line each on standard error, never a traceback (``CLAIMGRAPH_DEBU
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="serve the store over HTTP (SPARQL endpoint and pages)")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="default: 8000")
+    p.add_argument("--query-timeout", type=float, metavar="SECONDS",
+                   help="stop a query after this long (default: $CLAIMGRAPH_QUERY_TIMEOUT, else 30)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="query worker processes (default: $CLAIMGRAPH_QUERY_WORKERS, else 2)")
     return parser
 
 
@@ -188,11 +193,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from claimgraph.interfaces.http.app import create_app
 
+    overrides = {k: v for k, v in (("query_timeout", args.query_timeout), ("query_workers", args.workers))
+                 if v is not None}
+    if any(v <= 0 for v in overrides.values()):
+        raise UsageError("--query-timeout and --workers must be positive")
+    settings = dataclasses.replace(settings, **overrides)
     graph = _open(settings, create=True)  # opened here so that a locked store fails before the server starts
     app = create_app(graph)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"claimgraph: serving {settings.store} at http://{host}:{args.port}/  "
-          f"(SPARQL endpoint: http://{host}:{args.port}/sparql)", flush=True)
+          f"(SPARQL endpoint: http://{host}:{args.port}/sparql; writes "
+          f"{'need the bearer token' if settings.token else 'disabled: no CLAIMGRAPH_TOKEN'})", flush=True)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     finally:
