@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from claimgraph.config import Settings
 from claimgraph.errors import ClaimgraphError
+from claimgraph.extract import DossierRecord
 from claimgraph.model import ValidationReport, Validator, Vocabulary, load_vocabulary
 from claimgraph.services import export as export_service
 from claimgraph.services import sparql
@@ -47,6 +48,10 @@ class Claimgraph:
                ) -> tuple[list[IngestResult], list[ClaimgraphError]]:
         ingestor = Ingestor(self.store, self.vocabulary, self.validator if validate else None)
         return ingestor.ingest_paths(paths, keep_going=keep_going, progress=progress)
+
+    def ingest_records(self, records: list[DossierRecord], *, validate: bool = True) -> list[IngestResult]:
+        """Ingest already-parsed dossiers (for example one received over HTTP)."""
+        return Ingestor(self.store, self.vocabulary, self.validator if validate else None).ingest_records(records)
 
     def query(self, sparql_text: str, output: BinaryIO, fmt: str = "table") -> None:
         sparql.run_query(self.store, sparql_text, output, fmt)

@@ -63,6 +63,11 @@ class Store(Protocol):
 
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]: ...
 
+    def match(self, subject: Term | None, predicate: NamedNode | None, object: Term | None,
+              graph: GraphName | None = None) -> Iterator[Quad]:
+        """Quads matching a pattern (None matches anything; ``graph=None`` searches every graph)."""
+        ...
+
     def named_graphs(self) -> Iterator[NamedNode]: ...
 
     def dump(self, output: BinaryIO, format: RdfFormat, graph: NamedNode | None = None,

@@ -140,6 +140,10 @@ class OxigraphStore:
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
         return iter(self._store.quads_for_pattern(None, None, None, graph))
 
+    def match(self, subject: Term | None, predicate: NamedNode | None, object: Term | None,
+              graph: GraphName | None = None) -> Iterator[Quad]:
+        return iter(self._store.quads_for_pattern(subject, predicate, object, graph))  # type: ignore[arg-type]
+
     def named_graphs(self) -> Iterator[NamedNode]:
         return (g for g in self._store.named_graphs() if isinstance(g, NamedNode))
 

@@ -20,7 +20,7 @@ from claimgraph import __version__
 from claimgraph.config import Settings
 from claimgraph.errors import ClaimgraphError
 from claimgraph.interfaces.core import Claimgraph
-from claimgraph.interfaces.http import describe, graph_store, pages, sparql
+from claimgraph.interfaces.http import api, describe, graph_store, linked_data, pages, sparql
 from claimgraph.interfaces.http.problems import Problem, problem_response
 from claimgraph.services.executor import QueryExecutor
 
@@ -60,6 +60,12 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
     app.include_router(graph_store.router)
     app.include_router(describe.router)
     app.include_router(pages.router)
+    app.include_router(linked_data.router)
+    app.include_router(api.router)
+
+    @app.get("/benchmarks/{benchmark}/claims", tags=["JSON API"], summary="Same as /api/benchmarks/{benchmark}/claims")
+    def benchmark_claims(request: Request, benchmark: str) -> JSONResponse:
+        return api.benchmark_claims(request, benchmark)
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:

@@ -114,16 +114,24 @@ async def _handle(request: Request, path: str | None) -> Response:
 
 
 _METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
+_STORE_DOC = ("GET/HEAD read a graph (or, with no parameter, the whole store as N-Quads or TriG); PUT replaces, "
+              "POST merges (POST with no parameter creates a graph and answers with its Location), DELETE drops. "
+              "Writes need the bearer token.")
 
 
-@router.api_route("/store", methods=_METHODS, summary="Graph Store: ?graph=IRI, ?default, or the whole store",
-                  description="GET/HEAD read a graph (or, with no parameter, the whole store as N-Quads or "
-                              "TriG); PUT replaces, POST merges (POST with no parameter creates a graph and "
-                              "answers with its Location), DELETE drops. Writes need the bearer token.")
 async def store(request: Request) -> Response:
     return await _handle(request, None)
 
 
-@router.api_route("/store/{path:path}", methods=_METHODS, summary="Graph Store: direct graph identification")
 async def store_direct(request: Request, path: str) -> Response:
     return await _handle(request, path or None)
+
+
+for _method in _METHODS:
+    router.add_api_route("/store", store, methods=[_method], operation_id=f"store_{_method.lower()}",
+                         summary=f"Graph Store {_method}: ?graph=IRI, ?default, or the whole store",
+                         description=_STORE_DOC, include_in_schema=_method != "HEAD")
+    router.add_api_route("/store/{path:path}", store_direct, methods=[_method],
+                         operation_id=f"store_direct_{_method.lower()}",
+                         summary=f"Graph Store {_method}: the graph named by the request URL",
+                         include_in_schema=_method != "HEAD")

@@ -158,15 +158,22 @@ async def _protocol(request: Request, *, queries: bool, updates: bool) -> Respon
     return await _answer_update(request, update or "", params)
 
 
-@router.api_route("/sparql", methods=["GET", "POST", "HEAD"], summary="SPARQL 1.1 query and update",
-                  description="Queries by GET (?query=), POST form (query=) or POST application/sparql-query; "
-                              "updates by POST form (update=) or POST application/sparql-update, with a bearer "
-                              "token. GET with no query gives the service description.")
+_SPARQL_DOC = ("Queries by GET (?query=), POST form (query=) or POST application/sparql-query; updates by POST "
+               "form (update=) or POST application/sparql-update, with a bearer token. GET with no query gives "
+               "the service description.")
+
+
+@router.get("/sparql", operation_id="sparql_get", summary="SPARQL 1.1 query (GET)", description=_SPARQL_DOC)
+@router.head("/sparql", operation_id="sparql_head", include_in_schema=False)
+@router.post("/sparql", operation_id="sparql_post", summary="SPARQL 1.1 query or update (POST)",
+             description=_SPARQL_DOC)
 async def sparql(request: Request) -> Response:
     return await _protocol(request, queries=True, updates=True)
 
 
-@router.api_route("/query", methods=["GET", "POST", "HEAD"], summary="SPARQL 1.1 query")
+@router.get("/query", operation_id="query_get", summary="SPARQL 1.1 query only (GET)")
+@router.head("/query", operation_id="query_head", include_in_schema=False)
+@router.post("/query", operation_id="query_post", summary="SPARQL 1.1 query only (POST)")
 async def query_only(request: Request) -> Response:
     return await _protocol(request, queries=True, updates=False)
 

@@ -1,0 +1,112 @@
+"""The JSON API: claims (paged, filtered), one claim, entities, the claims that depend on a benchmark, and
+POST of a dossier to ingest it. Documented by OpenAPI at /docs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pyoxigraph import NamedNode
+
+from claimgraph.errors import DossierSyntaxError, InputError, ManyErrors, ValidationError
+from claimgraph.extract import parse_dossier
+from claimgraph.interfaces.http.deps import core, read_body, require_writer
+from claimgraph.interfaces.http.problems import Problem
+from claimgraph.namespaces import DATA
+from claimgraph.services import catalog
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["JSON API"])
+
+ENTITY_KINDS = ("model", "method", "benchmark", "metric", "organization", "event")
+
+
+def _iri(path: str) -> NamedNode:
+    try:
+        return NamedNode(DATA.iri + path)
+    except ValueError:
+        raise Problem(400, f"not a valid identifier: {path!r}") from None
+
+
+def _page_links(request: Request, page: dict[str, Any]) -> dict[str, Any]:
+    end = page["offset"] + len(page["items"])
+    page["next"] = str(request.url.include_query_params(offset=end)) if end < page["total"] else None
+    return page
+
+
+@router.get("/claims", summary="Claims, paged, filtered by stance, dossier or entity")
+def list_claims(
+    request: Request,
+    stance: Annotated[str | None, Query(description="only claims with this stance tag, e.g. caveat")] = None,
+    dossier: Annotated[str | None, Query(description="only claims of this dossier (its IRI or slug)")] = None,
+    entity: Annotated[str | None, Query(description="only claims that mention or depend on this entity "
+                                                    "(its IRI, or kind/slug such as benchmark/aa-omniscience)")] = None,
+    limit: Annotated[int, Query(ge=1, le=catalog.MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> JSONResponse:
+    def resolve(value: str | None, prefix: str) -> str | None:
+        if value is None:
+            return None
+        return value if "://" in value else _iri(prefix + value.strip("/")).value
+
+    flt = catalog.ClaimFilter(stance=stance, dossier=resolve(dossier, "dossier/"), entity=resolve(entity, ""))
+    return JSONResponse(_page_links(request, catalog.claims_page(core(request).store, flt, limit, offset)))
+
+
+@router.get("/claims/{dossier}/{position}", summary="One claim: its assertions and its provenance")
+def get_claim(request: Request, dossier: str, position: int) -> JSONResponse:
+    detail = catalog.claim_detail(core(request).store, _iri(f"dossier/{dossier}/claim/{position}"))
+    if detail is None:
+        raise Problem(404, f"no claim {position} in dossier {dossier!r}")
+    return JSONResponse(detail)
+
+
+@router.get("/entities/{kind}/{slug}", summary="A model, method, benchmark, metric, organisation or event")
+def get_entity(request: Request, kind: str, slug: str) -> JSONResponse:
+    if kind not in ENTITY_KINDS:
+        raise Problem(404, f"no entity kind {kind!r}; the kinds are {', '.join(ENTITY_KINDS)}")
+    detail = catalog.entity_detail(core(request).store, _iri(f"{kind}/{slug}"))
+    if detail is None:
+        raise Problem(404, f"no {kind} {slug!r}")
+    return JSONResponse(detail)
+
+
+def _benchmark_claims(request: Request, benchmark: str) -> JSONResponse:
+    detail = catalog.entity_detail(core(request).store, _iri(f"benchmark/{benchmark}"))
+    if detail is None:
+        raise Problem(404, f"no benchmark {benchmark!r}")
+    claims = [c for c in detail["claims"] if "dependsOn" in c["relations"] or "mentions" in c["relations"]]
+    return JSONResponse({"benchmark": {k: detail[k] for k in ("iri", "path", "label")}, "claims": claims})
+
+
+@router.get("/benchmarks/{benchmark}/claims", summary="The claims that depend on (or mention) a benchmark")
+def benchmark_claims(request: Request, benchmark: str) -> JSONResponse:
+    return _benchmark_claims(request, benchmark)
+
+
+@router.post("/dossiers", status_code=201, summary="Ingest a dossier (Markdown body; bearer token)",
+             responses={201: {"description": "added or revised"}, 200: {"description": "unchanged"},
+                        400: {"description": "malformed (file and line in the problem)"}})
+async def post_dossier(request: Request,
+                       name: Annotated[str, Query(description="a file name for messages")] = "upload.md",
+                       ) -> JSONResponse:
+    require_writer(request)
+    graph = core(request)
+    body = await read_body(request, graph.settings.max_body_bytes)
+
+    def ingest() -> JSONResponse:
+        try:
+            record = parse_dossier(body, source=name)
+            (result,) = graph.ingest_records([record])
+        except DossierSyntaxError as exc:
+            raise Problem(400, str(exc), title="Malformed dossier") from None
+        except (ValidationError, ManyErrors, InputError) as exc:
+            raise Problem(400, str(exc)) from None
+        payload = {"dossier": result.dossier, "path": catalog.local_path(result.dossier), "status": result.status,
+                   "claims": result.claims, "quads": result.quads}
+        return JSONResponse(payload, status_code=200 if result.status == "unchanged" else 201)
+
+    return await run_in_threadpool(ingest)

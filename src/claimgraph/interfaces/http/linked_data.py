@@ -1,0 +1,142 @@
+"""Linked data: every IRI claimgraph mints (``https://w3id.org/claimgraph/id/…``) resolves at ``/id/…`` of a
+served claimgraph, and the ontology at ``/ns`` — HTML for a browser, RDF by ``Accept``, and a JSON twin at the
+same path with ``.json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pyoxigraph import Literal, NamedNode, Quad, Triple, serialize
+
+from claimgraph.interfaces.http import html as h
+from claimgraph.interfaces.http.deps import core
+from claimgraph.interfaces.http.problems import Problem
+from claimgraph.model import iris
+from claimgraph.namespaces import CG, DATA, DCTERMS, RDF, RDFS, SERIALIZATION_PREFIXES, compact
+from claimgraph.services import catalog
+from claimgraph.services.negotiation import best_match
+from claimgraph.services.protocol import DATASET_TYPES, GRAPH_TYPES, content_type_of
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Linked data"])
+
+_OFFERS = ["text/html", "application/json", "text/turtle", "application/ld+json", "application/n-triples",
+           "application/rdf+xml", "application/n-quads", "application/trig"]
+_SUFFIXES = {".json": "application/json", ".ttl": "text/turtle", ".jsonld": "application/ld+json",
+             ".nt": "application/n-triples", ".nq": "application/n-quads", ".trig": "application/trig",
+             ".rdf": "application/rdf+xml", ".html": "text/html"}
+_ENTITY_TYPES = {CG[k].value for k in ("Model", "Method", "Benchmark", "Metric", "Organization", "Event")}
+
+
+def _choose(request: Request, path: str) -> tuple[str, str]:
+    """(path without a format suffix, media type): a suffix wins over Accept."""
+    for suffix, media in _SUFFIXES.items():
+        if path.endswith(suffix):
+            return path[: -len(suffix)], media
+    media = best_match(request.headers.get("accept"), _OFFERS)
+    if media is None:
+        raise Problem(406, "resources are offered as " + ", ".join(_OFFERS))
+    return path, media
+
+
+def _rdf(quads: list[Quad], media: str) -> Response:
+    if media in DATASET_TYPES:
+        body = serialize(quads, format=DATASET_TYPES[media], prefixes=SERIALIZATION_PREFIXES
+                         if media == "application/trig" else None)
+    else:
+        triples = list(dict.fromkeys(Triple(q.subject, q.predicate, q.object) for q in quads))
+        body = serialize(triples, format=GRAPH_TYPES[media],
+                         prefixes=SERIALIZATION_PREFIXES if media == "text/turtle" else None)
+    return Response(body or b"", media_type=content_type_of(media), headers={"Vary": "Accept"})
+
+
+def _twin(store: Any, iri: NamedNode, quads: list[Quad]) -> dict[str, Any]:
+    types = {q.object.value for q in quads if q.predicate == RDF.type and isinstance(q.object, NamedNode)}
+    if CG.Claim.value in types:
+        detail = catalog.claim_detail(store, iri)
+        if detail:
+            return {"kind": "claim", **detail}
+    if types & _ENTITY_TYPES:
+        detail = catalog.entity_detail(store, iri)
+        if detail:
+            return {"kind": "entity", **detail}
+    return {
+        "kind": "resource",
+        "iri": iri.value,
+        "path": catalog.local_path(iri.value),
+        "statements": [{"subject": catalog.term_json(q.subject), "predicate": q.predicate.value,
+                        "object": catalog.term_json(q.object), "graph": catalog.term_json(q.graph_name)
+                        if isinstance(q.graph_name, NamedNode) else None} for q in quads],
+    }
+
+
+def _html(iri: NamedNode, quads: list[Quad], pointing: list[Quad], twin_path: str) -> str:
+    label = next((q.object.value for q in quads if q.subject == iri and q.predicate in (RDFS.label, DCTERMS.title)
+                  and isinstance(q.object, Literal)), None)
+    own = [q for q in quads if q.subject == iri]
+    rows = [[h.term_html(catalog.term_json(q.predicate)), h.term_html(catalog.term_json(q.object))] for q in own]
+    body = f'<p class="muted"><code>{h.html.escape(iri.value)}</code></p>' + h.table(["property", "value"], rows)
+    contents = [q for q in quads if q.graph_name == iri]
+    if contents:
+        body += "<h2>Graph contents</h2>" + h.table(["subject", "property", "value"], [
+            [h.term_html(catalog.term_json(q.subject)), h.term_html(catalog.term_json(q.predicate)),
+             h.term_html(catalog.term_json(q.object))] for q in contents])
+    if pointing:
+        body += "<h2>Pointing here</h2>" + h.table(["subject", "property"], [
+            [h.term_html(catalog.term_json(q.subject)), h.term_html(catalog.term_json(q.predicate))]
+            for q in pointing])
+    return h.page(label or compact(iri.value), body, twin=twin_path)
+
+
+def _resolve(request: Request, iri: NamedNode, media: str, twin_path: str) -> Response:
+    store = core(request).store
+    quads = catalog.describe(store, iri)
+    if not quads:
+        raise Problem(404, f"claimgraph holds nothing about <{iri.value}>")
+    if media == "application/json":
+        return JSONResponse(_twin(store, iri, quads))
+    if media == "text/html":
+        return HTMLResponse(_html(iri, quads, catalog.incoming(store, iri), twin_path))
+    return _rdf(quads, media)
+
+
+@router.get("/id/{path:path}", summary="Resolve a claimgraph IRI (HTML, JSON twin with .json, RDF by Accept)")
+async def resource(request: Request, path: str) -> Response:
+    bare, media = _choose(request, path)
+    try:
+        iri = NamedNode(DATA.iri + bare)
+    except ValueError:
+        raise Problem(400, f"not a valid IRI path: {bare!r}") from None
+    return await run_in_threadpool(_resolve, request, iri, media, f"/id/{bare}.json")
+
+
+@router.get("/ns", summary="The claimgraph ontology (HTML, JSON twin at /ns.json, RDF by Accept)")
+@router.get("/ns{suffix}", include_in_schema=False)
+async def ontology(request: Request, suffix: str = "") -> Response:
+    if suffix and suffix not in _SUFFIXES:
+        raise Problem(404, f"no such page: /ns{suffix}")
+    _, media = _choose(request, "ns" + suffix)
+    graph = core(request)
+
+    def build() -> Response:
+        quads = list(graph.store.quads(iris.ONTOLOGY_GRAPH)) or list(graph.vocabulary.ontology_quads)
+        if media == "application/json":
+            terms: dict[str, dict[str, Any]] = {}
+            for q in quads:
+                if q.subject.value.startswith(CG.iri):
+                    terms.setdefault(q.subject.value, {}).setdefault(q.predicate.value, []).append(
+                        catalog.term_json(q.object))
+            return JSONResponse({"iri": iris.ONTOLOGY_GRAPH.value, "terms": terms})
+        if media == "text/html":
+            names = sorted({q.subject.value for q in quads if q.subject.value.startswith(CG.iri)})
+            comments = {q.subject.value: q.object.value for q in quads if q.predicate.value.endswith("#comment")}
+            rows = [[f'<code id="{h.html.escape(n[len(CG.iri):])}">{h.html.escape(compact(n))}</code>',
+                     h.html.escape(comments.get(n, ""))] for n in names]
+            return HTMLResponse(h.page("claimgraph ontology", h.table(["term", "meaning"], rows), twin="/ns.json"))
+        return _rdf(quads, media)
+
+    return await run_in_threadpool(build)

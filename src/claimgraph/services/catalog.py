@@ -1,0 +1,196 @@
+"""Read models for the JSON API and the pages: claims (paged, filtered), one claim, one entity, one resource.
+
+Every query here is a named query (``queries/*.rq``); values from requests are bound by substitution,
+never pasted into the query text.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad
+
+from claimgraph.namespaces import CG, DATA, RDF, RDFS, SKOS
+from claimgraph.services.sparql import named_query
+from claimgraph.store import Store
+
+__all__ = ["ClaimFilter", "claims_page", "claim_detail", "entity_detail", "describe", "incoming", "term_json", "local_path",
+           "MAX_PAGE"]
+
+#: The most items one page of the JSON API returns.
+MAX_PAGE = 500
+
+
+def local_path(iri: str) -> str | None:
+    """The path under which a served claimgraph answers for one of its own IRIs (``/id/…``), or None."""
+    if iri.startswith(DATA.iri):
+        return "/id/" + iri[len(DATA.iri):]
+    if iri.startswith(CG.iri) or iri == CG.iri.rstrip("#"):
+        return "/ns"
+    return None
+
+
+def term_json(term: object) -> dict[str, Any] | None:
+    """A term in the shape of SPARQL 1.1 JSON results, plus the local path of claimgraph IRIs."""
+    if term is None:
+        return None
+    if isinstance(term, NamedNode):
+        out: dict[str, Any] = {"type": "uri", "value": term.value}
+        path = local_path(term.value)
+        if path:
+            out["path"] = path
+        return out
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "unknown", "value": str(term)}
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    stance: str | None = None
+    dossier: str | None = None  # IRI
+    entity: str | None = None  # IRI: claims that mention or depend on it
+
+
+def _filtered(name: str, flt: ClaimFilter) -> tuple[str, dict[str, object]]:
+    text = "\n".join(line for line in named_query(name).splitlines()
+                     if "FILTER-entity" not in line or flt.entity)
+    bindings: dict[str, object] = {}
+    if flt.stance is not None:
+        bindings["stance"] = Literal(flt.stance)
+    if flt.dossier is not None:
+        bindings["dossier"] = NamedNode(flt.dossier)
+    if flt.entity is not None:
+        bindings["entity"] = NamedNode(flt.entity)
+    return text, bindings
+
+
+def claims_page(store: Store, flt: ClaimFilter, limit: int, offset: int) -> dict[str, Any]:
+    """One page of claims and the total that the filter selects."""
+    limit = max(1, min(limit, MAX_PAGE))
+    offset = max(0, offset)
+    text, bindings = _filtered("claims-page", flt)
+    # limit and offset are validated integers, the only values written into the query text
+    rows = store.query(f"{text}\nLIMIT {int(limit)} OFFSET {int(offset)}", substitutions=bindings or None)
+    items = [{
+        "iri": row["claim"].value,
+        "path": local_path(row["claim"].value),
+        "text": row["text"].value,
+        "stance": row["stance"].value,
+        "position": int(row["position"].value),
+        "dossier": {"iri": row["dossier"].value, "path": local_path(row["dossier"].value),
+                    "title": row["title"].value if row["title"] is not None else None},
+    } for row in rows]  # type: ignore[union-attr]
+    count_text, _ = _filtered("claims-count", flt)
+    total = sum(int(row["n"].value) for row in store.query(count_text, substitutions=bindings or None))  # type: ignore[union-attr]
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+def _events(store: Store, claim: NamedNode) -> list[dict[str, Any]]:
+    out = []
+    for row in store.query(named_query("claim-events"), substitutions={"claim": claim}):  # type: ignore[union-attr]
+        out.append({
+            "iri": row["event"].value,
+            "sequence": int(row["sequence"].value) if row["sequence"] is not None else None,
+            "date": row["date"].value,
+            "action": row["action"].value,
+            "label": row["label"].value if row["label"] is not None else None,
+            "stance": row["stance"].value if row["stance"] is not None else None,
+            "note": row["note"].value if row["note"] is not None else None,
+        })
+    return out
+
+
+def claim_detail(store: Store, claim: NamedNode) -> dict[str, Any] | None:
+    """A claim with everything its named graph asserts and its provenance history; None if unknown."""
+    quads = list(store.match(claim, None, None))
+    if not any(q.predicate == RDF.type and q.object == CG.Claim for q in quads):
+        return None
+    values = _properties(quads)
+    assertion_graph = next((q.graph_name for q in quads if q.predicate == RDF.type and q.object == CG.Claim), None)
+    assertions = [{"subject": term_json(q.subject), "predicate": q.predicate.value, "object": term_json(q.object)}
+                  for q in store.quads(assertion_graph)] if isinstance(assertion_graph, NamedNode) else []
+    first = lambda p: values.get(p.value, [None])[0]  # noqa: E731
+    return {
+        "iri": claim.value,
+        "path": local_path(claim.value),
+        "text": (first(CG.text) or {}).get("value"),
+        "stance": (first(CG.stance) or {}).get("value"),
+        "position": int((first(CG.position) or {"value": 0})["value"]),
+        "dossier": first(CG.inDossier),
+        "mentions": values.get(CG.mentions.value, []),
+        "dependsOn": values.get(CG.dependsOn.value, []),
+        "graph": assertion_graph.value if isinstance(assertion_graph, NamedNode) else None,
+        "assertions": assertions,
+        "provenance": _events(store, claim),
+    }
+
+
+def entity_detail(store: Store, entity: NamedNode) -> dict[str, Any] | None:
+    """A model, method, benchmark, … with its labels, its scores and the claims that mention or depend on it."""
+    quads = list(store.match(entity, None, None))
+    if not quads:
+        return None
+    values = _properties(quads)
+    claims: dict[str, dict[str, Any]] = {}
+    for row in store.query(named_query("entity-claims"), substitutions={"entity": entity}):  # type: ignore[union-attr]
+        item = claims.setdefault(row["claim"].value, {
+            "iri": row["claim"].value, "path": local_path(row["claim"].value), "text": row["text"].value,
+            "stance": row["stance"].value, "relations": []})
+        item["relations"].append(row["relation"].value.rsplit("#", 1)[1])
+    scores = [{name: term_json(row[name]) for name in ("score", "model", "benchmark", "metric", "value", "unit",
+                                                        "rank", "setting", "claim")}
+              for row in store.query(named_query("entity-scores"), substitutions={"entity": entity})]  # type: ignore[union-attr]
+    labels = [v["value"] for v in values.get(RDFS.label.value, [])]
+    return {
+        "iri": entity.value,
+        "path": local_path(entity.value),
+        "label": labels[0] if labels else None,
+        "types": [v["value"] for v in values.get(RDF.type.value, [])],
+        "altLabels": sorted({v["value"] for v in values.get(SKOS.altLabel.value, [])}),
+        "properties": values,
+        "scores": scores,
+        "claims": list(claims.values()),
+    }
+
+
+def describe(store: Store, iri: NamedNode) -> list[Quad]:
+    """What the store says about ``iri``: every quad with it as subject (following blank nodes), and the
+    contents of the graph it names, if it names one. Empty if the store knows nothing of it."""
+    out = list(store.match(iri, None, None))
+    seen = {q.object for q in out if isinstance(q.object, BlankNode)}
+    frontier = list(seen)
+    while frontier:
+        node = frontier.pop()
+        for q in store.match(node, None, None):
+            out.append(q)
+            if isinstance(q.object, BlankNode) and q.object not in seen:
+                seen.add(q.object)
+                frontier.append(q.object)
+    if store.has_graph(iri):
+        out.extend(store.quads(iri))
+    return list(dict.fromkeys(out))
+
+
+def incoming(store: Store, iri: NamedNode, limit: int = 200) -> list[Quad]:
+    """Quads that point at ``iri`` (at most ``limit``)."""
+    return list(itertools.islice(store.match(None, None, iri), limit))
+
+
+def _properties(quads: list[Quad]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for q in quads:
+        value = term_json(q.object)
+        if value is not None and value not in out.setdefault(q.predicate.value, []):
+            out[q.predicate.value].append(value)
+    return out
+

@@ -1,0 +1,161 @@
+"""The JSON API, linked data, and self-description, in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from pyoxigraph import NamedNode
+
+from claimgraph.config import Settings
+from claimgraph.interfaces.core import Claimgraph
+from claimgraph.interfaces.http.app import create_app
+from claimgraph.namespaces import DATA
+from tests.conftest import DOSSIERS, SEED, SEEDS, TOKEN
+
+CLAIM3 = "/api/claims/training-methodology-frontier-shift/3"
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with Claimgraph(Settings(store="memory:", token=TOKEN)) as graph:
+        graph.ingest([SEEDS, DOSSIERS / "variants"])
+        with TestClient(create_app(graph)) as c:
+            yield c
+
+
+def test_claims_paging(client: TestClient) -> None:
+    first = client.get("/api/claims", params={"limit": 3}).json()
+    assert first["total"] == 8 and len(first["items"]) == 3 and first["next"]
+    second = client.get(first["next"]).json()
+    assert second["offset"] == 3 and {i["iri"] for i in first["items"]}.isdisjoint(i["iri"] for i in second["items"])
+    everything = client.get("/api/claims", params={"limit": 500}).json()
+    assert len(everything["items"]) == 8 and everything["next"] is None
+
+
+def test_claims_filters(client: TestClient) -> None:
+    caveats = client.get("/api/claims", params={"stance": "caveat"}).json()
+    assert caveats["total"] == 4 and {i["stance"] for i in caveats["items"]} == {"caveat"}
+    seed = client.get("/api/claims", params={"dossier": "training-methodology-frontier-shift"}).json()
+    assert [i["position"] for i in seed["items"]] == [1, 2, 3]
+    aa = client.get("/api/claims", params={"entity": "benchmark/aa-omniscience"}).json()
+    assert [i["path"] for i in aa["items"]] == ["/id/dossier/training-methodology-frontier-shift/claim/3"]
+    by_iri = client.get("/api/claims", params={"entity": DATA.iri + "benchmark/aa-omniscience"}).json()
+    assert by_iri["items"] == aa["items"]
+
+
+@pytest.mark.parametrize("hostile", ["caveat' } ; DROP ALL #", '"}\nDELETE WHERE { ?s ?p ?o }', "> } ; DROP ALL"])
+def test_hostile_filters_change_nothing(client: TestClient, hostile: str) -> None:
+    before = client.get("/health").json()["quads"]
+    response = client.get("/api/claims", params={"stance": hostile})
+    assert response.status_code == 200 and response.json()["total"] == 0
+    response = client.get("/api/claims", params={"entity": "model/" + hostile})
+    assert response.status_code in (200, 400)
+    assert client.get("/health").json()["quads"] == before
+
+
+def test_limits_are_enforced(client: TestClient) -> None:
+    r = client.get("/api/claims", params={"limit": 100000})
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_one_claim_with_assertions_and_provenance(client: TestClient) -> None:
+    claim = client.get(CLAIM3).json()
+    assert claim["stance"] == "caveat" and claim["position"] == 3
+    assert {m["path"] for m in claim["mentions"]} >= {"/id/benchmark/aa-omniscience", "/id/model/gemini-3-1-pro"}
+    assert claim["provenance"] == [{"iri": claim["iri"] + "/event/1", "sequence": 1, "date": "2026-06-04",
+                                    "action": "asserted", "label": "asserted as caveat", "stance": "caveat",
+                                    "note": "First asserted."}]
+    assert any(a["predicate"].endswith("#text") for a in claim["assertions"])
+    assert client.get("/api/claims/training-methodology-frontier-shift/9").status_code == 404
+
+
+def test_entity_and_benchmark_claims(client: TestClient) -> None:
+    model = client.get("/api/entities/model/gpt-4o").json()
+    assert model["label"] == "GPT-4o" and "GPT4o" in model["altLabels"]
+    assert [c["path"] for c in model["claims"]] == ["/id/dossier/training-methodology-frontier-shift/claim/1"]
+    for path in ("/api/benchmarks/aa-omniscience/claims", "/benchmarks/aa-omniscience/claims"):
+        body = client.get(path).json()
+        assert body["benchmark"]["label"] == "AA-Omniscience"
+        assert [c["relations"] for c in body["claims"]] == [["mentions"]]
+    assert client.get("/api/entities/model/no-such-model").status_code == 404
+    assert client.get("/api/entities/spaceship/x").status_code == 404
+
+
+def test_every_minted_iri_resolves(client: TestClient) -> None:
+    minted = set()
+    for row in client.app.state.graph.store.match(None, None, None):  # type: ignore[attr-defined]
+        for term in (row.subject, row.object, row.graph_name):
+            if isinstance(term, NamedNode) and term.value.startswith(DATA.iri):
+                minted.add(term.value)
+    assert len(minted) > 60
+    for iri in sorted(minted):
+        path = "/id/" + iri[len(DATA.iri):]
+        page = client.get(path, headers={"Accept": "text/html"})
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), path
+        assert f'href="{path}.json"' in page.text
+        assert client.get(path + ".json").status_code == 200, path
+        turtle = client.get(path, headers={"Accept": "text/turtle"})
+        assert turtle.status_code == 200 and turtle.headers["content-type"] == "text/turtle; charset=utf-8", path
+        assert client.get(path, headers={"Accept": "application/ld+json"}).status_code == 200, path
+
+
+def test_ontology_resolves(client: TestClient) -> None:
+    assert "cg:Claim" in client.get("/ns", headers={"Accept": "text/html"}).text
+    assert "cg:Claim" in client.get("/ns", headers={"Accept": "text/turtle"}).text
+    assert "https://w3id.org/claimgraph/ns#Claim" in client.get("/ns.json").json()["terms"]
+
+
+def test_unknown_resource_is_404(client: TestClient) -> None:
+    r = client.get("/id/model/nothing-like-this")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_void_and_service_description(client: TestClient) -> None:
+    void = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert void.status_code == 200 and "void:Dataset" in void.text and "void:sparqlEndpoint" in void.text
+    sd = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert "sd:UnionDefaultGraph" in sd.text and "sd:SPARQL11Update" in sd.text
+    assert client.get("/sparql", headers={"Accept": "text/html"}, follow_redirects=False).status_code == 303
+    assert client.get("/openapi.json").json()["paths"]["/api/claims"]
+
+
+def test_post_dossier(client: TestClient) -> None:
+    text = (DOSSIERS / "revision" / "v1.md").read_bytes()
+    headers = {"Content-Type": "text/markdown"}
+    assert client.post("/api/dossiers", content=text, headers=headers).status_code == 401
+    bad = client.post("/api/dossiers", params={"name": "broken.md"},
+                      content=(DOSSIERS / "malformed" / "bad-date.md").read_bytes(),
+                      headers={**headers, "Authorization": f"Bearer {TOKEN}"})
+    assert bad.status_code == 400 and bad.json()["detail"].startswith("broken.md:8: expected the provenance entry date")
+    before = client.get("/health").json()["quads"]
+    assert before == client.get("/health").json()["quads"]
+    created = client.post("/api/dossiers", params={"name": "v1.md"}, content=text,
+                          headers={**headers, "Authorization": f"Bearer {TOKEN}"})
+    assert created.status_code == 201 and created.json()["status"] == "added"
+    again = client.post("/api/dossiers", content=text, headers={**headers, "Authorization": f"Bearer {TOKEN}"})
+    assert again.status_code == 200 and again.json()["status"] == "unchanged"
+    # the new dossier is queryable at once
+    r = client.get("/sparql", params={"query": "ASK { ?d cg:canonicalPath '/dossier/test-time-compute' }"},
+                   headers={"Accept": "application/sparql-results+json"})
+    assert r.json()["boolean"] is True
+
+
+def test_writes_refused_when_no_token_is_configured() -> None:
+    with Claimgraph(Settings(store="memory:", token=None)) as graph, TestClient(create_app(graph)) as c:
+        for token in ("", "anything"):
+            r = c.post("/update", content=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update",
+                                                                 "Authorization": f"Bearer {token}"})
+            assert r.status_code == 403
+        assert c.post("/api/dossiers", content=SEED.read_bytes(), headers={"Authorization": "Bearer x"}).status_code == 403
+
+
+def test_body_and_query_size_limits() -> None:
+    settings = Settings(store="memory:", token=TOKEN, max_query_bytes=100, max_body_bytes=1000)
+    with Claimgraph(settings) as graph, TestClient(create_app(graph)) as c:
+        long_query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 200
+        assert c.get("/sparql", params={"query": long_query}).status_code == 413
+        r = c.post("/update", content=b"#" * 2000, headers={"Content-Type": "application/sparql-update",
+                                                            "Authorization": f"Bearer {TOKEN}"})
+        assert r.status_code == 413
