@@ -47,12 +47,12 @@ def test_claims_filters(client: TestClient) -> None:
 
 @pytest.mark.parametrize("hostile", ["caveat' } ; DROP ALL #", '"}\nDELETE WHERE { ?s ?p ?o }', "> } ; DROP ALL"])
 def test_hostile_filters_change_nothing(client: TestClient, hostile: str) -> None:
-    before = client.get("/health").json()["quads"]
+    before = client.get("/index.json").json()["quads"]
     response = client.get("/api/claims", params={"stance": hostile})
     assert response.status_code == 200 and response.json()["total"] == 0
     response = client.get("/api/claims", params={"entity": "model/" + hostile})
     assert response.status_code in (200, 400)
-    assert client.get("/health").json()["quads"] == before
+    assert client.get("/index.json").json()["quads"] == before
 
 
 def test_limits_are_enforced(client: TestClient) -> None:
@@ -124,13 +124,13 @@ def test_void_and_service_description(client: TestClient) -> None:
 def test_post_dossier(client: TestClient) -> None:
     text = (DOSSIERS / "revision" / "v1.md").read_bytes()
     headers = {"Content-Type": "text/markdown"}
+    before = client.get("/index.json").json()["quads"]
     assert client.post("/api/dossiers", content=text, headers=headers).status_code == 401
     bad = client.post("/api/dossiers", params={"name": "broken.md"},
                       content=(DOSSIERS / "malformed" / "bad-date.md").read_bytes(),
                       headers={**headers, "Authorization": f"Bearer {TOKEN}"})
     assert bad.status_code == 400 and bad.json()["detail"].startswith("broken.md:8: expected the provenance entry date")
-    before = client.get("/health").json()["quads"]
-    assert before == client.get("/health").json()["quads"]
+    assert client.get("/index.json").json()["quads"] == before  # neither the refused nor the bad one wrote
     created = client.post("/api/dossiers", params={"name": "v1.md"}, content=text,
                           headers={**headers, "Authorization": f"Bearer {TOKEN}"})
     assert created.status_code == 201 and created.json()["status"] == "added"

@@ -143,7 +143,8 @@ def test_validator_reports_seed_clean() -> None:
     vocabulary = load_vocabulary()
     data = list(vocabulary.vocabulary_quads)
     for path in dossier_files([SEEDS, DOSSIERS / "variants"]):
-        data.extend(map_dossier(read_dossier(path), vocabulary.lexicon).quads)
+        mapped = map_dossier(read_dossier(path), vocabulary.lexicon)
+        data.extend(mapped.quads + mapped.shared)
     report = Validator().validate_quads(data)
     assert report.conforms, [str(v) for v in report.violations]
 
@@ -155,3 +156,21 @@ def test_everything_ingested_is_shacl_valid(graph: Claimgraph, tmp_path: Path) -
     report = graph.validate()
     assert report.conforms, [str(v) for v in report.violations]
     assert report.triples > 500
+
+
+def test_no_triple_is_repeated_across_graphs(graph: Claimgraph, tmp_path: Path) -> None:
+    """The union default graph does not merge equal triples of different graphs: a description repeated in
+    every dossier's graph would multiply every join through it. Shared things are stated once."""
+    for n in range(3):  # three dossiers by the same agent, operator, person and model
+        text = (DOSSIERS / "revision" / "v1.md").read_text(encoding="utf-8")
+        (tmp_path / f"d{n}.md").write_text(text.replace("/dossier/test-time-compute", f"/dossier/ttc-{n}"),
+                                           encoding="utf-8")
+    graph.ingest([SEEDS, DOSSIERS / "variants", tmp_path])
+    seen: dict[tuple[object, object, object], object] = {}
+    repeated = []
+    for q in graph.store.quads():
+        key = (q.subject, q.predicate, q.object)
+        if key in seen and seen[key] != q.graph_name:
+            repeated.append(f"{key} in {seen[key]} and {q.graph_name}")
+        seen[key] = q.graph_name
+    assert repeated == []

@@ -7,7 +7,11 @@ Layout (nanopublication style):
   activity);
 * ``<dossier>/claim/<n>/assertion`` — one graph per claim: its words, stance, position, dossier, the
   entities it mentions, and its provenance events;
-* ``<dossier>/revisions`` — every ingested revision with its full source text; added to, never replaced.
+* ``<dossier>/revisions`` — every ingested revision with its full source text; added to, never replaced;
+* ``…/id/graph/agents`` — the agents, people and organisations that write dossiers, shared by all
+  dossiers and only added to. Keeping them in one graph, instead of repeating them in each dossier's,
+  matters: the union default graph does not merge equal triples of different graphs, so a description
+  repeated in N graphs would multiply every join through it by N.
 
 Mapping is pure: the same record always gives the same quads, so re-ingesting changes nothing.
 """
@@ -30,12 +34,14 @@ __all__ = ["MappedDossier", "map_dossier", "revision_quads"]
 
 @dataclass(frozen=True)
 class MappedDossier:
-    """The quads of one dossier, and the names of the graphs they fill (which an ingest replaces)."""
+    """The quads of one dossier: ``quads`` fill the dossier's own graphs (which an ingest replaces);
+    ``shared`` describe its authors in the shared agents graph (which an ingest only adds to)."""
 
     iri: NamedNode
     graph: NamedNode
     claims: tuple[NamedNode, ...]
     quads: tuple[Quad, ...]
+    shared: tuple[Quad, ...] = ()
 
     @property
     def graphs(self) -> frozenset[NamedNode]:
@@ -95,7 +101,8 @@ def map_dossier(record: DossierRecord, lexicon: Lexicon, revision: NamedNode | N
     for heading, body in record.extra_sections:
         meta.add(dossier, CG.section, _string(f"## {heading}\n{body}".rstrip()))
     meta.add(dossier, PROV.wasRevisionOf, previous)
-    agent = _authorship(meta, dossier, record, lexicon) if record.authorship else None
+    shared = _Quads(iris.AGENTS_GRAPH)
+    agent = _authorship(meta, shared, dossier, record, lexicon) if record.authorship else None
     claims: list[NamedNode] = []
     claim_quads: list[Quad] = []
     for claim in record.claims:
@@ -103,10 +110,11 @@ def map_dossier(record: DossierRecord, lexicon: Lexicon, revision: NamedNode | N
         claims.append(claim_node)
         meta.add(dossier, CG.hasClaim, claim_node)
         claim_quads.extend(_claim(claim, claim_node, dossier, agent, lexicon))
-    return MappedDossier(dossier, graph, tuple(claims), tuple(meta.items) + tuple(claim_quads))
+    return MappedDossier(dossier, graph, tuple(claims), tuple(meta.items) + tuple(claim_quads), tuple(shared.items))
 
 
-def _authorship(meta: _Quads, dossier: NamedNode, record: DossierRecord, lexicon: Lexicon) -> NamedNode:
+def _authorship(meta: _Quads, shared: _Quads, dossier: NamedNode, record: DossierRecord,
+                lexicon: Lexicon) -> NamedNode:
     who: Authorship = record.authorship  # type: ignore[assignment]
     meta.add(dossier, CG.authorshipStatement, _string(who.statement))
     name = who.agent or "unknown author"
@@ -114,39 +122,39 @@ def _authorship(meta: _Quads, dossier: NamedNode, record: DossierRecord, lexicon
     meta.add(dossier, CG.authoredBy, agent)
     meta.add(dossier, PROV.wasAttributedTo, agent)
     meta.add(dossier, DCTERMS.creator, agent)
-    meta.add(agent, RDF.type, PROV.Agent)
-    meta.add(agent, RDF.type, PROV.SoftwareAgent if who.is_ai_agent else PROV.Person)
-    meta.add(agent, RDFS.label, _string(name))
-    meta.add(agent, CG.agentKind, _string(who.agent_kind) if who.agent_kind else None)
-    meta.add(agent, CG.oversightMode, _string(who.oversight) if who.oversight else None)
+    shared.add(agent, RDF.type, PROV.Agent)
+    shared.add(agent, RDF.type, PROV.SoftwareAgent if who.is_ai_agent else PROV.Person)
+    shared.add(agent, RDFS.label, _string(name))
+    shared.add(agent, CG.agentKind, _string(who.agent_kind) if who.agent_kind else None)
+    shared.add(agent, CG.oversightMode, _string(who.oversight) if who.oversight else None)
     for detail in who.details:
-        meta.add(agent, CG.extraText, _string(detail))
+        shared.add(agent, CG.extraText, _string(detail))
     if who.underlying_model:
         known_model = _known(lexicon, who.underlying_model)
         model = known_model or iris.entity_iri("model", who.underlying_model)
-        meta.add(agent, CG.underlyingModel, model)
-        meta.add(model, RDF.type, CG.Model)
-        if known_model is None:
-            meta.add(model, RDFS.label, _string(who.underlying_model))
+        shared.add(agent, CG.underlyingModel, model)
+        if known_model is None:  # a known model is described by the vocabulary already
+            shared.add(model, RDF.type, CG.Model)
+            shared.add(model, RDFS.label, _string(who.underlying_model))
     if who.operator:
         known_operator = _known(lexicon, who.operator)
         operator = known_operator or iris.entity_iri("organization", who.operator)
-        meta.add(agent, CG.operator, operator)
-        meta.add(agent, PROV.actedOnBehalfOf, operator)
+        shared.add(agent, CG.operator, operator)
+        shared.add(agent, PROV.actedOnBehalfOf, operator)
         meta.add(dossier, PROV.wasAttributedTo, operator)
-        meta.add(operator, RDF.type, CG.Organization)
-        meta.add(operator, RDF.type, PROV.Organization)
+        shared.add(operator, RDF.type, PROV.Organization)
         if known_operator is None:
-            meta.add(operator, RDFS.label, _string(who.operator))
+            shared.add(operator, RDF.type, CG.Organization)
+            shared.add(operator, RDFS.label, _string(who.operator))
     if who.accountable:
         person = iris.entity_iri("person", who.accountable_handle or who.accountable)
-        meta.add(agent, CG.accountablePerson, person)
-        meta.add(agent, PROV.actedOnBehalfOf, person)
+        shared.add(agent, CG.accountablePerson, person)
+        shared.add(agent, PROV.actedOnBehalfOf, person)
         meta.add(dossier, PROV.wasAttributedTo, person)
-        meta.add(person, RDF.type, PROV.Person)
-        meta.add(person, RDF.type, SCHEMA.Person)
-        meta.add(person, RDFS.label, _string(who.accountable))
-        meta.add(person, SCHEMA.alternateName, _string(who.accountable_handle) if who.accountable_handle else None)
+        shared.add(person, RDF.type, PROV.Person)
+        shared.add(person, RDF.type, SCHEMA.Person)
+        shared.add(person, RDFS.label, _string(who.accountable))
+        shared.add(person, SCHEMA.alternateName, _string(who.accountable_handle) if who.accountable_handle else None)
     activity = NamedNode(dossier.value + "/authoring")
     meta.add(dossier, PROV.wasGeneratedBy, activity)
     meta.add(activity, RDF.type, PROV.Activity)

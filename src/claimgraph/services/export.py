@@ -8,7 +8,7 @@ from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
 
 from claimgraph.errors import InputError, UsageError
 from claimgraph.model import iris
-from claimgraph.namespaces import PREFIXES, SERIALIZATION_PREFIXES
+from claimgraph.namespaces import CG, PREFIXES, PROV, SERIALIZATION_PREFIXES
 from claimgraph.services.sparql import named_query
 from claimgraph.store import Store
 
@@ -48,7 +48,16 @@ def export(store: Store, output: BinaryIO, fmt: str = "nquads", dossier: str | N
     graphs = [row["g"] for row in store.query(named_query("dossier-graphs"), substitutions={"d": node},
                                               union=False)]  # type: ignore[union-attr, index]
     quads = [q for g in graphs for q in store.quads(g)]
+    quads += _authors(store, quads)
     if not rdf_format.supports_datasets:
         quads = list(dict.fromkeys(Triple(q.subject, q.predicate, q.object) for q in quads))  # type: ignore[misc]
     serialize(quads, output, rdf_format, prefixes=prefixes)
 
+
+
+def _authors(store: Store, quads: list) -> list:  # type: ignore[type-arg]
+    """The shared agents graph's statements about the dossier's authors (and what they point at, one hop)."""
+    authors = {q.object for q in quads if q.predicate in (CG.authoredBy, PROV.wasAttributedTo)}
+    found = [q for a in authors for q in store.match(a, None, None, iris.AGENTS_GRAPH)]
+    linked = {q.object for q in found if isinstance(q.object, NamedNode)} - authors
+    return found + [q for o in linked for q in store.match(o, None, None, iris.AGENTS_GRAPH)]

@@ -49,7 +49,8 @@ class _Plan:
     dossier: NamedNode
     status: str
     remove: list[NamedNode]
-    quads: list[Quad]
+    quads: list[Quad]  # the dossier's own graphs, replaced
+    shared: list[Quad]  # its authors, added to the shared agents graph
     revision: list[Quad] = field(default_factory=list)
 
 
@@ -104,7 +105,7 @@ class Ingestor:
             results = []
             for plan in plans:
                 if plan.status != "unchanged":
-                    self.store.replace_graphs(plan.remove, plan.quads + plan.revision)
+                    self.store.replace_graphs(plan.remove, plan.quads + plan.shared + plan.revision)
                 result = IngestResult(plan.record.source, plan.dossier.value, plan.status,
                                       len(plan.record.claims), len(plan.quads))
                 results.append(result)
@@ -131,11 +132,13 @@ class Ingestor:
         remove = self._graphs_of(dossier)
         if status == "unchanged":
             held = {q for g in remove for q in self.store.quads(g)}
-            if held == set(mapped.quads):
-                return _Plan(record, dossier, status, [], list(mapped.quads))
+            shared_held = all(any(True for _ in self.store.match(q.subject, q.predicate, q.object, q.graph_name))
+                              for q in mapped.shared)
+            if held == set(mapped.quads) and shared_held:
+                return _Plan(record, dossier, status, [], list(mapped.quads), list(mapped.shared))
             status = "remapped"
         extra = revision_quads(record, dossier, previous, now) if status in ("added", "revised") else []
-        return _Plan(record, dossier, status, remove, list(mapped.quads), extra)
+        return _Plan(record, dossier, status, remove, list(mapped.quads), list(mapped.shared), extra)
 
     def _current_revision(self, dossier: NamedNode) -> tuple[NamedNode | None, NamedNode | None]:
         rows = list(self.store.query(
@@ -159,6 +162,7 @@ class Ingestor:
         data: list[Quad] = list(self.vocabulary.vocabulary_quads)
         for plan in plans:
             data.extend(plan.quads)
+            data.extend(plan.shared)
             data.extend(plan.revision)
             data.extend(self.store.quads(iris.revisions_graph(plan.dossier)))
         report = self.validator.validate_quads(data)

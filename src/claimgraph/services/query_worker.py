@@ -4,9 +4,9 @@ It exists so that a runaway query can really be stopped: pyoxigraph has no query
 evaluating after the client has gone, so the executor kills the worker that runs too long and starts
 another. Only pyoxigraph and the negotiation helpers are imported here, to keep start-up short.
 
-Messages (bytes, first byte is the tag), worker → executor:
-``H`` + media type (the result's head), ``C`` + a chunk of the serialised result, ``E`` end,
-``X`` + JSON ``{"status": …, "message": …}`` an error before any head.
+Messages (bytes, first byte is the tag), worker → executor: ``F`` + media type + newline + body, a whole
+small answer; or ``H`` + media type, then ``C`` + chunk …, then ``E`` (end) or ``A`` (aborted mid-stream);
+or ``X`` + JSON ``{"status": …, "message": …}``, an error before any answer.
 """
 
 from __future__ import annotations
@@ -22,22 +22,41 @@ CHUNK = 64 * 1024
 
 
 class _PipeWriter:
-    """A binary file-like object that sends what is written in chunks over the pipe."""
+    """A binary file-like object that sends what is written in chunks over the pipe.
 
-    def __init__(self, conn: Connection) -> None:
+    The head (``H`` + media type) goes out with the first chunk; a result that fits in one chunk goes
+    out whole as a single ``F`` message (media type, newline, body), so a small answer costs one message.
+    """
+
+    def __init__(self, conn: Connection, media: str) -> None:
         self.conn = conn
+        self.media = media.encode("ascii")
         self.buffer = bytearray()
+        self.started = False
 
     def write(self, data: bytes) -> int:
         self.buffer += data
         if len(self.buffer) >= CHUNK:
-            self.flush()
+            self._send_chunk()
         return len(data)
 
+    def _send_chunk(self) -> None:
+        if not self.started:
+            self.conn.send_bytes(b"H" + self.media)
+            self.started = True
+        self.conn.send_bytes(b"C" + bytes(self.buffer))
+        self.buffer.clear()
+
     def flush(self) -> None:
-        if self.buffer:
-            self.conn.send_bytes(b"C" + bytes(self.buffer))
-            self.buffer.clear()
+        """pyoxigraph may call this; chunks are sent by size and at the end only."""
+
+    def finish(self) -> None:
+        if self.started:
+            if self.buffer:
+                self._send_chunk()
+            self.conn.send_bytes(b"E")
+        else:
+            self.conn.send_bytes(b"F" + self.media + b"\n" + bytes(self.buffer))
 
 
 def _error(conn: Connection, status: int, message: str) -> None:
@@ -84,16 +103,17 @@ def serve_queries(conn: Connection) -> None:
             offered = ", ".join(GRAPH_TYPES if kind == "graph" else RESULT_TYPES)
             _error(conn, 406, f"this query's results are offered as {offered}")
             continue
-        conn.send_bytes(b"H" + media.encode("ascii"))
-        writer = _PipeWriter(conn)
+        writer = _PipeWriter(conn, media)
         try:
             fmt = GRAPH_TYPES[media] if kind == "graph" else RESULT_TYPES[media]
             result.serialize(writer, fmt)
-            writer.flush()
-        except Exception as exc:  # noqa: BLE001 - an error mid-stream: tell the executor to abort
-            conn.send_bytes(b"A" + str(exc).encode("utf-8", "replace")[:400])
+        except Exception as exc:  # noqa: BLE001 - evaluation or serialisation failed
+            if writer.started:  # mid-stream: tell the executor to abort the response
+                conn.send_bytes(b"A" + str(exc).encode("utf-8", "replace")[:400])
+            else:
+                _error(conn, 400, f"the query failed: {' '.join(str(exc).split())[:400]}")
             continue
-        conn.send_bytes(b"E")
+        writer.finish()
 
 
 def main(argv: list[str]) -> int:

@@ -30,7 +30,8 @@ def validate_files(paths: Iterable[str | Path], validator: Validator, vocabulary
     quads: list[Quad] = list(vocabulary.vocabulary_quads)
     for path in _files(paths):
         if path.suffix.lower() in DOSSIER_SUFFIXES:
-            quads.extend(map_dossier(read_dossier(path), vocabulary.lexicon).quads)
+            mapped = map_dossier(read_dossier(path), vocabulary.lexicon)
+            quads.extend(mapped.quads + mapped.shared)
             continue
         fmt = RdfFormat.from_extension(path.suffix.lstrip(".").lower())
         if fmt is None:

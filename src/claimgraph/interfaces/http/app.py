@@ -39,10 +39,11 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
         app.state.executor = QueryExecutor(core.store, workers=settings.query_workers,
                                            time_limit=settings.query_timeout,
                                            max_result_bytes=settings.max_result_bytes)
+        await app.state.executor.start()
         try:
             yield
         finally:
-            app.state.executor.close()
+            await app.state.executor.close()
             if isinstance(graph, Settings):
                 core.close()
 

@@ -33,7 +33,7 @@ async def void(request: Request) -> Response:
     return Response(body, media_type=content_type_of(media), headers={"Vary": "Accept"})
 
 
-@router.get("/health", summary="Liveness: the store answers")
+@router.get("/health", summary="Liveness: the server answers and its store is open")
 def health(request: Request) -> JSONResponse:
     graph = core(request)
-    return JSONResponse({"status": "ok", "store": graph.store.location, "quads": graph.store.count()})
+    return JSONResponse({"status": "ok", "store": graph.store.location, "generation": graph.store.generation})

@@ -95,15 +95,17 @@ async def _answer_query(request: Request, query: str, params: dict[str, list[str
     if len(query.encode("utf-8")) > settings.max_query_bytes:
         raise Problem(413, f"the query is larger than the limit of {settings.max_query_bytes} bytes")
     try:
-        answer = await run_in_threadpool(executor(request).run, query, accept=request.headers.get("accept"),
-                                         dataset=_dataset(params), prefixes=PREFIXES,
-                                         base_iri=endpoint_url(request))
+        answer = await executor(request).run(query, accept=request.headers.get("accept"), dataset=_dataset(params),
+                                             prefixes=PREFIXES, base_iri=endpoint_url(request))
     except QueryRefused as exc:
         raise Problem(exc.status, str(exc)) from None
     except (QueryTimeout, ExecutorBusy) as exc:
         raise Problem(503, str(exc), title="Query stopped" if isinstance(exc, QueryTimeout) else None) from None
-    return StreamingResponse(answer.chunks, media_type=content_type_of(answer.media_type),
-                             headers={"Vary": "Accept"})
+    headers = {"Vary": "Accept"}
+    if answer.body is not None:
+        return Response(answer.body, media_type=content_type_of(answer.media_type), headers=headers)
+    return StreamingResponse(answer.chunks or iter(()), media_type=content_type_of(answer.media_type),
+                             headers=headers)
 
 
 async def _answer_update(request: Request, update: str, params: dict[str, list[str]]) -> Response:

@@ -1,0 +1,183 @@
+"""Endpoint latency and throughput, against raw pyoxigraph measured in the same run on the same data.
+
+    python bench/endpoint.py [--claims 10000] [--requests 300] [--seconds 5] [--clients 4]
+
+Builds a store from the seed plus a generated corpus, then for each of the README's example queries
+prints the median and p95 latency of (a) raw pyoxigraph in this process (query + JSON serialisation,
+on a read-only copy of the same store) and (b) `claimgraph serve` over HTTP on loopback (one keep-alive
+connection), and their difference. Then it runs CLIENTS concurrent clients (separate processes,
+keep-alive) for SECONDS against the endpoint, and the same number of threads against raw pyoxigraph,
+and prints requests per second and the ratio. Everything runs on loopback and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pyoxigraph as ox
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "src"))
+
+from corpus import write_corpus  # noqa: E402
+
+from claimgraph.namespaces import PREFIXES  # noqa: E402
+
+SMALL = "SELECT ?c WHERE { ?c cg:position 1 ; cg:stance 'caveat' } LIMIT 5"
+#: A result-heavy lookup (hundreds of rows): the claims that name one benchmark.
+MEDIUM = ("SELECT ?claim ?text WHERE { ?b a cg:Benchmark ; rdfs:label 'AA-Omniscience' . "
+          "?claim cg:mentions ?b ; cg:text ?text }")
+
+
+def readme_queries() -> list[tuple[str, str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.findall(r"\n([^\n]*)\n\n```sparql\n(.*?)```", text, flags=re.S)
+    return [("small SELECT", SMALL)] + [(title.strip().rstrip(":")[:48], q) for title, q in found]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def raw_once(store: ox.Store, query: str) -> bytes:
+    result = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+    if isinstance(result, ox.QueryTriples):
+        return result.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+    return result.serialize(format=ox.QueryResultsFormat.JSON) or b""
+
+
+def http_once(conn: http.client.HTTPConnection, query: str) -> bytes:
+    for attempt in (1, 2):
+        try:
+            conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}),
+                         headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9"})
+            response = conn.getresponse()
+            break
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            conn.close()  # the server closed an idle keep-alive connection: reconnect once
+            if attempt == 2:
+                raise
+    body = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"HTTP {response.status}: {body[:200]!r}")
+    return body
+
+
+def timed(fn, n: int, budget: float = 5.0) -> list[float]:  # type: ignore[no-untyped-def]
+    """Milliseconds of n calls, or of as many as fit in ``budget`` seconds (at least 5)."""
+    out: list[float] = []
+    end = time.monotonic() + budget
+    while len(out) < n and (len(out) < 5 or time.monotonic() < end):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def _client(port: int, query: str, seconds: float, counter) -> None:  # type: ignore[no-untyped-def]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    done = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        http_once(conn, query)
+        done += 1
+    with counter.get_lock():
+        counter.value += done
+
+
+def http_rate(port: int, query: str, clients: int, seconds: float) -> float:
+    counter = multiprocessing.Value("i", 0)
+    procs = [multiprocessing.Process(target=_client, args=(port, query, seconds, counter)) for _ in range(clients)]
+    start = time.monotonic()
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    return counter.value / (time.monotonic() - start)
+
+
+def raw_rate(store: ox.Store, query: str, clients: int, seconds: float) -> float:
+    counts = [0] * clients
+    end = time.monotonic() + seconds
+
+    def work(i: int) -> None:
+        while time.monotonic() < end:
+            raw_once(store, query)
+            counts[i] += 1
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.monotonic() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="claimgraph-bench-"))
+    env = {**os.environ, "CLAIMGRAPH_STORE": str(work / "store")}
+    cli = [sys.executable, "-m", "claimgraph"]
+    write_corpus(work / "corpus", args.claims)
+    subprocess.run(cli + ["ingest", "-q", "--no-validate", str(work / "corpus"), str(ROOT / "seeds")],
+                   env=env, check=True)
+    # the raw baseline reads a copy of the very same store
+    ox.Store(str(work / "store")).backup(str(work / "raw"))
+    raw = ox.Store.read_only(str(work / "raw"))
+    port = 18000 + os.getpid() % 1000
+    server = subprocess.Popen(cli + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for _ in range(100):
+            try:
+                http_once(conn, "ASK {}")
+                break
+            except OSError:
+                time.sleep(0.1)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        print(f"# {args.claims} generated claims + the seed; {len(raw)} quads; "
+              f"{args.requests} requests per query; pyoxigraph {ox.__version__}")
+        print(f"{'query (ms)':<50} {'raw p50':>8} {'raw p95':>8} {'http p50':>9} {'http p95':>9} {'+p50 ms':>8} "
+              f"{'ratio':>6} {'n':>5}")
+        for title, query in readme_queries():
+            raw_once(raw, query), http_once(conn, query)  # warm both
+            r = timed(lambda: raw_once(raw, query), args.requests)
+            h = timed(lambda: http_once(conn, query), args.requests)
+            rp, hp = statistics.median(r), statistics.median(h)
+            print(f"{title:<50} {rp:8.3f} {percentile(r, 95):8.3f} {hp:9.3f} {percentile(h, 95):9.3f} "
+                  f"{hp - rp:8.3f} {hp / rp:6.2f} {len(h):5d}")
+        for name, query in (("claims naming a benchmark", MEDIUM), ("small SELECT", SMALL)):
+            raw_rps = raw_rate(raw, query, args.clients, args.seconds)
+            http_rps = http_rate(port, query, args.clients, args.seconds)
+            print(f"# throughput, {args.clients} concurrent clients for {args.seconds:g} s: {name}")
+            print(f"raw pyoxigraph ({args.clients} threads): {raw_rps:9.0f} req/s")
+            print(f"claimgraph HTTP ({args.clients} clients): {http_rps:9.0f} req/s   ratio {http_rps / raw_rps:.2f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
