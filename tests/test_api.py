@@ -78,7 +78,7 @@ def test_entity_and_benchmark_claims(client: TestClient) -> None:
     for path in ("/api/benchmarks/aa-omniscience/claims", "/benchmarks/aa-omniscience/claims"):
         body = client.get(path).json()
         assert body["benchmark"]["label"] == "AA-Omniscience"
-        assert [c["relations"] for c in body["claims"]] == [["mentions"]]
+        assert [c["relations"] for c in body["claims"]] == [["dependsOn", "mentions"]]
     assert client.get("/api/entities/model/no-such-model").status_code == 404
     assert client.get("/api/entities/spaceship/x").status_code == 404
 

@@ -14,7 +14,7 @@ PROPERTIES = ["text", "stance", "inDossier", "position", "mentions", "dependsOn"
               "importance", "lastTended", "canonicalPath", "model", "benchmark", "metric", "value", "unit", "rank",
               "setting", "assertedBy"]
 EXTERNAL = ("http://www.w3.org/ns/prov#", "http://purl.org/dc/terms/", "http://www.w3.org/2004/02/skos/core#",
-            "https://schema.org/", "http://www.w3.org/2000/01/rdf-schema#")
+            "https://schema.org/", "http://www.w3.org/2000/01/rdf-schema#", "http://www.w3.org/ns/oa#")
 
 
 def ontology() -> rdflib.Graph:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Lexicon", "LexiconEntry", "Mention", "find_mentions"]
+__all__ = ["Lexicon", "LexiconEntry", "Mention", "find_mentions", "variant_key"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,12 @@ class Lexicon:
                 if norm and entry.key not in by_label.setdefault(norm, []):
                     by_label[norm].append(entry.key)
         self._keys = {label: tuple(keys) for label, keys in by_label.items()}
+        self._kinds = {entry.key: entry.kind for entry in self.entries}
+        variants: dict[str, set[str]] = {}
+        for entry in self.entries:
+            for label in entry.labels:
+                variants.setdefault(variant_key(label), set()).add(entry.key)
+        self._variants = {v: next(iter(keys)) for v, keys in variants.items() if len(keys) == 1}
         labels = sorted(by_label, key=len, reverse=True)
         alternatives = "|".join(_label_pattern(label) for label in labels)
         self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if labels else None
@@ -63,6 +69,21 @@ class Lexicon:
             if keys:
                 found.append(Mention(keys, match.start(), match.end(), match.group(0)))
         return found
+
+
+    def kind(self, key: str) -> str | None:
+        return self._kinds.get(key)
+
+    def lookup_variant(self, key: str) -> str | None:
+        """The one entity whose label has this :func:`variant_key`, or None (none, or more than one)."""
+        return self._variants.get(key)
+
+
+def variant_key(name: str) -> str:
+    """What safely identifies spellings of one name: case, spaces, '-' and '_' do not count, nor an
+    'org/' prefix (GPT4o = gpt-4o; Qwen/Qwen2.5-72B-Instruct = qwen2.5-72b-instruct)."""
+    name = name.split("/", 1)[1] if re.match(r"^[A-Za-z][\w.-]*/\S", name) else name
+    return re.sub(r"[\s_\-]+", "", name.casefold())
 
 
 def find_mentions(text: str, lexicon: Lexicon) -> list[Mention]:

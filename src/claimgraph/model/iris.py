@@ -16,10 +16,11 @@ from pyoxigraph import NamedNode
 from claimgraph.namespaces import DATA
 
 __all__ = ["slugify", "dossier_iri", "claim_iri", "claim_graph", "dossier_graph", "revisions_graph",
-           "revision_iri", "event_iri", "entity_iri", "VOCABULARY_GRAPH", "AGENTS_GRAPH", "ONTOLOGY_GRAPH", "is_dossier_graph"]
+           "revision_iri", "event_iri", "entity_iri", "VOCABULARY_GRAPH", "AGENTS_GRAPH", "EXTRACTED_GRAPH", "ONTOLOGY_GRAPH", "is_dossier_graph"]
 
 VOCABULARY_GRAPH = NamedNode(DATA.iri + "graph/vocabulary")
 AGENTS_GRAPH = NamedNode(DATA.iri + "graph/agents")
+EXTRACTED_GRAPH = NamedNode(DATA.iri + "graph/extracted-entities")
 ONTOLOGY_GRAPH = NamedNode("https://w3id.org/claimgraph/ns")
 
 

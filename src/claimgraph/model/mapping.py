@@ -8,6 +8,8 @@ Layout (nanopublication style):
 * ``<dossier>/claim/<n>/assertion`` — one graph per claim: its words, stance, position, dossier, the
   entities it mentions, and its provenance events;
 * ``<dossier>/revisions`` — every ingested revision with its full source text; added to, never replaced;
+* ``…/id/graph/extracted-entities`` — names the extractor found that the vocabulary lacks, flagged for
+  review; shared and only added to, like the agents graph;
 * ``…/id/graph/agents`` — the agents, people and organisations that write dossiers, shared by all
   dossiers and only added to. Keeping them in one graph, instead of repeating them in each dossier's,
   matters: the union default graph does not merge equal triples of different graphs, so a description
@@ -26,7 +28,9 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from claimgraph.extract.mentions import Lexicon
 from claimgraph.extract.records import Authorship, ClaimRecord, DossierRecord
+from claimgraph.extract.claim_text import extract_claim
 from claimgraph.model import iris
+from claimgraph.model.extraction import extraction_quads
 from claimgraph.namespaces import CG, DCTERMS, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 __all__ = ["MappedDossier", "map_dossier", "revision_quads"]
@@ -109,7 +113,10 @@ def map_dossier(record: DossierRecord, lexicon: Lexicon, revision: NamedNode | N
         claim_node = iris.claim_iri(dossier, claim.position)
         claims.append(claim_node)
         meta.add(dossier, CG.hasClaim, claim_node)
-        claim_quads.extend(_claim(claim, claim_node, dossier, agent, lexicon))
+        own, extracted = _claim(claim, claim_node, dossier, agent, lexicon)
+        claim_quads.extend(own)
+        for q in extracted:
+            shared.items[q] = None
     return MappedDossier(dossier, graph, tuple(claims), tuple(meta.items) + tuple(claim_quads), tuple(shared.items))
 
 
@@ -172,7 +179,7 @@ def _known(lexicon: Lexicon, name: str) -> NamedNode | None:
 
 
 def _claim(claim: ClaimRecord, node: NamedNode, dossier: NamedNode, agent: NamedNode | None,
-           lexicon: Lexicon) -> list[Quad]:
+           lexicon: Lexicon) -> tuple[list[Quad], list[Quad]]:
     out = _Quads(iris.claim_graph(node))
     out.add(node, RDF.type, CG.Claim)
     out.add(node, CG.text, _string(claim.text))
@@ -183,9 +190,6 @@ def _claim(claim: ClaimRecord, node: NamedNode, dossier: NamedNode, agent: Named
     out.add(node, PROV.wasAttributedTo, agent)
     for line in claim.extra:
         out.add(node, CG.extraText, _string(line))
-    for mention in lexicon.find(claim.text):
-        if not mention.ambiguous:
-            out.add(node, CG.mentions, NamedNode(mention.keys[0]))
     for sequence, entry in enumerate(claim.history, start=1):
         event = iris.event_iri(node, sequence)
         out.add(node, CG.provenanceEvent, event)
@@ -197,7 +201,8 @@ def _claim(claim: ClaimRecord, node: NamedNode, dossier: NamedNode, agent: Named
         out.add(event, SKOS.note, _string(entry.note) if entry.note else None)
         out.add(event, CG.sequence, _integer(sequence))
         out.add(event, PROV.wasAssociatedWith, agent)
-    return list(out.items)
+    extracted, shared = extraction_quads(node, out.graph, extract_claim(claim.text, lexicon))
+    return list(out.items) + extracted, shared
 
 
 def revision_quads(record: DossierRecord, dossier: NamedNode, previous: NamedNode | None,

@@ -27,7 +27,7 @@ from claimgraph.extract import DossierRecord, read_dossier
 from claimgraph.model import Validator, Vocabulary, map_dossier, revision_quads
 from claimgraph.model import iris
 from claimgraph.namespaces import CG, PROV
-from claimgraph.store import Store
+from claimgraph.store import Store, canonical
 
 __all__ = ["IngestResult", "Ingestor", "dossier_files", "DOSSIER_SUFFIXES"]
 
@@ -133,8 +133,8 @@ class Ingestor:
         if status == "unchanged":
             held = {q for g in remove for q in self.store.quads(g)}
             shared_held = all(any(True for _ in self.store.match(q.subject, q.predicate, q.object, q.graph_name))
-                              for q in mapped.shared)
-            if held == set(mapped.quads) and shared_held:
+                              for q in canonical(mapped.shared))
+            if held == canonical(mapped.quads) and shared_held:
                 return _Plan(record, dossier, status, [], list(mapped.quads), list(mapped.shared))
             status = "remapped"
         extra = revision_quads(record, dossier, previous, now) if status in ("added", "revised") else []

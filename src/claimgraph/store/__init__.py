@@ -7,9 +7,9 @@ from pathlib import Path
 
 from claimgraph.errors import StoreError, UsageError
 from claimgraph.store.base import QueryResult, Store
-from claimgraph.store.oxigraph import OxigraphStore
+from claimgraph.store.oxigraph import OxigraphStore, canonical
 
-__all__ = ["OxigraphStore", "QueryResult", "Store", "open_store"]
+__all__ = ["OxigraphStore", "QueryResult", "Store", "canonical", "open_store"]
 
 
 def open_store(location: str, *, create: bool = True) -> Store:

@@ -13,7 +13,16 @@ from pyoxigraph import NamedNode, Quad, RdfFormat
 from claimgraph.errors import QueryError, StoreError
 from claimgraph.store.base import GraphName, QueryResult, Term
 
-__all__ = ["OxigraphStore", "syntax_message"]
+__all__ = ["OxigraphStore", "syntax_message", "canonical"]
+
+
+def canonical(quads: Iterable[Quad]) -> set[Quad]:
+    """The quads as the store will hold them: pyoxigraph keeps literals canonical ("78.0"^^xsd:decimal is
+    held as "78", xsd:nonNegativeInteger as xsd:integer), so compare what is about to be written with what
+    is held only after this."""
+    scratch = ox.Store()
+    scratch.extend(quads)
+    return set(scratch)
 
 _MAX_MESSAGE = 240
 
