@@ -56,6 +56,7 @@ PREFIXES: dict[str, str] = {
     "prov": PROV.iri,
     "dcterms": DCTERMS.iri,
     "schema": SCHEMA.iri,
+    "oa": OA.iri,
 }
 
 #: Prefixes written into Turtle and TriG output. The data namespace is left out: its local names hold

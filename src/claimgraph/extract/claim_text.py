@@ -103,7 +103,7 @@ def parse_setting(text: str | None) -> Setting:
     version = re.search(r"\bv(\d+(?:\.\d+)*)\b", text)
     harness = re.search(r"\b(lm[- ]eval(?:uation)?[- ]harness|helm|openai[- ]evals|simple[- ]evals)\b", text,
                         re.IGNORECASE)
-    known = [m for m in (shots, zero, cot, judge, version, harness) if m]
+    known = [m for m in (shots, zero, no_cot or cot, judge, version, harness) if m]
     other = text
     for m in known:
         other = other.replace(m.group(0), " ")

@@ -48,6 +48,7 @@ class Lexicon:
                     by_label[norm].append(entry.key)
         self._keys = {label: tuple(keys) for label, keys in by_label.items()}
         self._kinds = {entry.key: entry.kind for entry in self.entries}
+        self._preferred = {entry.key: entry.labels[0] for entry in self.entries if entry.labels}
         variants: dict[str, set[str]] = {}
         for entry in self.entries:
             for label in entry.labels:
@@ -70,6 +71,10 @@ class Lexicon:
                 found.append(Mention(keys, match.start(), match.end(), match.group(0)))
         return found
 
+
+    def preferred(self, key: str) -> str | None:
+        """An entity's preferred label."""
+        return self._preferred.get(key)
 
     def kind(self, key: str) -> str | None:
         return self._kinds.get(key)

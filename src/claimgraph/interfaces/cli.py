@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", parents=[common], help="count what the store holds")
     p.add_argument("--format", choices=("table", "json"), default="table")
 
+    p = sub.add_parser("eval-extraction", help="measure the extractor against gold annotations (precision, recall)")
+    p.add_argument("gold", nargs="*", type=Path, metavar="GOLD",
+                   help="gold files (default: every seeds/gold/*.gold.json)")
+    p.add_argument("--errors", action="store_true", help="list every miss and every false find")
+    p.add_argument("--min-precision", type=float, default=0.0, help="exit 1 if any kind scores below this")
+    p.add_argument("--min-recall", type=float, default=0.0, help="exit 1 if any kind scores below this")
+
     p = sub.add_parser("serve", parents=[common], help="serve the store over HTTP (SPARQL endpoint and pages)")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="default: 8000")
@@ -188,6 +195,28 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _eval_extraction(args: argparse.Namespace, settings: Settings) -> int:
+    from claimgraph.model import load_vocabulary
+    from claimgraph.services.evaluation import evaluate
+
+    files = args.gold or sorted(Path("seeds/gold").glob("*.gold.json"))
+    if not files:
+        raise UsageError("no gold files given, and none in seeds/gold/")
+    tallies = evaluate(files, load_vocabulary().lexicon)
+    print(f"{'kind':<12} {'gold':>5} {'found':>6} {'right':>6} {'precision':>10} {'recall':>7}")
+    failed = False
+    for kind, t in tallies.items():
+        print(f"{kind:<12} {t.gold:>5} {t.found:>6} {t.correct:>6} {t.precision:>10.3f} {t.recall:>7.3f}")
+        failed |= t.precision < args.min_precision or t.recall < args.min_recall
+        if args.errors:
+            for line in t.misses:
+                print(f"  missed  {line}")
+            for line in t.false:
+                print(f"  false   {line}")
+    print(f"({len(files)} gold file{'s' if len(files) != 1 else ''})")
+    return 1 if failed else 0
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -218,6 +247,7 @@ _COMMANDS = {
     "export": _export,
     "stats": _stats,
     "serve": _serve,
+    "eval-extraction": _eval_extraction,
 }
 
 
