@@ -27,7 +27,7 @@ def graph() -> Iterator[Claimgraph]:
 
 @pytest.fixture
 def seeded(graph: Claimgraph) -> Claimgraph:
-    graph.ingest([SEEDS])
+    graph.ingest([SEED])
     return graph
 
 
@@ -102,7 +102,7 @@ class LiveServer:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     store = tmp_path_factory.mktemp("live") / "store"
-    done = run_cli("ingest", str(SEEDS), store=store)
+    done = run_cli("ingest", str(SEED), store=store)
     assert done.returncode == 0, done.stderr
     server = LiveServer(store, {"CLAIMGRAPH_TOKEN": TOKEN, "CLAIMGRAPH_QUERY_TIMEOUT": "3"})
     try:

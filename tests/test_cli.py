@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from tests.conftest import DATA, DOSSIERS, SEEDS, run_cli
+from tests.conftest import DATA, DOSSIERS, SEED, SEEDS, run_cli
 
 COUNT = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cg:Claim }"
 
@@ -17,7 +17,7 @@ COUNT = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cg:Claim }"
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cli") / "store"
-    done = run_cli("ingest", str(SEEDS), store=path)
+    done = run_cli("ingest", str(SEED), store=path)
     assert done.returncode == 0, done.stderr
     assert "ingested 1 dossier (3 claims): 1 added" in done.stdout
     return path
@@ -88,7 +88,7 @@ def test_malformed_dossier_exit_1_file_line_store_untouched(store: Path, tmp_pat
 
 def test_ingest_twice_same_triple_count(store: Path) -> None:
     before = json.loads(run_cli("stats", "--format", "json", store=store).stdout)
-    done = run_cli("ingest", str(SEEDS), store=store)
+    done = run_cli("ingest", str(SEED), store=store)
     assert done.returncode == 0 and "1 unchanged" in done.stdout
     assert json.loads(run_cli("stats", "--format", "json", store=store).stdout) == before
     assert before["classes"]["Claim"] == 3 and before["stances"] == {"caveat": 3}
@@ -163,3 +163,13 @@ def test_read_commands_do_not_create_a_store(tmp_path: Path) -> None:
 def test_unreadable_token_file_is_a_usage_error(store: Path, tmp_path: Path) -> None:
     done = run_cli("stats", store=store, env={"CLAIMGRAPH_TOKEN_FILE": str(tmp_path / "none")})
     assert done.returncode == 2 and "CLAIMGRAPH_TOKEN_FILE" in done.stderr
+
+
+def test_ingest_all_seeds(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    done = run_cli("ingest", str(SEEDS), store=store)
+    assert done.returncode == 0 and f"ingested {len(list(SEEDS.glob('*.md'))) + 1} dossiers" in done.stdout
+    assert run_cli("validate", store=store).returncode == 0
+    rows = run_cli("query", "--format", "csv", "SELECT ?v WHERE { ?s a cg:Score ; cg:model/rdfs:label 'LLaMA-65B' ; "
+                   "cg:setting ?k ; cg:value ?v FILTER(CONTAINS(?k, 'helm')) }", store=store).stdout.split()
+    assert sorted(set(rows[1:])) == ["63.7"]

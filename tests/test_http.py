@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.app import create_app
 from claimgraph.services.negotiation import best_match
-from tests.conftest import ROOT, SEEDS, run_cli
+from tests.conftest import ROOT, SEED, run_cli
 
 COUNT = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cg:Claim }"
 
@@ -98,7 +98,7 @@ def _free_port() -> int:
 
 def test_serve_answers_sparql_over_real_http(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    assert run_cli("ingest", str(SEEDS), store=store).returncode == 0
+    assert run_cli("ingest", str(SEED), store=store).returncode == 0
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "claimgraph", "serve", "--store", str(store), "--port", str(port)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)

@@ -12,7 +12,7 @@ from claimgraph.errors import DossierSyntaxError, ManyErrors, StoreError, Valida
 from claimgraph.extract import read_dossier
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.model import Validator
-from tests.conftest import DOSSIERS, SEEDS, select
+from tests.conftest import DOSSIERS, SEED, SEEDS, select
 
 T = "https://w3id.org/claimgraph/id/dossier/test-time-compute"
 
@@ -22,9 +22,9 @@ def quads(graph: Claimgraph) -> set[object]:
 
 
 def test_ingesting_twice_changes_nothing(graph: Claimgraph) -> None:
-    (first,), _ = graph.ingest([SEEDS])
+    (first,), _ = graph.ingest([SEED])
     before = quads(graph)
-    (second,), _ = graph.ingest([SEEDS])
+    (second,), _ = graph.ingest([SEED])
     assert (first.status, second.status) == ("added", "unchanged")
     assert quads(graph) == before
     assert graph.store.count() == len(before)
@@ -63,9 +63,9 @@ def test_revised_dossier_replaces_graphs_and_keeps_the_old_revision(graph: Claim
 
 
 def test_changed_mapping_rewrites_without_new_revision(graph: Claimgraph) -> None:
-    graph.ingest([SEEDS])
+    graph.ingest([SEED])
     graph.store.update("DELETE WHERE { GRAPH ?g { ?c <https://w3id.org/claimgraph/ns#mentions> ?e } }")
-    (result,), _ = graph.ingest([SEEDS])
+    (result,), _ = graph.ingest([SEED])
     assert result.status == "remapped"
     assert len(select(graph, "SELECT ?c ?e WHERE { ?c cg:mentions ?e }")) > 0
     assert len(select(graph, "SELECT ?r WHERE { ?r a cg:DossierRevision }")) == 1
@@ -114,7 +114,7 @@ def test_shape_violation_writes_nothing(graph: Claimgraph, monkeypatch: pytest.M
 
     monkeypatch.setattr(ingest_module, "map_dossier", broken)
     with pytest.raises(ValidationError, match="cg:position"):
-        graph.ingest([SEEDS])
+        graph.ingest([SEED])
     assert graph.store.count() == 0
 
 
@@ -127,7 +127,7 @@ def test_two_files_for_one_dossier_are_refused(graph: Claimgraph) -> None:
 def test_on_disk_store_persists_and_is_locked(tmp_path: Path) -> None:
     store = tmp_path / "store"
     with Claimgraph(Settings(store=str(store))) as g:
-        g.ingest([SEEDS])
+        g.ingest([SEED])
         count = g.store.count()
         with pytest.raises(StoreError, match="in use by another process"):
             Claimgraph(Settings(store=str(store)))

@@ -36,7 +36,7 @@ def _n(name: str) -> str:
 
 # Names the vocabulary lacks: model-like tokens (letters with digits: Qwen2.5-72B-Instruct, Llama-3-8B),
 # optionally behind an "org/" prefix. Acronyms alone are too ambiguous to mint entities from.
-_NEW_MODEL = re.compile(r"(?<![\w/.-])(?:[A-Za-z][\w.-]*/)?[A-Z][A-Za-z]*(?:[-.]?[A-Za-z]*\d[\w.]*)(?:-[\w.]+)*(?![\w-])")
+_NEW_MODEL = re.compile(r"(?<![\w/.-])(?:[A-Za-z][\w.-]*/)?[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*(?![\w-])")
 _SIZE = re.compile(r"\b(\d+(?:\.\d+)?[BMK])\b")
 _ARCH = re.compile(r"\b(MoE|mixture[- ]of[- ]experts|dense|transformer)\b", re.IGNORECASE)
 _WORD_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
@@ -127,6 +127,7 @@ def _entities(text: str, lexicon: Lexicon) -> list[EntityRef]:
                                Span(mention.start, mention.end, mention.surface),
                                key=None if mention.ambiguous else mention.keys[0], candidates=mention.keys))
     taken = [(e.span.start, e.span.end) for e in found]
+    context_kinds: dict[str, str] = {}
     for pattern, kind in _CONTEXT_NAMES:
         for match in pattern.finditer(text):
             start, end = match.span("name")
@@ -137,6 +138,7 @@ def _entities(text: str, lexicon: Lexicon) -> list[EntityRef]:
             status = "known" if key is not None else "new"
             found.append(EntityRef(surface, (lexicon.kind(key) if key else None) or kind, status,
                                    Span(start, end, surface), key=key))
+            context_kinds[variant_key(surface)] = found[-1].kind
             taken.append((start, end))
     for match in _NEW_MODEL.finditer(text):
         start, end = match.span()
@@ -144,8 +146,12 @@ def _entities(text: str, lexicon: Lexicon) -> list[EntityRef]:
             continue
         surface = match.group(0).rstrip(".")
         end = start + len(surface)
-        if _SIZE.fullmatch(surface) or re.fullmatch(r"[A-Z]+\d*", surface) and len(surface) <= 3:
-            continue  # "7B", "H100"-like short tokens are not names on their own
+        if not re.search(r"\d", surface) or _SIZE.fullmatch(surface) or len(surface) <= 3:
+            continue  # a model name carries a digit; "7B", "H100"-like short tokens are not names on their own
+        if variant_key(surface) in context_kinds:  # named as a benchmark or method elsewhere in the claim
+            found.append(EntityRef(surface, context_kinds[variant_key(surface)], "new", Span(start, end, surface)))
+            taken.append((start, end))
+            continue
         key = lexicon.lookup_variant(variant_key(surface))
         if key is not None:
             found.append(EntityRef(surface, lexicon.kind(key) or "Unknown", "known", Span(start, end, surface), key=key))
@@ -160,7 +166,7 @@ def _entities(text: str, lexicon: Lexicon) -> list[EntityRef]:
 # "scores 71% on GSM8K", "trained with DPO". They become new entities, flagged for review.
 _NAME = r"(?P<name>[A-Z][\w.+-]*(?:\s[A-Z][\w.+-]*){0,2})"
 _CONTEXT_NAMES = [
-    (re.compile(rf"\b(?:\d(?:\.\d+)?\s*%?|ranks?\s+\w+|points?)\s+(?:[a-z-]+\s+){{0,2}}(?:on|in)\s+(?:the\s+)?{_NAME}"
+    (re.compile(rf"(?<![\w.])(?:\d+(?:\.\d+)?\s*%?|ranks?\s+\w+|points?)\s+(?:[a-z-]+\s+){{0,2}}(?:on|in)\s+(?:the\s+)?{_NAME}"
                 rf"(?=\s+(?:benchmark|leaderboard|eval|test)|\s*\(|[\s.,;:]|$)"), "Benchmark"),
     (re.compile(rf"\bon\s+(?:the\s+)?{_NAME}\s+(?:benchmark|leaderboard)\b"), "Benchmark"),
     (re.compile(rf"\btrained\s+(?:with|using|via)\s+{_NAME}"), "Method"),
@@ -206,6 +212,13 @@ R_SCORE = re.compile(
     rf"(?P<unit>%|percent|points|pp)?(?:\s+(?:{_e('metric_ref')}|(?P<metric>[a-z][a-z-]*(?:\s(?!on\b)[a-z][a-z-]*){{0,2}})))?"
     rf"\s+(?:on|in)\s+(?:the\s+)?{_e('bench')}(?:\s+(?:benchmark|leaderboard|eval(?:uation)?|test))?"
     rf"(?:\s*\((?P<setting>[^)]*)\))?")
+# ", 48.8% on MMLU (5-shot, lm-eval-harness) and 63.6% on MMLU (…)": more scores of the same model
+R_SCORE_MORE = re.compile(rf"\s*(?:,\s*(?:and\s+|but\s+)?|\s+(?:and|but)\s+){_n('value')}\s*(?P<unit>%|percent|points)?"
+                          rf"\s+(?:on|in)\s+(?:the\s+)?{_e('bench')}(?:\s*\((?P<setting>[^)]*)\))?")
+# "On MMLU (5-shot) …: A scores 37.7% and B scores 34.2%": scores whose benchmark is the sentence's topic
+R_TOPIC = re.compile(rf"^(?:[Oo]n|[Ii]n|[Ff]or)\s+(?:the\s+)?{_e('bench')}(?:\s*\((?P<setting>[^)]*)\))?")
+R_SCORE_BARE = re.compile(rf"{_e('model')}\s+{_SCORE_VERB}\s+{_n('value')}\s*(?P<unit>%|percent|points)?"
+                          rf"(?!\s*(?:%|percent|points)?\s+(?:on|in)\b)")
 R_RANK = re.compile(
     rf"(?:{_e('model')}|(?P<coordinated>\band))\s+(?:ranks?|ranked|placed|places|sits|sat|comes?|came)\s+(?:at\s+)?(?:(?P<rank>\d+)(?:st|nd|rd|th)|"
     rf"(?P<word>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth))(?:\s+place)?\s+(?:on|in)\s+"
@@ -216,10 +229,12 @@ R_TABLE = re.compile(rf"{_e('bench')}\s*\((?P<setting>[^)]*\b(?:shot|CoT|judge|v
 R_PAREN = re.compile(rf"{_e('model')}\s*\(\s*{_n('value')}\s*(?P<unit>%)?\s*\)")
 R_TRAIL = re.compile(rf"\b(?P<verb>trailing|trails|behind|ahead of|above|below|beating|beats|edging)\s+"
                      rf"(?P<list>{E}(?:\s*\([^)]*\))?(?:(?:,\s*|\s+and\s+|,\s+and\s+){E}(?:\s*\([^)]*\))?)*)")
+_PAREN_SCORE = r"(?:\s*\(\s*(?P<{0}>\d+(?:\.\d+)?)\s*(?P<{0}_unit>%)?\s*\))?"
 R_COMPARE = re.compile(
-    rf"{_e('a')}(?:\s+model)?\s+(?P<verb>beats|outperforms|surpasses|exceeds|trails|lags behind|underperforms|matches|"
-    rf"rivals|is comparable to|is on par with|ties with|ties)\s+{_e('b')}(?:\s+model)?\s+(?:on|in|at|across)\s+"
-    rf"(?P<targets>[^.;:—]+)")
+    rf"{_e('a')}{_PAREN_SCORE.format('va')}(?:\s+model)?\s+(?P<verb>beats|outperforms|surpasses|exceeds|trails|lags behind|underperforms|matches|"
+    rf"rivals|is comparable to|is on par with|ties with|ties)\s+{_e('b')}{_PAREN_SCORE.format('vb')}(?:\s+model)?\s+"
+    rf"(?:on|in|at|across)\s+(?P<targets>(?:(?!,?\s*(?:and|but|while|whereas)\s+{_OPEN}|\s(?:while|whereas|but)\s|\s*\()"
+    rf"[^.;:—])+)(?:\s*\((?P<setting>[^)]*)\))?")
 R_PRESENTED = re.compile(rf"{_e('org')}\s+(?:presented|introduced|unveiled|released)\s+{_e('thing')}\s+at\s+{_e('event')}")
 R_PROPOSED = re.compile(rf"{_e('thing')},?\s+(?:proposed|introduced|developed)\s+by\s+{_e('who')}")
 R_TRAINING_METHOD = re.compile(rf"(?:[Tt]he\s+)?training\s+(?:method|recipe|algorithm|objective),?\s+{_e('method')}")
@@ -227,7 +242,7 @@ R_TRAINED_WITH = re.compile(rf"{_e('model')}(?:\s+\w+){{0,2}}?\s+(?:is\s+|was\s+
                             rf"{_e('method')}")
 R_USES_OBJECTIVE = re.compile(rf"{_e('method')}\s+(?:uses|optimi[sz]es|minimi[sz]es|adopts)\s+(?:an?\s+)?{_e('objective')}"
                               rf"(?:\s+objective)?")
-R_IMPROVES = re.compile(rf"{_e('subject')}\s+(?:improves\s+(?:over|on|upon)|outperforms)\s+"
+R_IMPROVES = re.compile(rf"{_e('subject')}\s+improves\s+(?:over|on|upon)\s+"
                         rf"(?P<list>{E}(?:(?:,\s*|\s+and\s+|,\s+and\s+){E})*)")
 R_VARIANT = re.compile(rf"{_e('a')}\s+(?:extends|is\s+a\s+variant\s+of|builds\s+on|is\s+based\s+on)\s+{_e('b')}")
 R_SUPERLATIVE = re.compile(r"\s*(?:—|-|,)\s*(?P<sup>the\s+(?:highest|best|top|lowest|strongest)\s+(?:[\w-]+\s+){0,3}"
@@ -280,6 +295,26 @@ def _read_sentence(m: _Masked, offset: int, s: str, scores: list[ScoreAssertion]
                                superlative=" ".join(sup.group("sup").split()[1:]) if sup else None)
         scores.append(score)
         anchor = anchor or score
+    for score in list(scores):
+        position = _local_end(m, offset, score)
+        while (x := R_SCORE_MORE.match(s, position)) is not None:
+            bench = m.entity(x["bench"])
+            if not _is(bench, "Benchmark"):
+                break
+            start = offset + x.start() + (len(x.group(0)) - len(x.group(0).lstrip(" ,")))
+            scores.append(ScoreAssertion(score.model, bench, m.span(start, offset + x.end()),  # type: ignore[arg-type]
+                                         "score-list", 0.8, value=_number(x["value"]), unit=_unit(x["unit"]),
+                                         setting=parse_setting(x["setting"])))
+            position = x.end()
+    topic = R_TOPIC.search(s)
+    if topic and _is(m.entity(topic["bench"]), "Benchmark"):
+        for x in R_SCORE_BARE.finditer(s, topic.end()):
+            model = m.entity(x["model"])
+            if _is(model, "Model"):
+                scores.append(ScoreAssertion(model, m.entity(topic["bench"]),  # type: ignore[arg-type]
+                                             m.span(offset + x.start(), offset + x.end()), "score-topic", 0.7,
+                                             value=_number(x["value"]), unit=_unit(x["unit"]),
+                                             setting=parse_setting(topic["setting"])))
     for x in R_RANK.finditer(s):
         model, bench = m.entity(x["model"]), m.entity(x["bench"])
         rule, confidence = "rank", 0.9
@@ -324,6 +359,7 @@ def _read_sentence(m: _Masked, offset: int, s: str, scores: list[ScoreAssertion]
             continue
         direction = _DIRECTION[x["verb"]]
         targets_start = offset + x.start("targets")
+        span_all = m.span(offset + x.start(), offset + x.end())
         for target, t_start, t_end in _targets(x.group("targets")):
             ref = _placeholder(m, target)
             span = m.span(offset + x.start(), targets_start + t_end)
@@ -331,6 +367,12 @@ def _read_sentence(m: _Masked, offset: int, s: str, scores: list[ScoreAssertion]
                 a, b, direction, span, "comparison-verb", 0.85,
                 benchmark=ref if _is(ref, "Benchmark") else None,
                 domain=None if _is(ref, "Benchmark") else target))
+            if _is(ref, "Benchmark"):  # "A (52.7%) outperforms B (48.8%) on X": the values are scores on X
+                for who, value in ((a, "va"), (b, "vb")):
+                    if x[value] is not None:
+                        scores.append(ScoreAssertion(who, ref, span_all, "comparison-score", 0.8,  # type: ignore[arg-type]
+                                                     value=_number(x[value]), unit=_unit(x[f"{value}_unit"]),
+                                                     setting=parse_setting(x["setting"])))
     for x in R_PRESENTED.finditer(s):
         org, thing, event = m.entity(x["org"]), m.entity(x["thing"]), m.entity(x["event"])
         span = m.span(offset + x.start(), offset + x.end())
@@ -367,6 +409,16 @@ def _read_sentence(m: _Masked, offset: int, s: str, scores: list[ScoreAssertion]
         a, b = m.entity(x["a"]), m.entity(x["b"])
         if _is(a, "Method", "Model") and _is(b, "Method", "Model"):
             facts.append(Fact(a, "variantOf", b, m.span(offset + x.start(), offset + x.end()), "variant-of", 0.8))  # type: ignore[arg-type]
+
+
+def _local_end(m: _Masked, offset: int, score: ScoreAssertion) -> int:
+    """Where a score read in this sentence ends, as an offset into the sentence's masked text."""
+    for m_start, o_start, m_len, o_len in m._map:
+        if o_len is None and o_start <= score.span.end <= o_start + m_len:
+            return m_start + (score.span.end - o_start) - offset
+        if o_len is not None and score.span.end == o_start + o_len:
+            return m_start + m_len - offset
+    return 0
 
 
 def _method_context(m: _Masked, facts: list[Fact]) -> None:
