@@ -154,3 +154,33 @@ def _lit(text: str):  # type: ignore[no-untyped-def]
     from pyoxigraph import Literal
 
     return Literal(text)
+
+
+def test_explicit_block_replaces_the_guesses(graph: Claimgraph) -> None:
+    from tests.conftest import DOSSIERS
+
+    (result,), _ = graph.ingest([DOSSIERS / "explicit"])
+    claim = "https://w3id.org/claimgraph/id/dossier/explicit-block-example/claim/1"
+    rows = select(graph, "SELECT ?s ?rule ?conf WHERE { ?s cg:assertedBy ?c ; cg:extractedBy ?rule ; "
+                         "cg:confidence ?conf } ORDER BY ?s")
+    assert [(r["s"], r["rule"], r["conf"]) for r in rows] == [
+        (claim + "#score", "explicit", "1"), (claim + "/block/1", "explicit", "1")]
+    depends = {r["e"] for r in select(graph, "SELECT ?e WHERE { ?c cg:dependsOn ?e }")}
+    assert depends == {"https://w3id.org/claimgraph/id/model/gpt-4o",
+                       "https://w3id.org/claimgraph/id/model/claude-opus-4-6",
+                       "https://w3id.org/claimgraph/id/benchmark/aa-omniscience"}
+    # the words' "7.34 on MT-Bench" is not read again beside the block
+    assert select(graph, "SELECT ?s WHERE { ?s cg:extractedBy ?r FILTER(?r != 'explicit') }") == []
+    (again,), _ = graph.ingest([DOSSIERS / "explicit"])
+    assert again.status == "unchanged"
+    assert graph.validate().conforms
+
+
+def test_a_bad_block_names_its_line_and_writes_nothing(graph: Claimgraph) -> None:
+    from claimgraph.errors import DossierSyntaxError
+    from tests.conftest import DOSSIERS
+
+    with pytest.raises(DossierSyntaxError) as info:
+        graph.ingest([DOSSIERS / "malformed" / "bad-block.md"])
+    assert info.value.line == 9 and "Turtle" in info.value.message
+    assert graph.store.count() == 0

@@ -95,6 +95,7 @@ MALFORMED = [
     ("duplicate-key.md", 4, "expected 'created' once, it was already given on line 3"),
     ("bad-created.md", 3, "expected the 'created' date as YYYY-MM-DD, found 'June 4th'"),
     ("empty-tag.md", 5, "expected a stance inside the brackets"),
+    ("unclosed-block.md", 7, "expected the ``` that closes this block"),
 ]
 
 

@@ -36,7 +36,8 @@ def _n(name: str) -> str:
 
 # Names the vocabulary lacks: model-like tokens (letters with digits: Qwen2.5-72B-Instruct, Llama-3-8B),
 # optionally behind an "org/" prefix. Acronyms alone are too ambiguous to mint entities from.
-_NEW_MODEL = re.compile(r"(?<![\w/.-])(?:[A-Za-z][\w.-]*/)?[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*(?![\w-])")
+_NEW_MODEL = re.compile(r"(?<![\w/.-])(?:[A-Za-z][\w.-]*/)?[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
+                        r"(?:\s\d+(?:\.\d+)?[BMK](?![\w-]))?(?![\w-])")  # "Llama-2 70B": the size is part of the name
 _SIZE = re.compile(r"\b(\d+(?:\.\d+)?[BMK])\b")
 _ARCH = re.compile(r"\b(MoE|mixture[- ]of[- ]experts|dense|transformer)\b", re.IGNORECASE)
 _WORD_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,

@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 
 from claimgraph.errors import DossierSyntaxError, InputError
-from claimgraph.extract.records import Authorship, ClaimRecord, DossierRecord, ProvenanceEntry
+from claimgraph.extract.records import Authorship, ClaimRecord, DossierRecord, ProvenanceEntry, StatementBlock
 
 __all__ = ["parse_dossier", "read_dossier", "normalise_text"]
 
@@ -43,6 +43,7 @@ _HISTORY_ENTRY = re.compile(
     r"^`?(?P<date>[^`\s*]+)`?\s+\*\*(?P<label>[^*]+?)\*\*\s*(?:(?:[—–:]|-{1,2})\s*(?P<note>.*?))?\s*$"
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FENCE = re.compile(r"^```\s*(?P<lang>[\w-]*)\s*$")
 _IMPORTANCE = re.compile(r"^(?P<n>\d+)\s*(?:/\s*(?P<scale>\d+))?$")
 _STANCE_IN_LABEL = re.compile(r"\s(?:as|to)\s+(?P<stance>[\w-]+)\s*$", re.IGNORECASE)
 _AUTHORED = re.compile(
@@ -95,6 +96,8 @@ class _ClaimDraft:
     history: list[ProvenanceEntry] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     in_history: bool = False
+    blocks: list[StatementBlock] = field(default_factory=list)
+    fence: tuple[str, int, list[str]] | None = None  # an open ``` block: language, line, lines
 
 
 class _Parser:
@@ -196,6 +199,21 @@ class _Parser:
             return
         claim = self.claims[-1]
         stripped = line.strip()
+        if claim.fence is not None:
+            if stripped.startswith("```"):
+                language, opened, lines = claim.fence
+                claim.blocks.append(StatementBlock(language, "\n".join(lines), opened))
+                claim.fence = None
+            else:
+                claim.fence[2].append(line)
+            return
+        fence = _FENCE.match(stripped)
+        if fence:
+            language = fence["lang"].lower()
+            if language not in ("turtle", "ttl"):
+                raise self.error(number, f"expected a ```turtle block of statements, found ```{language or '(no language)'}")
+            claim.fence = ("turtle", number, [])
+            return
         if _HISTORY_HEAD.match(stripped):
             claim.in_history = True
             return
@@ -300,6 +318,8 @@ class _Parser:
     def _record(self, title: str) -> DossierRecord:
         claims = []
         for draft in self.claims:
+            if draft.fence is not None:
+                raise self.error(draft.fence[1], "expected the ``` that closes this block")
             while draft.text_lines and draft.text_lines[-1] == "":
                 draft.text_lines.pop()
             paragraphs: list[list[str]] = [[]]
@@ -312,7 +332,7 @@ class _Parser:
             if not text.strip():
                 raise self.error(draft.line, "expected the claim's text after '### [stance]'")
             claims.append(ClaimRecord(draft.position, draft.stance, text, draft.line, tuple(draft.history),
-                                      tuple(draft.extra)))
+                                      tuple(draft.extra), tuple(draft.blocks)))
         importance, scale = self._importance()
         canonical = self.meta.get("canonical") or self.meta.get("canonical path")
         return DossierRecord(

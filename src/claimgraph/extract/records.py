@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-__all__ = ["Authorship", "ClaimRecord", "DossierRecord", "ProvenanceEntry"]
+__all__ = ["Authorship", "ClaimRecord", "DossierRecord", "ProvenanceEntry", "StatementBlock"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,15 @@ class ProvenanceEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementBlock:
+    """A fenced block inside a claim (```turtle … ```): statements the author gives explicitly."""
+
+    language: str  # "turtle"
+    text: str
+    line: int  # the line of the opening fence
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimRecord:
     """One claim: ``### [stance] text``, its continuation lines and its provenance history."""
 
@@ -30,6 +39,7 @@ class ClaimRecord:
     line: int
     history: tuple[ProvenanceEntry, ...] = ()
     extra: tuple[str, ...] = ()  # lines inside the claim that the format does not define, kept verbatim
+    blocks: tuple[StatementBlock, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

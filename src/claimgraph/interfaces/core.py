@@ -51,7 +51,8 @@ class Claimgraph:
 
     def ingest_records(self, records: list[DossierRecord], *, validate: bool = True) -> list[IngestResult]:
         """Ingest already-parsed dossiers (for example one received over HTTP)."""
-        return Ingestor(self.store, self.vocabulary, self.validator if validate else None).ingest_records(records)
+        results, _ = Ingestor(self.store, self.vocabulary, self.validator if validate else None).ingest_records(records)
+        return results
 
     def query(self, sparql_text: str, output: BinaryIO, fmt: str = "table") -> None:
         sparql.run_query(self.store, sparql_text, output, fmt)

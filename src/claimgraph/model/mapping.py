@@ -30,6 +30,7 @@ from claimgraph.extract.mentions import Lexicon
 from claimgraph.extract.records import Authorship, ClaimRecord, DossierRecord
 from claimgraph.extract.claim_text import extract_claim
 from claimgraph.model import iris
+from claimgraph.model.explicit import block_quads
 from claimgraph.model.extraction import extraction_quads
 from claimgraph.namespaces import CG, DCTERMS, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
@@ -113,7 +114,7 @@ def map_dossier(record: DossierRecord, lexicon: Lexicon, revision: NamedNode | N
         claim_node = iris.claim_iri(dossier, claim.position)
         claims.append(claim_node)
         meta.add(dossier, CG.hasClaim, claim_node)
-        own, extracted = _claim(claim, claim_node, dossier, agent, lexicon)
+        own, extracted = _claim(claim, claim_node, dossier, agent, lexicon, record.source)
         claim_quads.extend(own)
         for q in extracted:
             shared.items[q] = None
@@ -179,7 +180,7 @@ def _known(lexicon: Lexicon, name: str) -> NamedNode | None:
 
 
 def _claim(claim: ClaimRecord, node: NamedNode, dossier: NamedNode, agent: NamedNode | None,
-           lexicon: Lexicon) -> tuple[list[Quad], list[Quad]]:
+           lexicon: Lexicon, source: str) -> tuple[list[Quad], list[Quad]]:
     out = _Quads(iris.claim_graph(node))
     out.add(node, RDF.type, CG.Claim)
     out.add(node, CG.text, _string(claim.text))
@@ -201,6 +202,11 @@ def _claim(claim: ClaimRecord, node: NamedNode, dossier: NamedNode, agent: Named
         out.add(event, SKOS.note, _string(entry.note) if entry.note else None)
         out.add(event, CG.sequence, _integer(sequence))
         out.add(event, PROV.wasAssociatedWith, agent)
+    if claim.blocks:  # the author's explicit statements replace the extractor's guesses
+        for mention in extract_claim(claim.text, lexicon).entities:
+            if mention.status == "known" and mention.key:
+                out.add(node, CG.mentions, NamedNode(mention.key))
+        return list(out.items) + block_quads(node, out.graph, claim.blocks, source), []
     extracted, shared = extraction_quads(node, out.graph, extract_claim(claim.text, lexicon))
     return list(out.items) + extracted, shared
 

@@ -82,22 +82,41 @@ class Ingestor:
                                                                                         list[ClaimgraphError]]:
         """Ingest every dossier under ``paths``. Returns the results and the files skipped for errors
         (only with ``keep_going``; otherwise the first error stops everything before any write)."""
-        records, errors = [], []
+        records: list[DossierRecord] = []
+        errors: list[ClaimgraphError] = []
         for path in dossier_files(paths):
             try:
                 records.append(read_dossier(path))
             except ClaimgraphError as exc:
                 errors.append(exc)
         if errors and not keep_going:
+            # the rest may be malformed in ways only mapping finds: report those too, still writing nothing
+            for record in records:
+                try:
+                    map_dossier(record, self.vocabulary.lexicon)
+                except ClaimgraphError as exc:
+                    errors.append(exc)
+        if errors and not keep_going:
             raise ManyErrors(errors) if len(errors) > 1 else errors[0]
-        return self.ingest_records(records, progress=progress), errors
+        results, skipped = self.ingest_records(records, progress=progress, keep_going=keep_going)
+        return results, errors + skipped
 
-    def ingest_records(self, records: Sequence[DossierRecord], *,
-                       progress: Callable[[IngestResult, int, int], None] | None = None) -> list[IngestResult]:
+    def ingest_records(self, records: Sequence[DossierRecord], *, keep_going: bool = False,
+                       progress: Callable[[IngestResult, int, int], None] | None = None,
+                       ) -> tuple[list[IngestResult], list[ClaimgraphError]]:
+        """Plan every record (mapping errors, such as a statement block that does not parse, are found
+        here, before any write), validate the batch, then write each dossier in its own transaction."""
         _check_distinct(records)
         now = datetime.now(timezone.utc)
         with self.store.write_lock:
-            plans = [self._plan(record, now) for record in records]
+            plans, errors = [], []
+            for record in records:
+                try:
+                    plans.append(self._plan(record, now))
+                except ClaimgraphError as exc:
+                    errors.append(exc)
+            if errors and not keep_going:
+                raise ManyErrors(errors) if len(errors) > 1 else errors[0]
             todo = [p for p in plans if p.status != "unchanged"]
             if todo and self.validator is not None:
                 self._validate(todo)
@@ -111,7 +130,7 @@ class Ingestor:
                 results.append(result)
                 if progress:
                     progress(result, len(results), len(plans))
-            return results
+            return results, errors
 
     def _sync_reference_graphs(self) -> None:
         """Keep the ontology and vocabulary graphs equal to the shipped files."""
