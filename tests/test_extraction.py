@@ -184,3 +184,25 @@ def test_a_bad_block_names_its_line_and_writes_nothing(graph: Claimgraph) -> Non
         graph.ingest([DOSSIERS / "malformed" / "bad-block.md"])
     assert info.value.line == 9 and "Turtle" in info.value.message
     assert graph.store.count() == 0
+
+
+def test_propositions_and_trends_of_the_seed(seeded: Claimgraph) -> None:
+    rows = select(seeded, """SELECT ?label ?text ?polarity WHERE { ?p a cg:Proposition ; cg:about/rdfs:label ?label ;
+                               cg:propertyText ?text ; cg:polarity ?polarity } ORDER BY ?label""")
+    assert [(r["label"], r["text"], r["polarity"]) for r in rows] == [
+        ("Jensen-Shannon", "guarantee monotonic policy improvement", "negative"),
+        ("reverse KL", "guarantee monotonic policy improvement", "negative")]
+    (trend,) = select(seeded, "SELECT ?x ?y ?sign WHERE { ?t a cg:Trend ; cg:xQuantity ?x ; cg:yQuantity ?y ; cg:sign ?sign }")
+    assert trend == {"x": "intelligence", "y": "hallucination", "sign": "positive"}
+
+
+@pytest.mark.parametrize(("text", "sign"), [("Larger models are more accurate.", "positive"),
+                                            ("Smarter models hallucinate less.", "negative")])
+def test_trend_signs(text: str, sign: str) -> None:
+    (trend,) = extract_claim(text, LEXICON).trends
+    assert trend.sign == sign
+
+
+def test_positive_proposition() -> None:
+    (p,) = extract_claim("Flow-GRPO guarantees stable credit assignment.", LEXICON).propositions
+    assert (p.subject.surface, p.property, p.polarity) == ("Flow-GRPO", "stable credit assignment", "positive")

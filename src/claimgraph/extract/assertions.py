@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-__all__ = ["Span", "EntityRef", "Setting", "ScoreAssertion", "ComparisonAssertion", "Fact", "Extraction"]
+__all__ = ["Span", "EntityRef", "Setting", "ScoreAssertion", "ComparisonAssertion", "Fact", "Proposition", "Trend",
+           "Extraction"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +108,38 @@ class Fact:
     confidence: float
 
 
+@dataclass(frozen=True, slots=True)
+class Proposition:
+    """'X fails to guarantee Y' → subject X, property 'guarantee Y', polarity 'negative'."""
+
+    subject: EntityRef
+    property: str
+    polarity: str  # positive | negative
+    span: Span
+    rule: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """'smarter models hallucinate more' → a correlation across models between two quantities, with its sign."""
+
+    x: str  # "intelligence"
+    y: str  # "hallucination"
+    sign: str  # positive | negative
+    span: Span
+    rule: str
+    confidence: float
+
+
 @dataclass(frozen=True)
 class Extraction:
     entities: tuple[EntityRef, ...] = ()
     scores: tuple[ScoreAssertion, ...] = ()
     comparisons: tuple[ComparisonAssertion, ...] = ()
     facts: tuple[Fact, ...] = ()
+    propositions: tuple[Proposition, ...] = ()
+    trends: tuple[Trend, ...] = ()
 
     def depends_on(self) -> list[EntityRef]:
         """The entities the claim's truth rests on: every model, benchmark and method its scores,
@@ -124,6 +151,8 @@ class Extraction:
             refs += [comparison.subject, comparison.object] + ([comparison.benchmark] if comparison.benchmark else [])
         for fact in self.facts:
             refs += [fact.subject, fact.object]
+        for proposition in self.propositions:
+            refs.append(proposition.subject)
         seen: dict[str, EntityRef] = {}
         for ref in refs:
             if ref.kind in ("Model", "Benchmark", "Method") and ref.status != "ambiguous":

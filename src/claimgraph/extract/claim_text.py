@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
-from claimgraph.extract.assertions import (ComparisonAssertion, EntityRef, Extraction, Fact, ScoreAssertion,
-                                           Setting, Span)
+from claimgraph.extract.assertions import (ComparisonAssertion, EntityRef, Extraction, Fact, Proposition,
+                                           ScoreAssertion, Setting, Span, Trend)
 from claimgraph.extract.mentions import Lexicon, variant_key
 
 __all__ = ["extract_claim", "parse_setting"]
@@ -249,6 +249,21 @@ R_VARIANT = re.compile(rf"{_e('a')}\s+(?:extends|is\s+a\s+variant\s+of|builds\s+
 R_SUPERLATIVE = re.compile(r"\s*(?:—|-|,)\s*(?P<sup>the\s+(?:highest|best|top|lowest|strongest)\s+(?:[\w-]+\s+){0,3}"
                            r"(?:ever\s+recorded|to\s+date|so\s+far|yet|ever|on\s+record))")
 
+# "objectives based on reverse KL or Jensen-Shannon fail to guarantee monotonic policy improvement"
+R_PROPOSITION = re.compile(
+    rf"(?P<list>{E}(?:(?:,\s*|\s+(?:and|or)\s+|,\s+(?:and|or)\s+){E})*)(?:\s+(?:objectives?|methods?|models?|"
+    rf"baselines?|approach(?:es)?))?\s+(?P<verb>fail(?:s|ed)?\s+to|cannot|can't|do(?:es)?\s+not|don't|doesn't|never|"
+    rf"guarantees?|ensures?|provides?)\s+(?P<prop>[a-z][a-z-]*(?:\s+[a-z][a-z-]*){{0,5}})")
+# "smarter models hallucinate more, not less"; "larger models are more accurate"
+_X_WORDS = {"smarter": "intelligence", "more intelligent": "intelligence", "more capable": "capability",
+            "larger": "size", "bigger": "size", "stronger": "capability"}
+R_TREND = re.compile(r"\b(?P<x>smarter|more intelligent|more capable|larger|bigger|stronger)\s+models\s+"
+                     r"(?P<y>hallucinate|err|fail|refuse|score|are\s+(?:more|less)\s+[a-z]+)\s*(?P<dir>more|less)?",
+                     re.IGNORECASE)
+_Y_WORDS = {"hallucinate": "hallucination", "err": "error rate", "fail": "failure rate", "refuse": "refusal rate",
+            "score": "score"}
+_NEGATING = ("fail", "cannot", "can't", "do not", "does not", "don't", "doesn't", "never")
+
 _DIRECTION = {"beats": "better", "outperforms": "better", "surpasses": "better", "exceeds": "better",
               "trails": "worse", "lags behind": "worse", "underperforms": "worse", "matches": "equal",
               "rivals": "equal", "is comparable to": "equal", "is on par with": "equal", "ties with": "equal",
@@ -277,7 +292,42 @@ def extract_claim(text: str, lexicon: Lexicon) -> Extraction:
     for offset, sentence in _sentences(m.masked):
         _read_sentence(m, offset, sentence, scores, comparisons, facts)
     _method_context(m, facts)
-    return Extraction(tuple(entities), tuple(scores), tuple(comparisons), tuple(dict.fromkeys(facts)))
+    propositions = _propositions(m)
+    trends = [Trend(_X_WORDS[x["x"].lower()], _trend_y(x), _trend_sign(x), Span(x.start(), x.end(), x.group(0)),
+                    "trend", 0.7)
+              for x in R_TREND.finditer(text)]
+    return Extraction(tuple(entities), tuple(scores), tuple(comparisons), tuple(dict.fromkeys(facts)),
+                      tuple(propositions), tuple(trends))
+
+
+def _propositions(m: _Masked) -> list[Proposition]:
+    out = []
+    for x in R_PROPOSITION.finditer(m.masked):
+        polarity = "negative" if x["verb"].startswith(_NEGATING) else "positive"
+        prop = " ".join(x["prop"].split())
+        prop = re.sub(r"\s+(?:and|or|but|when|while|even|because|that|which)\b.*$", "", prop)
+        if polarity == "negative" and x["verb"].startswith(("do", "does", "don't", "doesn't")) and \
+                prop.split()[0] in ("have", "has"):
+            continue  # "doesn't have that failure mode": a property too vague to compare
+        for item in re.finditer(E, x["list"]):
+            subject = m.entity(item.group(1))
+            if _is(subject, "Method", "Model"):
+                out.append(Proposition(subject, prop, polarity, m.span(x.start(), x.end()), "proposition", 0.7))  # type: ignore[arg-type]
+    return out
+
+
+def _trend_y(x: re.Match[str]) -> str:
+    y = x["y"].lower()
+    if y.startswith("are"):
+        return y.split()[-1]
+    return _Y_WORDS.get(y, y)
+
+
+def _trend_sign(x: re.Match[str]) -> str:
+    y, direction = x["y"].lower(), (x["dir"] or "").lower()
+    if y.startswith("are"):
+        return "positive" if " more " in f" {y} " else "negative"
+    return "negative" if direction == "less" else "positive"
 
 
 def _read_sentence(m: _Masked, offset: int, s: str, scores: list[ScoreAssertion],

@@ -32,7 +32,7 @@ from claimgraph.extract.mentions import Lexicon
 
 __all__ = ["KINDS", "Tally", "evaluate", "extraction_as_gold"]
 
-KINDS = ("entities", "scores", "comparisons", "facts", "dependsOn")
+KINDS = ("entities", "scores", "comparisons", "facts", "propositions", "trends", "dependsOn")
 
 
 @dataclass
@@ -83,6 +83,9 @@ def extraction_as_gold(extraction: Extraction, lexicon: Lexicon) -> dict[str, li
                         for c in extraction.comparisons],
         "facts": [{"subject": _name(f.subject, lexicon), "relation": f.relation, "object": _name(f.object, lexicon)}
                   for f in extraction.facts],
+        "propositions": [{"subject": _name(p.subject, lexicon), "property": p.property, "polarity": p.polarity}
+                         for p in extraction.propositions],
+        "trends": [{"x": t.x, "y": t.y, "sign": t.sign} for t in extraction.trends],
         "dependsOn": sorted({n for e in extraction.depends_on() for n in [_name(e, lexicon)] if n}),
     }
 
@@ -94,7 +97,8 @@ def _key(kind: str, item: Any) -> str:
         item = {**item, "value": _number(item.get("value")), "setting": item.get("setting") or ""}
         return json.dumps({k: item.get(k) for k in ("model", "benchmark", "value", "unit", "rank", "setting")},
                           sort_keys=True)
-    fields = ("subject", "object", "direction", "on") if kind == "comparisons" else ("subject", "relation", "object")
+    fields = {"comparisons": ("subject", "object", "direction", "on"), "facts": ("subject", "relation", "object"),
+              "propositions": ("subject", "property", "polarity"), "trends": ("x", "y", "sign")}[kind]
     return json.dumps({k: item.get(k) for k in fields}, sort_keys=True)
 
 
