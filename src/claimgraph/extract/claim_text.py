@@ -206,6 +206,8 @@ def _is(ref: EntityRef | None, *kinds: str) -> bool:
 
 # -- the rules ------------------------------------------------------------------------------------------
 
+#: "A", "A and B", "A, B, and C", "A or B": a list of names
+_LIST = rf"{E}(?:(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+){E})*"
 _SCORE_VERB = (r"(?:achieved|achieves|scored|scores|reached|reaches|gets|got|hits|hit|posts|posted|obtains|obtained|"
                r"records|recorded)")
 R_SCORE = re.compile(
@@ -243,15 +245,14 @@ R_TRAINED_WITH = re.compile(rf"{_e('model')}(?:\s+\w+){{0,2}}?\s+(?:is\s+|was\s+
                             rf"{_e('method')}")
 R_USES_OBJECTIVE = re.compile(rf"{_e('method')}\s+(?:uses|optimi[sz]es|minimi[sz]es|adopts)\s+(?:an?\s+)?{_e('objective')}"
                               rf"(?:\s+objective)?")
-R_IMPROVES = re.compile(rf"{_e('subject')}\s+improves\s+(?:over|on|upon)\s+"
-                        rf"(?P<list>{E}(?:(?:,\s*|\s+and\s+|,\s+and\s+){E})*)")
+R_IMPROVES = re.compile(rf"{_e('subject')}\s+improves\s+(?:over|on|upon)\s+(?P<list>{_LIST})")
 R_VARIANT = re.compile(rf"{_e('a')}\s+(?:extends|is\s+a\s+variant\s+of|builds\s+on|is\s+based\s+on)\s+{_e('b')}")
 R_SUPERLATIVE = re.compile(r"\s*(?:—|-|,)\s*(?P<sup>the\s+(?:highest|best|top|lowest|strongest)\s+(?:[\w-]+\s+){0,3}"
                            r"(?:ever\s+recorded|to\s+date|so\s+far|yet|ever|on\s+record))")
 
 # "objectives based on reverse KL or Jensen-Shannon fail to guarantee monotonic policy improvement"
 R_PROPOSITION = re.compile(
-    rf"(?P<list>{E}(?:(?:,\s*|\s+(?:and|or)\s+|,\s+(?:and|or)\s+){E})*)(?:\s+(?:objectives?|methods?|models?|"
+    rf"(?P<list>{_LIST})(?:\s+(?:objectives?|methods?|models?|"
     rf"baselines?|approach(?:es)?))?\s+(?P<verb>fail(?:s|ed)?\s+to|cannot|can't|do(?:es)?\s+not|don't|doesn't|never|"
     rf"guarantees?|ensures?|provides?)\s+(?P<prop>[a-z][a-z-]*(?:\s+[a-z][a-z-]*){{0,5}})")
 # "smarter models hallucinate more, not less"; "larger models are more accurate"
@@ -411,7 +412,7 @@ def _read_sentence(m: _Masked, offset: int, s: str, scores: list[ScoreAssertion]
         direction = _DIRECTION[x["verb"]]
         targets_start = offset + x.start("targets")
         span_all = m.span(offset + x.start(), offset + x.end())
-        for target, t_start, t_end in _targets(x.group("targets")):
+        for target, _start, t_end in _targets(x.group("targets")):
             ref = _placeholder(m, target)
             span = m.span(offset + x.start(), targets_start + t_end)
             comparisons.append(ComparisonAssertion(
