@@ -20,7 +20,7 @@ CLAIM3 = "/api/claims/training-methodology-frontier-shift/3"
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
     with Claimgraph(Settings(store="memory:", token=TOKEN)) as graph:
-        graph.ingest([SEEDS, DOSSIERS / "variants"])
+        graph.ingest([SEEDS, DOSSIERS / "variants", DOSSIERS / "real"])
         with TestClient(create_app(graph)) as c:
             yield c
 

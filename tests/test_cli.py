@@ -165,10 +165,10 @@ def test_unreadable_token_file_is_a_usage_error(store: Path, tmp_path: Path) -> 
     assert done.returncode == 2 and "CLAIMGRAPH_TOKEN_FILE" in done.stderr
 
 
-def test_ingest_all_seeds(tmp_path: Path) -> None:
+def test_ingest_seeds_and_real_dossiers(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    done = run_cli("ingest", str(SEEDS), store=store)
-    assert done.returncode == 0 and f"ingested {len(list(SEEDS.glob('*.md'))) + 1} dossiers" in done.stdout
+    done = run_cli("ingest", str(SEEDS), str(DOSSIERS / "real"), store=store)
+    assert done.returncode == 0 and "ingested 3 dossiers (10 claims)" in done.stdout
     assert run_cli("validate", store=store).returncode == 0
     rows = run_cli("query", "--format", "csv", "SELECT ?v WHERE { ?s a cg:Score ; cg:model/rdfs:label 'LLaMA-65B' ; "
                    "cg:setting ?k ; cg:value ?v FILTER(CONTAINS(?k, 'helm')) }", store=store).stdout.split()

@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval-extraction", help="measure the extractor against gold annotations (precision, recall)")
     p.add_argument("gold", nargs="*", type=Path, metavar="GOLD",
-                   help="gold files (default: every seeds/gold/*.gold.json)")
+                   help="gold files (default: every *.gold.json under seeds/ and tests/data/)")
     p.add_argument("--errors", action="store_true", help="list every miss and every false find")
     p.add_argument("--min-precision", type=float, default=0.0, help="exit 1 if any kind scores below this")
     p.add_argument("--min-recall", type=float, default=0.0, help="exit 1 if any kind scores below this")
@@ -199,9 +199,9 @@ def _eval_extraction(args: argparse.Namespace, settings: Settings) -> int:
     from claimgraph.model import load_vocabulary
     from claimgraph.services.evaluation import evaluate
 
-    files = args.gold or sorted(Path("seeds/gold").glob("*.gold.json"))
+    files = args.gold or sorted(p for folder in ("seeds", "tests/data") for p in Path(folder).rglob("*.gold.json"))
     if not files:
-        raise UsageError("no gold files given, and none in seeds/gold/")
+        raise UsageError("no gold files given, and none under seeds/ or tests/data/")
     tallies = evaluate(files, load_vocabulary().lexicon)
     print(f"{'kind':<12} {'gold':>5} {'found':>6} {'right':>6} {'precision':>10} {'recall':>7}")
     failed = False
