@@ -173,10 +173,62 @@ def main() -> int:
             print(f"# throughput, {args.clients} concurrent clients for {args.seconds:g} s: {name}")
             print(f"raw pyoxigraph ({args.clients} threads): {raw_rps:9.0f} req/s")
             print(f"claimgraph HTTP ({args.clients} clients): {http_rps:9.0f} req/s   ratio {http_rps / raw_rps:.2f}")
+        print("# memory while streaming large answers (server process and its query workers, peak RSS)")
+        for name, path in (("GET /store (whole store, N-Quads)", "/store"),
+                           ("SELECT * over every quad", "/sparql?" + urllib.parse.urlencode(
+                               {"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"}))):
+            size, before, peak = streamed(port, path, server.pid)
+            print(f"{name:<40} {size / 1e6:8.1f} MB sent; RSS {before / 1e6:7.1f} MB before, "
+                  f"peak {peak / 1e6:7.1f} MB (+{(peak - before) / 1e6:.1f} MB)")
     finally:
         server.terminate()
         server.wait(timeout=30)
     return 0
+
+
+def rss_tree(pid: int) -> int:
+    """Resident memory of a process and its children, in bytes (Linux /proc)."""
+    total = 0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+def streamed(port: int, path: str, pid: int) -> tuple[int, int, int]:
+    """Download ``path`` slowly enough to matter, sampling the server's memory: (bytes, RSS before, peak RSS)."""
+    before = rss_tree(pid)
+    peak = before
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, rss_tree(pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    conn.request("GET", path, headers={"Accept": "application/n-quads, application/sparql-results+json;q=0.9"})
+    response = conn.getresponse()
+    size = 0
+    while chunk := response.read(1 << 16):
+        size += len(chunk)
+    done.set()
+    sampler.join()
+    conn.close()
+    return size, before, peak
 
 
 if __name__ == "__main__":
