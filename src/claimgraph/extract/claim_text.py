@@ -36,7 +36,7 @@ def _n(name: str) -> str:
 
 # Names the vocabulary lacks: model-like tokens (letters with digits: Qwen2.5-72B-Instruct, Llama-3-8B),
 # optionally behind an "org/" prefix. Acronyms alone are too ambiguous to mint entities from.
-_NEW_MODEL = re.compile(r"(?<![\w/.-])(?:[A-Za-z][\w.-]*/)?[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
+_NEW_MODEL = re.compile(r"(?<![\w/.-])(?:[A-Za-z][\w.-]*/)?[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
                         r"(?:\s\d+(?:\.\d+)?[BMK](?![\w-]))?(?![\w-])")  # "Llama-2 70B": the size is part of the name
 _SIZE = re.compile(r"\b(\d+(?:\.\d+)?[BMK])\b")
 _ARCH = re.compile(r"\b(MoE|mixture[- ]of[- ]experts|dense|transformer)\b", re.IGNORECASE)
@@ -119,7 +119,7 @@ def parse_setting(text: str | None) -> Setting:
     )
 
 
-def _entities(text: str, lexicon: Lexicon) -> list[EntityRef]:
+def _entities(text: str, lexicon: Lexicon, context: dict[str, str] | None = None) -> list[EntityRef]:
     found: list[EntityRef] = []
     for mention in lexicon.find(text):
         kinds = {lexicon.kind(k) for k in mention.keys}
@@ -128,7 +128,7 @@ def _entities(text: str, lexicon: Lexicon) -> list[EntityRef]:
                                Span(mention.start, mention.end, mention.surface),
                                key=None if mention.ambiguous else mention.keys[0], candidates=mention.keys))
     taken = [(e.span.start, e.span.end) for e in found]
-    context_kinds: dict[str, str] = {}
+    context_kinds: dict[str, str] = context if context is not None else {}
     for pattern, kind in _CONTEXT_NAMES:
         for match in pattern.finditer(text):
             start, end = match.span("name")
@@ -141,6 +141,17 @@ def _entities(text: str, lexicon: Lexicon) -> list[EntityRef]:
                                    Span(start, end, surface), key=key))
             context_kinds[variant_key(surface)] = found[-1].kind
             taken.append((start, end))
+    if context_kinds:  # names earlier claims read as benchmarks, methods …: the same names here
+        words = list(re.finditer(r"(?<![\w/.-])[A-Za-z][\w.+/-]*[\w+]", text))
+        for i, first in enumerate(words):
+            for j in range(min(len(words), i + 3) - 1, i - 1, -1):  # the longest window of 1-3 words first
+                start, end = first.start(), words[j].end()
+                if variant_key(text[start:end]) in context_kinds and not any(a < end and start < b for a, b in taken):
+                    surface = text[start:end]
+                    found.append(EntityRef(surface, context_kinds[variant_key(surface)], "new",
+                                           Span(start, end, surface)))
+                    taken.append((start, end))
+                    break
     for match in _NEW_MODEL.finditer(text):
         start, end = match.span()
         if any(a < end and start < b for a, b in taken):
@@ -149,6 +160,8 @@ def _entities(text: str, lexicon: Lexicon) -> list[EntityRef]:
         end = start + len(surface)
         if not re.search(r"\d", surface) or _SIZE.fullmatch(surface) or len(surface) <= 3:
             continue  # a model name carries a digit; "7B", "H100"-like short tokens are not names on their own
+        if surface[0].islower() and "-" not in surface.split("/")[-1]:
+            continue  # lower-case ids count only when dashed like model ids: gpt-4o-2024-05-13, llama-2-70b
         if variant_key(surface) in context_kinds:  # named as a benchmark or method elsewhere in the claim
             found.append(EntityRef(surface, context_kinds[variant_key(surface)], "new", Span(start, end, surface)))
             taken.append((start, end))
@@ -280,10 +293,14 @@ def _unit(symbol: str | None) -> str | None:
     return None
 
 
-def extract_claim(text: str, lexicon: Lexicon) -> Extraction:
-    """Everything the rules read in one claim's text."""
+def extract_claim(text: str, lexicon: Lexicon, context: dict[str, str] | None = None) -> Extraction:
+    """Everything the rules read in one claim's text.
+
+    ``context`` carries what earlier claims of the same dossier taught about names the vocabulary lacks
+    (a name read as a benchmark in claim 1 is a benchmark in claim 3 too); it is updated in place.
+    """
     try:
-        entities = _entities(text, lexicon)
+        entities = _entities(text, lexicon, context)
     except RecursionError:  # pathological input: no structure rather than an error
         return Extraction()
     m = _Masked(text, entities)

@@ -56,7 +56,9 @@ class Lexicon:
         self._variants = {v: next(iter(keys)) for v, keys in variants.items() if len(keys) == 1}
         labels = sorted(by_label, key=len, reverse=True)
         alternatives = "|".join(_label_pattern(label) for label in labels)
-        self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if labels else None
+        # a label inside a longer identifier is not a mention: "gpt-4o" in "gpt-4o-2024-05-13" names another model
+        self._pattern = re.compile(rf"(?<!\w)(?<!\w[-./])(?:{alternatives})(?!\w)(?![-.]\w)",
+                                   re.IGNORECASE) if labels else None
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -110,11 +110,12 @@ def map_dossier(record: DossierRecord, lexicon: Lexicon, revision: NamedNode | N
     agent = _authorship(meta, shared, dossier, record, lexicon) if record.authorship else None
     claims: list[NamedNode] = []
     claim_quads: list[Quad] = []
+    names: dict[str, str] = {}  # names the vocabulary lacks, as earlier claims of this dossier read them
     for claim in record.claims:
         claim_node = iris.claim_iri(dossier, claim.position)
         claims.append(claim_node)
         meta.add(dossier, CG.hasClaim, claim_node)
-        own, extracted = _claim(claim, claim_node, dossier, agent, lexicon, record.source)
+        own, extracted = _claim(claim, claim_node, dossier, agent, lexicon, record.source, names)
         claim_quads.extend(own)
         for q in extracted:
             shared.items[q] = None
@@ -180,7 +181,7 @@ def _known(lexicon: Lexicon, name: str) -> NamedNode | None:
 
 
 def _claim(claim: ClaimRecord, node: NamedNode, dossier: NamedNode, agent: NamedNode | None,
-           lexicon: Lexicon, source: str) -> tuple[list[Quad], list[Quad]]:
+           lexicon: Lexicon, source: str, names: dict[str, str]) -> tuple[list[Quad], list[Quad]]:
     out = _Quads(iris.claim_graph(node))
     out.add(node, RDF.type, CG.Claim)
     out.add(node, CG.text, _string(claim.text))
@@ -207,7 +208,7 @@ def _claim(claim: ClaimRecord, node: NamedNode, dossier: NamedNode, agent: Named
             if mention.status == "known" and mention.key:
                 out.add(node, CG.mentions, NamedNode(mention.key))
         return list(out.items) + block_quads(node, out.graph, claim.blocks, source), []
-    extracted, shared = extraction_quads(node, out.graph, extract_claim(claim.text, lexicon))
+    extracted, shared = extraction_quads(node, out.graph, extract_claim(claim.text, lexicon, names))
     return list(out.items) + extracted, shared
 
 

@@ -112,11 +112,13 @@ def evaluate(gold_files: list[Path], lexicon: Lexicon) -> dict[str, Tally]:
             claims = gold["claims"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{gold_file}: not a usable gold file ({type(exc).__name__}: {exc})") from None
+        names: dict[str, str] = {}  # as the mapping does: names learnt from earlier claims of the dossier
         for claim in dossier.claims:
+            extraction = extract_claim(claim.text, lexicon, names)
             expected = claims.get(str(claim.position))
             if expected is None:
                 continue
-            got = extraction_as_gold(extract_claim(claim.text, lexicon), lexicon)
+            got = extraction_as_gold(extraction, lexicon)
             for kind in KINDS:
                 want = {_key(kind, x) for x in expected.get(kind, [])}
                 have = {_key(kind, x) for x in got[kind]}
