@@ -136,7 +136,7 @@ class Ingestor:
         """Keep the ontology and vocabulary graphs equal to the shipped files."""
         for graph, quads in ((iris.ONTOLOGY_GRAPH, self.vocabulary.ontology_quads),
                              (iris.VOCABULARY_GRAPH, self.vocabulary.vocabulary_quads)):
-            if set(self.store.quads(graph)) != set(quads):
+            if set(self.store.quads(graph)) != canonical(quads):
                 self.store.replace_graphs([graph], quads)
 
     def _plan(self, record: DossierRecord, now: datetime) -> _Plan:
