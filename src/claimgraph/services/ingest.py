@@ -32,6 +32,7 @@ from claimgraph.store import Store, canonical
 __all__ = ["IngestResult", "Ingestor", "dossier_files", "DOSSIER_SUFFIXES"]
 
 DOSSIER_SUFFIXES = (".md", ".markdown", ".txt")
+_VALIDATION_CHUNK = 25  # dossiers per SHACL run
 
 
 @dataclass(frozen=True)
@@ -177,19 +178,26 @@ class Ingestor:
         return [g for g in graphs if iris.is_dossier_graph(g, dossier)]
 
     def _validate(self, plans: list[_Plan]) -> None:
+        """SHACL over what is about to be written, in chunks of dossiers so that memory stays bounded
+        (pyshacl holds its data in rdflib, about 1.5 KB a triple)."""
         assert self.validator is not None
-        data: list[Quad] = list(self.vocabulary.vocabulary_quads)
-        for plan in plans:
-            data.extend(plan.quads)
-            data.extend(plan.shared)
-            data.extend(plan.revision)
-            data.extend(self.store.quads(iris.revisions_graph(plan.dossier)))
-        report = self.validator.validate_quads(data)
-        if not report.conforms:
-            lines = [str(v) for v in report.violations if v.severity == "Violation"]
-            sources = ", ".join(p.record.source for p in plans)
-            raise ValidationError(f"SHACL validation failed for {sources}; nothing was written:\n  "
-                                  + "\n  ".join(lines[:20]) + ("\n  …" if len(lines) > 20 else ""))
+        failures: list[str] = []
+        for start in range(0, len(plans), _VALIDATION_CHUNK):
+            chunk = plans[start:start + _VALIDATION_CHUNK]
+            data: list[Quad] = list(self.vocabulary.vocabulary_quads)
+            for plan in chunk:
+                data.extend(plan.quads)
+                data.extend(plan.shared)
+                data.extend(plan.revision)
+                data.extend(self.store.quads(iris.revisions_graph(plan.dossier)))
+            report = self.validator.validate_quads(data)
+            if not report.conforms:
+                sources = ", ".join(p.record.source for p in chunk)
+                failures.append(f"in {sources}:")
+                failures += [f"  {v}" for v in report.violations if v.severity == "Violation"]
+        if failures:
+            shown = failures[:21] + (["  …"] if len(failures) > 21 else [])
+            raise ValidationError("SHACL validation failed; nothing was written:\n  " + "\n  ".join(shown))
 
 
 def _check_distinct(records: Sequence[DossierRecord]) -> None:
