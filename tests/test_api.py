@@ -27,16 +27,16 @@ def client() -> Iterator[TestClient]:
 
 def test_claims_paging(client: TestClient) -> None:
     first = client.get("/api/claims", params={"limit": 3}).json()
-    assert first["total"] == 18 and len(first["items"]) == 3 and first["next"]
+    assert first["total"] == 21 and len(first["items"]) == 3 and first["next"]
     second = client.get(first["next"]).json()
     assert second["offset"] == 3 and {i["iri"] for i in first["items"]}.isdisjoint(i["iri"] for i in second["items"])
     everything = client.get("/api/claims", params={"limit": 500}).json()
-    assert len(everything["items"]) == 18 and everything["next"] is None
+    assert len(everything["items"]) == 21 and everything["next"] is None
 
 
 def test_claims_filters(client: TestClient) -> None:
     caveats = client.get("/api/claims", params={"stance": "caveat"}).json()
-    assert caveats["total"] == 7 and {i["stance"] for i in caveats["items"]} == {"caveat"}
+    assert caveats["total"] == 8 and {i["stance"] for i in caveats["items"]} == {"caveat"}
     seed = client.get("/api/claims", params={"dossier": "training-methodology-frontier-shift"}).json()
     assert [i["position"] for i in seed["items"]] == [1, 2, 3]
     aa = client.get("/api/claims", params={"entity": "benchmark/aa-omniscience"}).json()

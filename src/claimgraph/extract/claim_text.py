@@ -229,7 +229,8 @@ R_SCORE = re.compile(
     rf"\s+(?:on|in)\s+(?:the\s+)?{_e('bench')}(?:\s+(?:benchmark|leaderboard|eval(?:uation)?|test))?"
     rf"(?:\s*\((?P<setting>[^)]*)\))?")
 # ", 48.8% on MMLU (5-shot, lm-eval-harness) and 63.6% on MMLU (…)": more scores of the same model
-R_SCORE_MORE = re.compile(rf"\s*(?:,\s*(?:and\s+|but\s+)?|\s+(?:and|but)\s+){_n('value')}\s*(?P<unit>%|percent|points)?"
+R_SCORE_MORE = re.compile(rf"(?:\s+(?:in|on|according\s+to|per|from|by|at)\s+[^,;.()]{{1,80}}?)?"  # "… in the X paper"
+                          rf"\s*(?:,\s*(?:and\s+|but\s+)?|\s+(?:and|but)\s+){_n('value')}\s*(?P<unit>%|percent|points)?"
                           rf"\s+(?:on|in)\s+(?:the\s+)?{_e('bench')}(?:\s*\((?P<setting>[^)]*)\))?")
 # "On MMLU (5-shot) …: A scores 37.7% and B scores 34.2%": scores whose benchmark is the sentence's topic
 R_TOPIC = re.compile(rf"^(?:[Oo]n|[Ii]n|[Ff]or)\s+(?:the\s+)?{_e('bench')}(?:\s*\((?P<setting>[^)]*)\))?")
