@@ -173,3 +173,27 @@ def test_ingest_seeds_and_real_dossiers(tmp_path: Path) -> None:
     rows = run_cli("query", "--format", "csv", "SELECT ?v WHERE { ?s a cg:Score ; cg:model/rdfs:label 'LLaMA-65B' ; "
                    "cg:setting ?k ; cg:value ?v FILTER(CONTAINS(?k, 'helm')) }", store=store).stdout.split()
     assert sorted(set(rows[1:])) == ["63.7"]
+
+
+@pytest.mark.parametrize("suffix", [".nq", ".trig"])
+def test_dump_and_restore_round_trip(tmp_path: Path, suffix: str) -> None:
+    source, target, dump = tmp_path / "a", tmp_path / "b", tmp_path / f"backup{suffix}"
+    assert run_cli("ingest", str(SEED), str(DOSSIERS / "variants"), store=source).returncode == 0
+    fmt = "nquads" if suffix == ".nq" else "trig"
+    assert run_cli("dump", "--format", fmt, "-o", str(dump), store=source).returncode == 0
+    done = run_cli("restore", str(dump), store=target)
+    assert done.returncode == 0, done.stderr
+    a = run_cli("export", "--format", "nquads", store=source).stdout.splitlines()
+    b = run_cli("export", "--format", "nquads", store=target).stdout.splitlines()
+    assert sorted(a) == sorted(b) and len(a) > 500
+    again = run_cli("restore", str(dump), store=target)
+    assert again.returncode == 3 and "not empty" in again.stderr
+
+
+def test_restore_of_a_broken_dump_restores_nothing(tmp_path: Path) -> None:
+    dump = tmp_path / "broken.nq"
+    dump.write_text("<http://a> <http://b> <http://c> <http://g> .\n<http://a> <http://b> \"unterminated .\n",
+                    encoding="utf-8")
+    done = run_cli("restore", str(dump), store=tmp_path / "s")
+    assert done.returncode == 1 and "nothing was restored" in done.stderr
+    assert json.loads(run_cli("stats", "--format", "json", store=tmp_path / "s").stdout)["quads"] == 0

@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dossier", help="only this dossier (its IRI, canonical path or slug)")
     p.add_argument("-o", "--output", type=Path, help="write to this file (default: standard output)")
 
+    p = sub.add_parser("dump", parents=[common], help="back the whole store up as N-Quads or TriG (streamed)")
+    p.add_argument("--format", choices=("nquads", "trig"), default="nquads", help="default: nquads")
+    p.add_argument("-o", "--output", type=Path, help="write to this file (default: standard output)")
+
+    p = sub.add_parser("restore", parents=[common], help="load a dump into an empty store (all of it or nothing)")
+    p.add_argument("dump", type=Path, help="an N-Quads (.nq) or TriG (.trig) file written by `claimgraph dump`")
+    p.add_argument("--format", choices=("nquads", "trig"), help="default: by the file's extension")
+
     p = sub.add_parser("stats", parents=[common], help="count what the store holds")
     p.add_argument("--format", choices=("table", "json"), default="table")
 
@@ -180,6 +188,29 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _dump(args: argparse.Namespace, settings: Settings) -> int:
+    return _export(argparse.Namespace(format=args.format, dossier=None, output=args.output), settings)
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from pyoxigraph import RdfFormat
+
+    if not args.dump.is_file():
+        raise UsageError(f"{args.dump}: no such file")
+    if args.format:
+        fmt = RdfFormat.N_QUADS if args.format == "nquads" else RdfFormat.TRIG
+    else:
+        fmt = {".nq": RdfFormat.N_QUADS, ".nquads": RdfFormat.N_QUADS, ".trig": RdfFormat.TRIG}.get(
+            args.dump.suffix.lower())
+        if fmt is None:
+            raise UsageError(f"{args.dump}: say --format nquads or --format trig")
+    with _open(settings, create=True) as graph:
+        graph.store.restore(args.dump, fmt)
+        count = graph.store.count()
+    print(f"restored {count} quads into {settings.store}")
+    return 0
+
+
 def _stats(args: argparse.Namespace, settings: Settings) -> int:
     with _open(settings) as graph:
         result = graph.stats()
@@ -248,6 +279,8 @@ _COMMANDS = {
     "stats": _stats,
     "serve": _serve,
     "eval-extraction": _eval_extraction,
+    "dump": _dump,
+    "restore": _restore,
 }
 
 

@@ -10,7 +10,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 from pyoxigraph import NamedNode, Quad, RdfFormat
 
-from claimgraph.errors import QueryError, StoreError
+from claimgraph.errors import InputError, QueryError, StoreError
 from claimgraph.store.base import GraphName, QueryResult, Term
 
 __all__ = ["OxigraphStore", "syntax_message", "canonical"]
@@ -168,6 +168,21 @@ class OxigraphStore:
             self._store.dump(output, format, prefixes=prefixes)
         else:
             self._store.dump(output, format, from_graph=graph, prefixes=prefixes)
+
+    def restore(self, path: Path, format: RdfFormat) -> None:
+        """Load a dump (N-Quads or TriG) into this store, which must be empty: all of it, or nothing
+        (pyoxigraph's bulk loader is atomic). Restoring over existing data is refused rather than risking
+        a half-replaced store: restore into a new folder, then swap the folders."""
+        if self.count():
+            raise StoreError(f"the store at {self.location} is not empty; restore into a new store "
+                             "(--store NEW_FOLDER) and swap the folders when it is done")
+        try:
+            self._store.bulk_load(path=str(path), format=format)
+            self.generation += 1
+        except SyntaxError as exc:
+            raise InputError(f"{path}: {' '.join(str(exc).split())}; nothing was restored") from None
+        except OSError as exc:
+            raise StoreError(f"the restore failed and nothing was restored: {exc}") from None
 
     def count(self) -> int:
         return len(self._store)
