@@ -118,3 +118,38 @@ def test_non_utf8_names_the_line() -> None:
 def test_empty_file() -> None:
     with pytest.raises(DossierSyntaxError, match="empty file"):
         parse_dossier(b"\n\n", source="empty.md")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from claimgraph.extract import DossierRecord  # noqa: E402
+from claimgraph.model import load_vocabulary, map_dossier  # noqa: E402
+
+_LEXICON = load_vocabulary().lexicon
+_PIECES = st.sampled_from(["# Title\n", "## Claims\n", "### [caveat] A claim.\n", "### no tag\n", "**Provenance history**:\n",
+                           "- `2026-06-04` **asserted as caveat** — note\n", "- `2026-13-01` **x**\n", "> Authored by **X** (\n",
+                           "- **status:** s  ·  **importance:** 11/10\n", "```turtle\n", "```\n", "\r\n", "\n", "\ufeff", "text\n"])
+
+
+def _result_or_positioned_error(data: bytes | str) -> None:
+    try:
+        record = parse_dossier(data, source="fuzz.md")
+        assert isinstance(record, DossierRecord)
+        map_dossier(record, _LEXICON)  # mapping a parsed dossier fails only on a bad statement block, positioned
+    except DossierSyntaxError as exc:
+        text = data if isinstance(data, str) else data.decode("utf-8", "replace")
+        assert 1 <= exc.line <= max(1, text.count("\n") + text.count("\r") + 1)
+        assert str(exc).startswith(f"fuzz.md:{exc.line}: ")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_give_a_record_or_a_positioned_error(data: bytes) -> None:
+    _result_or_positioned_error(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=25).map("".join))
+def test_dossier_like_text_gives_a_record_or_a_positioned_error(text: str) -> None:
+    _result_or_positioned_error(text)
