@@ -159,3 +159,17 @@ def test_body_and_query_size_limits() -> None:
         r = c.post("/update", content=b"#" * 2000, headers={"Content-Type": "application/sparql-update",
                                                             "Authorization": f"Bearer {TOKEN}"})
         assert r.status_code == 413
+
+
+def test_writes_are_rate_limited_per_address() -> None:
+    settings = Settings(store="memory:", token=TOKEN, write_rate=1.0, write_burst=3)
+    with Claimgraph(settings) as graph, TestClient(create_app(graph)) as c:
+        update = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"}
+        statuses = [c.post("/update", content=b"CLEAR SILENT GRAPH <http://example.org/g>", headers=update).status_code
+                    for _ in range(5)]
+        assert statuses[:3] == [204, 204, 204] and statuses[3:] == [429, 429]
+        limited = c.post("/update", content=b"CLEAR SILENT GRAPH <http://example.org/g>", headers=update)
+        assert limited.headers["retry-after"].isdigit() and "too many writes" in limited.json()["detail"]
+        # guessing tokens is slowed down too, and reads are never limited
+        assert c.post("/update", content=b"CLEAR ALL", headers={**update, "Authorization": "Bearer guess"}).status_code == 429
+        assert c.get("/sparql", params={"query": "ASK {}"}).status_code == 200

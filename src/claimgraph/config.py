@@ -28,6 +28,7 @@ class Settings:
     ``query_timeout``: seconds a query may run before it is stopped. ``query_workers``: processes that
     run queries. ``max_query_bytes`` / ``max_body_bytes``: request size limits.
     ``cors_origins``: origins allowed to call the API from a browser (none by default).
+    ``write_rate`` / ``write_burst``: writes a client address may make per second on average / at once.
     """
 
     store: str = DEFAULT_STORE
@@ -38,6 +39,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024 * 1024
     max_result_bytes: int = 1024 * 1024 * 1024
     cors_origins: tuple[str, ...] = field(default=())
+    write_rate: float = 50.0
+    write_burst: int = 200
 
     @classmethod
     def from_env(cls, store: str | None = None, environ: dict[str, str] | None = None) -> "Settings":
@@ -59,6 +62,8 @@ class Settings:
             max_body_bytes=_number(env, "CLAIMGRAPH_MAX_BODY_BYTES", 64 * 1024 * 1024, int),
             max_result_bytes=_number(env, "CLAIMGRAPH_MAX_RESULT_BYTES", 1024 * 1024 * 1024, int),
             cors_origins=origins,
+            write_rate=_number(env, "CLAIMGRAPH_WRITE_RATE", 50.0, float),
+            write_burst=_number(env, "CLAIMGRAPH_WRITE_BURST", 200, int),
         )
 
     @property

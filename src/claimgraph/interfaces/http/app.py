@@ -22,6 +22,7 @@ from claimgraph.errors import ClaimgraphError
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http import api, describe, graph_store, linked_data, pages, sparql
 from claimgraph.interfaces.http.problems import Problem, problem_response
+from claimgraph.interfaces.http.ratelimit import WriteLimiter
 from claimgraph.services.executor import QueryExecutor
 
 __all__ = ["create_app"]
@@ -40,6 +41,7 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
                                            time_limit=settings.query_timeout,
                                            max_result_bytes=settings.max_result_bytes)
         await app.state.executor.start()
+        app.state.write_limiter = WriteLimiter(settings.write_rate, settings.write_burst)
         try:
             yield
         finally:

@@ -24,7 +24,14 @@ def executor(request: Request) -> QueryExecutor:
 
 def require_writer(request: Request) -> None:
     """Writes need ``Authorization: Bearer <token>``. No credentials: 401; anything else wrong: 403,
-    with the same words whatever was wrong. The comparison takes the same time however much matches."""
+    with the same words whatever was wrong. The comparison takes the same time however much matches.
+    Every write attempt first takes a token from the address's rate limit (429 past it)."""
+    limiter = getattr(request.app.state, "write_limiter", None)
+    if limiter is not None:
+        wait = limiter.take(request.client.host if request.client else "unknown")
+        if wait is not None:
+            raise Problem(429, f"too many writes from this address; try again in {wait:.1f} s",
+                          headers={"Retry-After": limiter.retry_after(wait)})
     token = core(request).settings.token
     header = request.headers.get("authorization")
     if not header:
