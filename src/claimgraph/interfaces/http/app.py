@@ -82,6 +82,11 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem_response(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # the last line of defence: a problem document, never a traceback; the log keeps the details
+        return problem_response(500, f"an unexpected error ({type(exc).__name__}); the server log has the details")
+
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())

@@ -36,7 +36,10 @@ def _target(request: Request, path: str | None) -> GraphName | None:
     if path:
         if graphs or default:
             raise Problem(400, "name the graph by the URL or by ?graph= / ?default, not both")
-        return NamedNode(endpoint_url(request))
+        try:
+            return NamedNode(endpoint_url(request))
+        except ValueError as exc:
+            raise Problem(400, f"the request URL is not a valid graph IRI: {exc}") from None
     if len(graphs) > 1 or (graphs and default):
         raise Problem(400, "give one ?graph= or ?default")
     if default:
