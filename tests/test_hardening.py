@@ -15,8 +15,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import ROOT, TOKEN, LiveServer, run_cli
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -109,8 +107,3 @@ def test_readers_see_whole_dossiers_while_dossiers_are_written(tmp_path: Path) -
     assert errors == []
     assert reads > 10
     assert len([d for d in counts(store) if "synthetic" in d]) == len(paths)
-
-
-@pytest.fixture(autouse=True)
-def _no_stray_servers() -> None:
-    """Nothing to set up; kept so a failing test above still stops its server through its finally."""

@@ -1,7 +1,7 @@
 """Sources → plain records. Nothing here knows RDF."""
 
 from claimgraph.extract.dossier import parse_dossier, read_dossier
-from claimgraph.extract.mentions import Lexicon, LexiconEntry, Mention, find_mentions
+from claimgraph.extract.mentions import Lexicon, LexiconEntry, Mention
 from claimgraph.extract.records import Authorship, ClaimRecord, DossierRecord, ProvenanceEntry
 
 __all__ = [
@@ -12,7 +12,6 @@ __all__ = [
     "LexiconEntry",
     "Mention",
     "ProvenanceEntry",
-    "find_mentions",
     "parse_dossier",
     "read_dossier",
 ]

@@ -36,10 +36,6 @@ class EntityRef:
     candidates: tuple[str, ...] = ()
     qualifiers: tuple[tuple[str, str], ...] = ()  # e.g. (("size", "7B"), ("architecture", "MoE"))
 
-    @property
-    def name(self) -> str:
-        return self.surface
-
 
 @dataclass(frozen=True, slots=True)
 class Setting:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Lexicon", "LexiconEntry", "Mention", "find_mentions", "variant_key"]
+__all__ = ["Lexicon", "LexiconEntry", "Mention", "variant_key"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,7 @@ class Lexicon:
         return len(self.entries)
 
     def find(self, text: str) -> list[Mention]:
+        """Every non-overlapping mention of a label in ``text``, in text order."""
         if self._pattern is None:
             return []
         found = []
@@ -91,11 +92,6 @@ def variant_key(name: str) -> str:
     'org/' prefix (GPT4o = gpt-4o; Qwen/Qwen2.5-72B-Instruct = qwen2.5-72b-instruct)."""
     name = name.split("/", 1)[1] if re.match(r"^[A-Za-z][\w.-]*/\S", name) else name
     return re.sub(r"[\s_\-]+", "", name.casefold())
-
-
-def find_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
-    """Every non-overlapping mention of a lexicon label in ``text``, in text order."""
-    return lexicon.find(text)
 
 
 def _norm(label: str) -> str:

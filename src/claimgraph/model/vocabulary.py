@@ -36,18 +36,6 @@ class Vocabulary:
     vocabulary_quads: tuple[Quad, ...]
     lexicon: Lexicon
 
-    def kind_of(self, iri: str) -> str | None:
-        for entry in self.lexicon.entries:
-            if entry.key == iri:
-                return entry.kind
-        return None
-
-    def lookup(self, label: str) -> str | None:
-        """The IRI of the one entity with this label or spelling, or None (unknown or ambiguous)."""
-        mentions = self.lexicon.find(label)
-        if len(mentions) == 1 and mentions[0].surface == label.strip() and not mentions[0].ambiguous:
-            return mentions[0].keys[0]
-        return None
 
 
 def load_vocabulary(folder: Path | None = None) -> Vocabulary:

@@ -73,11 +73,6 @@ class QueryAnswer:
     body: bytes | None = None
     chunks: AsyncIterator[bytes] | None = None
 
-    async def read(self) -> bytes:
-        if self.body is not None:
-            return self.body
-        return b"".join([chunk async for chunk in self.chunks]) if self.chunks else b""
-
 
 class _Worker:
     """One worker process, started as ``python -m claimgraph.services.query_worker FD`` (a plain

@@ -62,11 +62,6 @@ class OxigraphStore:
                                  "(is `claimgraph serve` running on it?)") from None
             raise StoreError(f"cannot open the store at {path}: {exc}") from None
 
-    @property
-    def raw(self) -> ox.Store:
-        """The underlying pyoxigraph store, for benchmarks and bulk paths."""
-        return self._store
-
     def query(self, sparql: str, *, substitutions: Mapping[str, Term] | None = None, union: bool = True,
               default_graph: list[NamedNode] | None = None, named_graphs: list[NamedNode] | None = None,
               prefixes: Mapping[str, str] | None = None) -> QueryResult:
