@@ -57,6 +57,13 @@ class _Out:
         if o is not None:
             self.items[Quad(s, p, o, graph or self.graph)] = None
 
+    def statement(self, claim: NamedNode, kind: str, n: int, cls: NamedNode) -> NamedNode:
+        """A node for the n-th statement of a kind read in ``claim``, typed and linked to the claim."""
+        node = NamedNode(f"{claim.value}/{kind}/{n}")
+        self.add(node, RDF.type, cls)
+        self.add(node, CG.assertedBy, claim)
+        return node
+
     def provenance(self, node: NamedNode, claim: NamedNode, span: Span, rule: str, confidence: float) -> None:
         selector = NamedNode(node.value + "/selector")
         self.add(node, CG.extractedBy, Literal(rule))
@@ -97,9 +104,7 @@ def extraction_quads(claim: NamedNode, graph: NamedNode, extraction: Extraction)
         if node is not None:
             out.add(claim, CG.mentions, node)
     for n, score in enumerate(extraction.scores, start=1):
-        node = NamedNode(f"{claim.value}/score/{n}")
-        out.add(node, RDF.type, CG.Score)
-        out.add(node, CG.assertedBy, claim)
+        node = out.statement(claim, "score", n, CG.Score)
         out.add(node, CG.model, entity_node(score.model))
         out.add(node, CG.benchmark, entity_node(score.benchmark) if score.benchmark else None)
         out.add(node, CG.metric, entity_node(score.metric_ref) if score.metric_ref else None)
@@ -118,9 +123,7 @@ def extraction_quads(claim: NamedNode, graph: NamedNode, extraction: Extraction)
         out.add(node, CG.superlative, Literal(score.superlative) if score.superlative else None)
         out.provenance(node, claim, score.span, score.rule, score.confidence)
     for n, comparison in enumerate(extraction.comparisons, start=1):
-        node = NamedNode(f"{claim.value}/comparison/{n}")
-        out.add(node, RDF.type, CG.Comparison)
-        out.add(node, CG.assertedBy, claim)
+        node = out.statement(claim, "comparison", n, CG.Comparison)
         out.add(node, CG.model, entity_node(comparison.subject))
         out.add(node, CG.comparedWith, entity_node(comparison.object))
         out.add(node, CG.direction, Literal(comparison.direction))
@@ -131,26 +134,20 @@ def extraction_quads(claim: NamedNode, graph: NamedNode, extraction: Extraction)
         subject, value = entity_node(fact.subject), entity_node(fact.object)
         if subject is None or value is None:
             continue
-        node = NamedNode(f"{claim.value}/fact/{n}")
         out.add(subject, CG[fact.relation], value)
-        out.add(node, RDF.type, CG.MethodFact)
-        out.add(node, CG.assertedBy, claim)
+        node = out.statement(claim, "fact", n, CG.MethodFact)
         out.add(node, RDF.subject, subject)
         out.add(node, RDF.predicate, CG[fact.relation])
         out.add(node, RDF.object, value)
         out.provenance(node, claim, fact.span, fact.rule, fact.confidence)
     for n, proposition in enumerate(extraction.propositions, start=1):
-        node = NamedNode(f"{claim.value}/proposition/{n}")
-        out.add(node, RDF.type, CG.Proposition)
-        out.add(node, CG.assertedBy, claim)
+        node = out.statement(claim, "proposition", n, CG.Proposition)
         out.add(node, CG.about, entity_node(proposition.subject))
         out.add(node, CG.propertyText, Literal(proposition.property))
         out.add(node, CG.polarity, Literal(proposition.polarity))
         out.provenance(node, claim, proposition.span, proposition.rule, proposition.confidence)
     for n, trend in enumerate(extraction.trends, start=1):
-        node = NamedNode(f"{claim.value}/trend/{n}")
-        out.add(node, RDF.type, CG.Trend)
-        out.add(node, CG.assertedBy, claim)
+        node = out.statement(claim, "trend", n, CG.Trend)
         out.add(node, CG.xQuantity, Literal(trend.x))
         out.add(node, CG.yQuantity, Literal(trend.y))
         out.add(node, CG.sign, Literal(trend.sign))
