@@ -29,6 +29,8 @@ class Settings:
     run queries. ``max_query_bytes`` / ``max_body_bytes``: request size limits.
     ``cors_origins``: origins allowed to call the API from a browser (none by default).
     ``write_rate`` / ``write_burst``: writes a client address may make per second on average / at once.
+    ``score_tolerance`` / ``score_relative_tolerance``: how far two comparable scores may differ (in points,
+    and as a fraction of the larger) beyond their rounding before they are a conflict.
     """
 
     store: str = DEFAULT_STORE
@@ -41,6 +43,8 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default=())
     write_rate: float = 50.0
     write_burst: int = 200
+    score_tolerance: float = 0.5
+    score_relative_tolerance: float = 0.01
 
     @classmethod
     def from_env(cls, store: str | None = None, environ: dict[str, str] | None = None) -> "Settings":
@@ -64,6 +68,8 @@ class Settings:
             cors_origins=origins,
             write_rate=_number(env, "CLAIMGRAPH_WRITE_RATE", 50.0, float),
             write_burst=_number(env, "CLAIMGRAPH_WRITE_BURST", 200, int),
+            score_tolerance=_number(env, "CLAIMGRAPH_SCORE_TOLERANCE", 0.5, float, zero=True),
+            score_relative_tolerance=_number(env, "CLAIMGRAPH_SCORE_RELATIVE_TOLERANCE", 0.01, float, zero=True),
         )
 
     @property
@@ -71,7 +77,8 @@ class Settings:
         return self.store == MEMORY
 
 
-def _number(env: os._Environ[str] | dict[str, str], name: str, default: float, kind: type) -> float | int:  # type: ignore[type-arg]
+def _number(env: os._Environ[str] | dict[str, str], name: str, default: float, kind: type,  # type: ignore[type-arg]
+            zero: bool = False) -> float | int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -79,6 +86,6 @@ def _number(env: os._Environ[str] | dict[str, str], name: str, default: float, k
         value = kind(raw)
     except ValueError:
         raise UsageError(f"{name} must be a {'whole ' if kind is int else ''}number, got {raw!r}") from None
-    if value <= 0:
-        raise UsageError(f"{name} must be positive, got {raw!r}")
+    if value < 0 or (value == 0 and not zero) or value != value:
+        raise UsageError(f"{name} must be {'zero or more' if zero else 'positive'}, got {raw!r}")
     return value

@@ -18,7 +18,8 @@ from typing import TextIO
 
 from claimgraph import __version__
 from claimgraph.config import DEFAULT_STORE, Settings
-from claimgraph.errors import ClaimgraphError, UsageError
+from claimgraph.errors import ClaimgraphError, InputError, UsageError
+from claimgraph.services.conflicts import SEVERITIES, TYPES, Conflict, ConflictFilter, FactSet
 from claimgraph.services.export import EXPORT_FORMATS
 from claimgraph.services.ingest import IngestResult
 from claimgraph.services.sparql import FORMATS
@@ -76,6 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--errors", action="store_true", help="list every miss and every false find")
     p.add_argument("--min-precision", type=float, default=0.0, help="exit 1 if any kind scores below this")
     p.add_argument("--min-recall", type=float, default=0.0, help="exit 1 if any kind scores below this")
+
+    p = sub.add_parser("conflicts", parents=[common], help="list the conflicts between claims the graph holds")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="default: table")
+    p.add_argument("--type", choices=TYPES, help="only conflicts of this type")
+    p.add_argument("--severity", choices=SEVERITIES, help="only conflicts of this severity")
+    p.add_argument("--claim", metavar="IRI", help="only conflicts involving this claim")
+    p.add_argument("--entity", metavar="IRI|LABEL", help="only conflicts whose claims mention or depend on this entity")
+    p.add_argument("--recompute", action="store_true", help="recompute every conflict from the claims first")
+
+    p = sub.add_parser("check", parents=[common],
+                       help="dry run: the conflicts a proposed claim would create (nothing is written)")
+    p.add_argument("source", metavar="FILE|-", help="a dossier or claim snippet (Markdown), or JSON; '-' reads stdin")
+    p.add_argument("--format", choices=("json", "table"), default="json", help="default: json")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="date the proposed claims carry if they give none (default: today)")
 
     p = sub.add_parser("serve", parents=[common], help="serve the store over HTTP (SPARQL endpoint and pages)")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
@@ -226,6 +241,57 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _conflicts(args: argparse.Namespace, settings: Settings) -> int:
+    with _open(settings) as graph:
+        entity = graph.resolve_entity(args.entity) if args.entity else None
+        found, facts = graph.list_conflicts(ConflictFilter(args.type, args.severity, args.claim, entity),
+                                            recompute=args.recompute)
+        _print_conflicts(found, facts, args.format)
+    return 0
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+
+    if args.source == "-":
+        if sys.stdin is None:
+            raise UsageError("no proposal on standard input")
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{args.source}: cannot read the proposal: {exc}") from None
+    try:
+        today = date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise UsageError(f"--date: expected YYYY-MM-DD, got {args.date!r}") from None
+    proposal: object = text
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            proposal = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{args.source}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    with _open(settings) as graph:
+        found, facts = graph.check(proposal, today=today)
+        _print_conflicts(found, facts, args.format)
+    return 0
+
+
+def _print_conflicts(found: list[Conflict], facts: FactSet, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps([c.to_json(facts) for c in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        print("no conflicts")
+        return
+    for conflict in found:
+        print(f"{conflict.type} [{conflict.severity}] {conflict.explanation}")
+        for claim in conflict.claims:
+            print(f"    {claim}")
+    print(f"{len(found)} conflict{'s' if len(found) != 1 else ''}")
+
+
 def _eval_extraction(args: argparse.Namespace, settings: Settings) -> int:
     from claimgraph.model import load_vocabulary
     from claimgraph.services.evaluation import evaluate
@@ -281,6 +347,8 @@ _COMMANDS = {
     "eval-extraction": _eval_extraction,
     "dump": _dump,
     "restore": _restore,
+    "conflicts": _conflicts,
+    "check": _check,
 }
 
 

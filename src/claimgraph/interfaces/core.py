@@ -4,16 +4,23 @@ vocabulary and shapes. The CLI, the HTTP app and the tests all go through it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from claimgraph.config import Settings
-from claimgraph.errors import ClaimgraphError
+from pyoxigraph import Literal
+
+from claimgraph.errors import ClaimgraphError, UsageError
+from claimgraph.namespaces import PREFIXES
 from claimgraph.extract import DossierRecord
 from claimgraph.model import ValidationReport, Validator, Vocabulary, load_vocabulary
 from claimgraph.services import export as export_service
 from claimgraph.services import sparql
+from claimgraph.services.conflicts import (Conflict, ConflictFilter, ConflictIndex, FactSet, Tolerance,
+                                          proposal_from_json, proposal_from_text)
+from claimgraph.services.conflicts import check as check_proposal
 from claimgraph.services.ingest import IngestResult, Ingestor
 from claimgraph.services.stats import Stats, stats
 from claimgraph.services.validate import validate_files, validate_store
@@ -46,13 +53,55 @@ class Claimgraph:
     def ingest(self, paths: Iterable[str | Path], *, keep_going: bool = False, validate: bool = True,
                progress: Callable[[IngestResult, int, int], None] | None = None,
                ) -> tuple[list[IngestResult], list[ClaimgraphError]]:
-        ingestor = Ingestor(self.store, self.vocabulary, self.validator if validate else None)
+        ingestor = Ingestor(self.store, self.vocabulary, self.validator if validate else None, self.conflicts)
         return ingestor.ingest_paths(paths, keep_going=keep_going, progress=progress)
 
     def ingest_records(self, records: list[DossierRecord], *, validate: bool = True) -> list[IngestResult]:
         """Ingest already-parsed dossiers (for example one received over HTTP)."""
-        results, _ = Ingestor(self.store, self.vocabulary, self.validator if validate else None).ingest_records(records)
+        results, _ = Ingestor(self.store, self.vocabulary, self.validator if validate else None,
+                              self.conflicts).ingest_records(records)
         return results
+
+    @cached_property
+    def conflicts(self) -> ConflictIndex:
+        return ConflictIndex(self.store, Tolerance.of(self.settings.score_tolerance,
+                                                      self.settings.score_relative_tolerance))
+
+    def list_conflicts(self, where: ConflictFilter | None = None, *, recompute: bool = False,
+                       ) -> tuple[list[Conflict], FactSet]:
+        """The conflicts the graph holds (recomputed first if asked, or if they are not current), and the
+        facts that explain them."""
+        if recompute:
+            with self.store.write_lock:
+                self.conflicts.recompute()
+        else:
+            self.conflicts.ensure_current()
+        found = self.conflicts.conflicts(where)
+        return found, self.conflicts.evidence_facts(found)
+
+    def resolve_entity(self, name: str) -> str:
+        """An entity's IRI from its IRI or any label or spelling the vocabulary or the graph knows."""
+        name = " ".join(name.split())
+        if name.startswith(("http://", "https://")):
+            return name
+        found = [m for m in self.vocabulary.lexicon.find(name) if m.start == 0 and m.end == len(name)]
+        if found and not found[0].ambiguous:
+            return found[0].keys[0]
+        rows = list(self.store.query("SELECT DISTINCT ?e ?l WHERE { ?e rdfs:label|skos:prefLabel|skos:altLabel ?l }",
+                                     substitutions={"l": Literal(name)}, prefixes=PREFIXES))  # type: ignore[union-attr]
+        if len(rows) == 1:
+            return rows[0]["e"].value  # type: ignore[index]
+        if len(rows) > 1:
+            raise UsageError(f"{name!r} names several entities ({', '.join(r['e'].value for r in rows)}); give an IRI")  # type: ignore[index]
+        raise UsageError(f"no entity is called {name!r}; give its IRI or a label the graph knows")
+
+    def check(self, proposal: str | Any, *, today: date | None = None) -> tuple[list[Conflict], FactSet]:
+        """The conflicts a proposal (Markdown text, or parsed JSON) would create; writes nothing."""
+        today = today or date.today()
+        lexicon = self.vocabulary.lexicon
+        parsed = proposal_from_text(proposal, lexicon, today) if isinstance(proposal, str) else \
+            proposal_from_json(proposal, lexicon, today)
+        return check_proposal(self.store, parsed, self.conflicts.tolerance)
 
     def query(self, sparql_text: str, output: BinaryIO, fmt: str = "table") -> None:
         sparql.run_query(self.store, sparql_text, output, fmt)

@@ -16,12 +16,15 @@ from pyoxigraph import NamedNode
 from claimgraph.namespaces import DATA
 
 __all__ = ["slugify", "dossier_iri", "claim_iri", "claim_graph", "dossier_graph", "revisions_graph",
-           "revision_iri", "event_iri", "entity_iri", "VOCABULARY_GRAPH", "AGENTS_GRAPH", "EXTRACTED_GRAPH", "ONTOLOGY_GRAPH", "is_dossier_graph"]
+           "revision_iri", "event_iri", "entity_iri", "VOCABULARY_GRAPH", "AGENTS_GRAPH", "EXTRACTED_GRAPH", "ONTOLOGY_GRAPH", "CONFLICTS_GRAPH",
+           "conflict_iri", "is_dossier_graph"]
 
 VOCABULARY_GRAPH = NamedNode(DATA.iri + "graph/vocabulary")
 AGENTS_GRAPH = NamedNode(DATA.iri + "graph/agents")
 EXTRACTED_GRAPH = NamedNode(DATA.iri + "graph/extracted-entities")
 ONTOLOGY_GRAPH = NamedNode("https://w3id.org/claimgraph/ns")
+#: The conflicts between claims, as detected: derived data, recomputed from the claims' graphs.
+CONFLICTS_GRAPH = NamedNode(DATA.iri + "graph/conflicts")
 
 
 def slugify(text: str) -> str:
@@ -71,6 +74,12 @@ def event_iri(claim: NamedNode, sequence: int) -> NamedNode:
 def entity_iri(kind: str, name: str) -> NamedNode:
     """An entity minted from its kind and name: ('model', 'GPT-4o') → …/id/model/gpt-4o."""
     return NamedNode(f"{DATA.iri}{kind}/{slugify(name)}")
+
+
+def conflict_iri(kind: str, statements: list[str]) -> NamedNode:
+    """A conflict's IRI from its type and the statements it rests on: the same conflict, the same IRI."""
+    digest = hashlib.sha256("\n".join([kind, *sorted(statements)]).encode("utf-8")).hexdigest()[:20]
+    return NamedNode(f"{DATA.iri}conflict/{kind}/{digest}")
 
 
 def is_dossier_graph(graph: NamedNode, dossier: NamedNode) -> bool:

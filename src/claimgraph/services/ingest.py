@@ -27,6 +27,7 @@ from claimgraph.extract import DossierRecord, read_dossier
 from claimgraph.model import Validator, Vocabulary, map_dossier, revision_quads
 from claimgraph.model import iris
 from claimgraph.namespaces import CG, PROV
+from claimgraph.services.conflicts import ConflictIndex, scopes_of_quads
 from claimgraph.store import Store, canonical
 
 __all__ = ["IngestResult", "Ingestor", "dossier_files", "DOSSIER_SUFFIXES"]
@@ -73,10 +74,12 @@ def dossier_files(paths: Iterable[str | Path]) -> list[Path]:
 class Ingestor:
     """Writes dossiers into a store. Holds the store's write lock while it reads, compares and writes."""
 
-    def __init__(self, store: Store, vocabulary: Vocabulary, validator: Validator | None) -> None:
+    def __init__(self, store: Store, vocabulary: Vocabulary, validator: Validator | None,
+                 conflicts: ConflictIndex | None = None) -> None:
         self.store = store
         self.vocabulary = vocabulary
         self.validator = validator
+        self.conflicts = conflicts
 
     def ingest_paths(self, paths: Iterable[str | Path], *, keep_going: bool = False,
                      progress: Callable[[IngestResult, int, int], None] | None = None) -> tuple[list[IngestResult],
@@ -123,14 +126,20 @@ class Ingestor:
                 self._validate(todo)
             self._sync_reference_graphs()
             results = []
+            scopes: set[str] = set()
+            current = self.conflicts.invalidate() if self.conflicts is not None and todo else True
             for plan in plans:
                 if plan.status != "unchanged":
+                    scopes |= scopes_of_quads(q for g in plan.remove for q in self.store.quads(g))
+                    scopes |= scopes_of_quads(plan.quads)
                     self.store.replace_graphs(plan.remove, plan.quads + plan.shared + plan.revision)
                 result = IngestResult(plan.record.source, plan.dossier.value, plan.status,
                                       len(plan.record.claims), len(plan.quads))
                 results.append(result)
                 if progress:
                     progress(result, len(results), len(plans))
+            if self.conflicts is not None and (todo or not self.conflicts.current()):
+                self.conflicts.recompute(scopes if current else None)
             return results, errors
 
     def _sync_reference_graphs(self) -> None:

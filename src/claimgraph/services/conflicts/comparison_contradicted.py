@@ -1,0 +1,78 @@
+"""``comparison-contradicted``: "A beats B on X" while comparable scores on X say otherwise.
+
+Example: a claim says "Llama-2-70B outperforms Falcon-40B on MMLU", and the graph holds MMLU (5-shot)
+scores of 68.9 for Llama-2-70B and 55.4 for Falcon-40B — no conflict; with the comparison the other way
+round ("Falcon-40B beats Llama-2-70B on MMLU"), a conflict. "A matches B" is contradicted by scores that
+differ beyond the tolerance; "A beats B" is not contradicted by a tie within it.
+
+The comparison names no setting, so every comparable group of scores on X in which both models have a
+value is consulted; it is contradicted only when at least one group holds both and every such group
+contradicts it. A metric or benchmark marked ``cg:lowerIsBetter`` reverses the order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from claimgraph.services.conflicts.comparability import ComparableKey, Tolerance, gap, groups, normalised
+from claimgraph.services.conflicts.conflict import Conflict, phrase_score
+from claimgraph.services.conflicts.facts import ComparisonFact, FactSet, ScoreFact
+
+__all__ = ["detect", "TYPE", "holds"]
+
+TYPE = "comparison-contradicted"
+_WORDS = {"better": "beats", "worse": "trails", "equal": "matches"}
+
+
+def holds(direction: str, mine: Decimal, theirs: Decimal, tolerance: Tolerance, halves: tuple[Decimal, Decimal],
+          lower_is_better: bool) -> bool:
+    """Whether values ``mine`` and ``theirs`` are consistent with ``direction``."""
+    apart = gap(mine, theirs, tolerance, *halves) > 0
+    if direction == "equal":
+        return not apart
+    better = mine > theirs if not lower_is_better else mine < theirs
+    return not apart or better == (direction == "better")
+
+
+def detect(facts: FactSet, tolerance: Tolerance) -> list[Conflict]:
+    by_benchmark: dict[str, dict[ComparableKey, list[ScoreFact]]] = defaultdict(dict)
+    for key, scores in groups(s for s in facts.scores if facts.standing(s.claim)).items():
+        by_benchmark[key.benchmark][key] = scores
+    out = []
+    for comparison in sorted(facts.comparisons, key=lambda c: c.iri):
+        if comparison.benchmark is None or not facts.standing(comparison.claim) or comparison.direction not in _WORDS:
+            continue
+        verdicts, evidence = [], []
+        for key, scores in sorted(by_benchmark.get(comparison.benchmark, {}).items()):
+            mine = [s for s in scores if s.model == comparison.model]
+            theirs = [s for s in scores if s.model == comparison.other]
+            if not mine or not theirs:
+                continue
+            pairs = [(a, b) for a in mine for b in theirs]
+            consistent = [holds(comparison.direction, *_values(a, b, scores), tolerance, _halves(a, b, scores),
+                                a.lower_is_better or b.lower_is_better) for a, b in pairs]
+            verdicts.append(any(consistent))
+            if not any(consistent):
+                evidence.append(max(pairs, key=lambda p: abs(p[0].value - p[1].value)))  # type: ignore[operator]
+        if verdicts and not any(verdicts):
+            out.append(_conflict(comparison, evidence, facts))
+    return out
+
+
+def _values(a: ScoreFact, b: ScoreFact, peers: list[ScoreFact]) -> tuple[Decimal, Decimal]:
+    return normalised(a, peers)[0], normalised(b, peers)[0]
+
+
+def _halves(a: ScoreFact, b: ScoreFact, peers: list[ScoreFact]) -> tuple[Decimal, Decimal]:
+    return normalised(a, peers)[1], normalised(b, peers)[1]
+
+
+def _conflict(comparison: ComparisonFact, pairs: list[tuple[ScoreFact, ScoreFact]], facts: FactSet) -> Conflict:
+    mine, theirs = pairs[0]
+    said = (f"{facts.label(comparison.model)} {_WORDS[comparison.direction]} {facts.label(comparison.other)} on "
+            f"{facts.label(comparison.benchmark)}")
+    return Conflict.of(TYPE, [comparison] + [s for pair in pairs for s in pair],
+                       f"A claim says {said}, but comparable scores say otherwise: "
+                       f"{phrase_score(mine, facts)} against {phrase_score(theirs, facts)}.",
+                       "high", f"benchmark {comparison.benchmark}")

@@ -1,0 +1,45 @@
+"""All detectors, run together over one set of facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pyoxigraph import Quad
+
+from claimgraph.namespaces import CG, RDF
+from claimgraph.services.conflicts import (comparison_contradicted, comparison_cycle, proposition_contradicted,
+                                           rank_inconsistent, score_disagreement, stale_dependence,
+                                           superlative_contradicted)
+from claimgraph.services.conflicts.comparability import Tolerance
+from claimgraph.services.conflicts.conflict import TYPES, Conflict
+from claimgraph.services.conflicts.facts import FactSet
+
+__all__ = ["DETECTORS", "detect", "scopes_of_quads"]
+
+DETECTORS = (score_disagreement, comparison_contradicted, comparison_cycle, rank_inconsistent,
+             superlative_contradicted, proposition_contradicted, stale_dependence)
+
+
+def detect(facts: FactSet, tolerance: Tolerance) -> list[Conflict]:
+    """Every conflict among ``facts``, each once, ordered by type and IRI."""
+    found: dict[str, Conflict] = {}
+    for detector in DETECTORS:
+        for conflict in detector.detect(facts, tolerance):
+            found.setdefault(conflict.iri.value, conflict)
+    return sorted(found.values(), key=lambda c: (TYPES.index(c.type), c.iri.value))
+
+
+def scopes_of_quads(quads: Iterable[Quad]) -> set[str]:
+    """The conflict scopes that statements among ``quads`` belong to: a change to these quads can only change
+    the conflicts of these scopes (and of 'dependence', always included: retracting a claim stales others)."""
+    scopes = {"dependence"}
+    for q in quads:
+        if q.predicate == CG.benchmark:
+            scopes.add(f"benchmark {q.object.value}")
+        elif q.predicate == CG.domain:
+            scopes.add(f"domain {q.object.value.lower()}")
+        elif q.predicate == CG.about:
+            scopes.add(f"proposition {q.object.value}")
+        elif q.predicate == RDF.type and q.object == CG.Trend:
+            scopes.add("trends")
+    return scopes

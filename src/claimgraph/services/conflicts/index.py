@@ -1,0 +1,163 @@
+"""The conflicts graph: detected conflicts kept as data, updated scope by scope, listed with filters.
+
+The graph ``…/id/graph/conflicts`` holds every current conflict and one ``cg:ConflictReport`` node that
+records the tolerances they were computed with. An ingest recomputes only the scopes its dossiers touch
+(before and after the write); :meth:`ConflictIndex.recompute` with no scopes recomputes everything, and
+both give the same graph (a test holds them to it). Every rewrite of the graph is one atomic
+``replace_graphs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from claimgraph.errors import UsageError
+from claimgraph.model import iris
+from claimgraph.namespaces import CG, PREFIXES, RDF, XSD
+from claimgraph.services.conflicts.comparability import Tolerance
+from claimgraph.services.conflicts.conflict import SEVERITIES, TYPES, Conflict
+from claimgraph.services.conflicts.detectors import detect
+from claimgraph.services.conflicts.facts import FactSet, Scope, load_facts
+from claimgraph.store import Store, canonical
+
+__all__ = ["ConflictIndex", "ConflictFilter", "REPORT"]
+
+#: The node that describes the conflicts graph as a whole.
+REPORT = NamedNode(iris.CONFLICTS_GRAPH.value + "#report")
+
+
+@dataclass(frozen=True)
+class ConflictFilter:
+    type: str | None = None
+    severity: str | None = None
+    claim: str | None = None  # IRI of a claim the conflict involves
+    entity: str | None = None  # IRI of an entity an involved claim mentions or depends on
+
+    def check(self) -> None:
+        if self.type is not None and self.type not in TYPES:
+            raise UsageError(f"unknown conflict type {self.type!r}; expected one of {', '.join(TYPES)}")
+        if self.severity is not None and self.severity not in SEVERITIES:
+            raise UsageError(f"unknown severity {self.severity!r}; expected one of {', '.join(SEVERITIES)}")
+
+
+class ConflictIndex:
+    """The conflicts of one store. Writers must hold the store's write lock."""
+
+    def __init__(self, store: Store, tolerance: Tolerance | None = None) -> None:
+        self.store = store
+        self.tolerance = tolerance or Tolerance()
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    def recompute(self, scopes: Iterable[str] | None = None) -> list[Conflict]:
+        """Recompute the conflicts of ``scopes`` (every scope when None) and store them; returns the
+        conflicts now held in those scopes."""
+        wanted = None if scopes is None else set(scopes)
+        facts = load_facts(self.store, None if wanted is None else Scope.of(wanted))
+        fresh = [c for c in detect(facts, self.tolerance) if wanted is None or c.scope in wanted]
+        kept: list[Quad] = []
+        if wanted is not None:
+            held = self._held()
+            kept = [q for node, quads in held.items() for q in quads if self._scope(quads) not in wanted
+                    and node != REPORT]
+        quads = kept + [q for c in fresh for q in c.quads()] + self._report_quads()
+        self.store.replace_graphs([iris.CONFLICTS_GRAPH], quads)
+        return fresh
+
+    def current(self) -> bool:
+        """Whether the conflicts graph exists and was computed with these tolerances."""
+        return set(self.store.match(REPORT, None, None, iris.CONFLICTS_GRAPH)) == canonical(self._report_quads())
+
+    def invalidate(self) -> bool:
+        """Mark the conflicts graph as not current before a write that will change what it is computed from,
+        so that a crash between that write and :meth:`recompute` leaves a graph that the next reader recomputes
+        instead of trusting. Returns whether it was current. The caller holds the write lock."""
+        was = self.current()
+        if was:
+            self.store.replace_graphs([iris.CONFLICTS_GRAPH], [q for q in self.store.quads(iris.CONFLICTS_GRAPH)
+                                                               if q.subject != REPORT])
+        return was
+
+    def ensure_current(self) -> bool:
+        """Recompute everything if the conflicts graph is missing or was computed with other tolerances
+        (a store from an older claimgraph, or a changed setting). Returns whether it recomputed."""
+        if self.current():
+            return False
+        with self.store.write_lock:
+            if not self.current():
+                self.recompute()
+        return True
+
+    def _report_quads(self) -> list[Quad]:
+        g = iris.CONFLICTS_GRAPH
+        return [Quad(REPORT, RDF.type, CG.ConflictReport, g),
+                Quad(REPORT, CG.absoluteTolerance, _decimal(self.tolerance.absolute), g),
+                Quad(REPORT, CG.relativeTolerance, _decimal(self.tolerance.relative), g)]
+
+    def _held(self) -> dict[NamedNode, list[Quad]]:
+        held: dict[NamedNode, list[Quad]] = {}
+        for q in self.store.quads(iris.CONFLICTS_GRAPH):
+            held.setdefault(q.subject, []).append(q)  # type: ignore[arg-type]
+        return held
+
+    @staticmethod
+    def _scope(quads: list[Quad]) -> str | None:
+        return next((q.object.value for q in quads if q.predicate == CG.conflictScope), None)
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def conflicts(self, where: ConflictFilter | None = None) -> list[Conflict]:
+        """The conflicts held, filtered, ordered by type, severity and IRI."""
+        where = where or ConflictFilter()
+        where.check()
+        entity_claims: set[str] | None = None
+        if where.entity is not None:
+            rows = self.store.query("SELECT ?claim ?e WHERE { ?claim cg:mentions|cg:dependsOn ?e }",
+                                    substitutions={"e": NamedNode(where.entity)}, prefixes=PREFIXES)
+            entity_claims = {row["claim"].value for row in rows}  # type: ignore[union-attr,index]
+        out = []
+        for node, quads in self._held().items():
+            if node == REPORT:
+                continue
+            conflict = _conflict(quads)
+            if conflict is None:
+                continue
+            if where.type and conflict.type != where.type or where.severity and conflict.severity != where.severity:
+                continue
+            if where.claim and where.claim not in conflict.claims:
+                continue
+            if entity_claims is not None and not entity_claims.intersection(conflict.claims):
+                continue
+            out.append(conflict)
+        return sorted(out, key=lambda c: (TYPES.index(c.type) if c.type in TYPES else len(TYPES),
+                                          SEVERITIES.index(c.severity) if c.severity in SEVERITIES else 3, c.iri.value))
+
+    def evidence_facts(self, conflicts: list[Conflict]) -> FactSet:
+        """The facts behind ``conflicts``, to show their evidence with values, labels and dates."""
+        if not conflicts:
+            return FactSet()
+        return load_facts(self.store, Scope.of({c.scope for c in conflicts}))
+
+
+def _decimal(value: Decimal) -> Literal:
+    return Literal(format(value.normalize(), "f"), datatype=XSD.decimal)
+
+
+def _conflict(quads: list[Quad]) -> Conflict | None:
+    one: dict[NamedNode, str] = {}
+    claims, evidence = [], []
+    for q in quads:
+        if q.predicate == CG.involves:
+            claims.append(q.object.value)
+        elif q.predicate == CG.evidence:
+            evidence.append(q.object.value)
+        elif q.predicate in (CG.conflictType, CG.severity, CG.explanation, CG.conflictScope):
+            one[q.predicate] = q.object.value
+    if CG.conflictType not in one:
+        return None
+    return Conflict(one[CG.conflictType], tuple(sorted(claims)), tuple(sorted(evidence)),
+                    one.get(CG.explanation, ""), one.get(CG.severity, "medium"), one.get(CG.conflictScope, ""))

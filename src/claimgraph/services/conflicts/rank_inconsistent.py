@@ -1,0 +1,64 @@
+"""``rank-inconsistent``: a stated rank that the comparable scores in the graph make impossible.
+
+Example: the seed says "Grok 4.20 ranks 8th on the Intelligence Index at 48, trailing Gemini 3.1 Pro (57)
+and Claude Opus 4.6 (53)": two models above, rank 8 — consistent. A claim that it "ranks 1st on the
+Intelligence Index at 48" is not: 57 and 53 are higher, so it can rank 3rd at best.
+
+A rank r is inconsistent when more than r - 1 other models hold a comparable score, dated no later than the
+rank's claim (a rank is stated "at the time"), that is higher beyond the tolerance (lower, where lower is
+better). Models the graph does not hold can only push a rank down, so a rank lower than the graph implies
+is never flagged.
+"""
+
+from __future__ import annotations
+
+from claimgraph.services.conflicts.comparability import Tolerance, gap, groups, normalised
+from claimgraph.services.conflicts.conflict import Conflict, phrase_score
+from claimgraph.services.conflicts.facts import FactSet, ScoreFact
+
+__all__ = ["detect", "TYPE", "ordinal"]
+
+TYPE = "rank-inconsistent"
+_SHOWN = 10  # higher scores named as evidence at most
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def detect(facts: FactSet, tolerance: Tolerance) -> list[Conflict]:
+    out = []
+    for key, scores in sorted(groups(s for s in facts.scores if facts.standing(s.claim)).items()):
+        for ranked in sorted((s for s in scores if s.rank is not None and s.rank >= 1), key=lambda s: s.iri):
+            stated = facts.date_of(ranked.claim)
+            value, half = normalised(ranked, scores)
+            above: dict[str, ScoreFact] = {}
+            for other in scores:
+                if other.model == ranked.model:
+                    continue
+                when = facts.date_of(other.claim)
+                if stated is not None and when is not None and when > stated:
+                    continue
+                theirs, their_half = normalised(other, scores)
+                better = theirs > value if not ranked.lower_is_better else theirs < value
+                if better and gap(value, theirs, tolerance, half, their_half) > 0:
+                    best = above.get(other.model)
+                    if best is None or (normalised(best, scores)[0] < theirs) != ranked.lower_is_better:
+                        above[other.model] = other
+            assert ranked.rank is not None
+            if len(above) <= ranked.rank - 1:
+                continue
+            shown = sorted(above.values(), key=lambda s: (-normalised(s, scores)[0], s.iri))
+            if ranked.lower_is_better:
+                shown.reverse()
+            shown = shown[:_SHOWN]
+            names = ", ".join(phrase_score(s, facts) for s in shown) + (" …" if len(above) > _SHOWN else "")
+            out.append(Conflict.of(
+                TYPE, [ranked] + shown,
+                f"{facts.label(ranked.model)} is said to rank {ordinal(ranked.rank)} on "
+                f"{key.describe(facts.label(key.benchmark))} at {value.normalize():f}, but {len(above)} other "
+                f"model{'s' if len(above) != 1 else ''} scored higher by then ({names}): it can rank "
+                f"{ordinal(len(above) + 1)} at best.",
+                "high", f"benchmark {key.benchmark}"))
+    return out
