@@ -173,3 +173,31 @@ def test_writes_are_rate_limited_per_address() -> None:
         # guessing tokens is slowed down too, and reads are never limited
         assert c.post("/update", content=b"CLEAR ALL", headers={**update, "Authorization": "Bearer guess"}).status_code == 429
         assert c.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+def test_conflicts_over_http(client: TestClient) -> None:
+    listed = client.get("/conflicts")
+    assert listed.status_code == 200
+    body = listed.json()
+    assert body["total"] == len(body["items"]) >= 2
+    assert {c["type"] for c in body["items"]} == {"score-disagreement"}
+    assert client.get("/conflicts", params={"type": "comparison-cycle"}).json()["items"] == []
+    assert client.get("/conflicts", params={"entity": "Falcon-7B"}).json()["total"] == 1
+    assert client.get("/conflicts", params={"type": "nonsense"}).status_code == 400
+    assert client.get("/conflicts", params={"entity": "No Such Model"}).status_code == 400
+    quads = client.app.state.graph.store.count()  # type: ignore[attr-defined]
+    claim = {"text": "Grok 4.20 Multi-Agent Beta ranks 1st on the Intelligence Index at 48"}
+    found = client.post("/conflicts/check", json=claim)
+    assert found.status_code == 200
+    (conflict,) = found.json()
+    assert conflict["type"] == "rank-inconsistent"
+    assert sorted(e["value"] for e in conflict["evidence"] if e["model_label"] != "Grok 4.20 Multi-Agent Beta") == [53, 57]
+    third = client.post("/conflicts/check", content="### [evidence] Grok 4.20 Multi-Agent Beta ranks 3rd on the "
+                        "Intelligence Index at 48", headers={"Content-Type": "text/markdown"})
+    assert third.status_code == 200 and third.json() == []
+    assert client.app.state.graph.store.count() == quads  # type: ignore[attr-defined]
+    bad = client.post("/conflicts/check", content=b"{", headers={"Content-Type": "application/json"})
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+    assert client.post("/conflicts/check", content=b"x", headers={"Content-Type": "image/png"}).status_code == 415
+    wrong = client.post("/conflicts/check", json={"assertions": {"scores": [{"model": "GPT-4o", "value": 3}]}})
+    assert wrong.status_code == 400 and "benchmark" in wrong.json()["detail"]

@@ -110,7 +110,7 @@ def test_export_formats(store: Path, tmp_path: Path) -> None:
     out = tmp_path / "all.nq"
     assert run_cli("export", "-o", str(out), store=store).returncode == 0
     whole = list(ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS))
-    assert len({q.graph_name for q in whole}) == 8
+    assert len({q.graph_name for q in whole}) == 9  # 3 claims, dossier, revisions, agents, vocabulary, ontology, conflicts
     done = run_cli("export", "--format", "trig", "--dossier", "training-methodology-frontier-shift", store=store)
     one = list(ox.parse(done.stdout.encode(), format=ox.RdfFormat.TRIG))
     assert {q.graph_name.value.rsplit("/", 1)[-1] for q in one} == {"graph", "assertion", "revisions", "agents"}

@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "table"), default="json", help="default: json")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="date the proposed claims carry if they give none (default: today)")
 
+    p = sub.add_parser("mcp", parents=[common],
+                       help="serve the graph to agents over the Model Context Protocol (stdio): sparql_query, "
+                            "check_claim, list_conflicts, describe_entity, claims_depending_on")
+    p.add_argument("--query-timeout", type=float, metavar="SECONDS",
+                   help="stop a query after this long (default: $CLAIMGRAPH_QUERY_TIMEOUT, else 30)")
+
     p = sub.add_parser("serve", parents=[common], help="serve the store over HTTP (SPARQL endpoint and pages)")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="default: 8000")
@@ -292,6 +298,18 @@ def _print_conflicts(found: list[Conflict], facts: FactSet, fmt: str) -> None:
     print(f"{len(found)} conflict{'s' if len(found) != 1 else ''}")
 
 
+def _mcp(args: argparse.Namespace, settings: Settings) -> int:
+    from claimgraph.interfaces.agent_tools import build_server
+
+    if args.query_timeout is not None:
+        if args.query_timeout <= 0:
+            raise UsageError("--query-timeout must be positive")
+        settings = dataclasses.replace(settings, query_timeout=args.query_timeout)
+    _open(settings).close()  # a missing or locked store is an error here, not inside the protocol
+    build_server(settings).run("stdio")
+    return 0
+
+
 def _eval_extraction(args: argparse.Namespace, settings: Settings) -> int:
     from claimgraph.model import load_vocabulary
     from claimgraph.services.evaluation import evaluate
@@ -349,6 +367,7 @@ _COMMANDS = {
     "restore": _restore,
     "conflicts": _conflicts,
     "check": _check,
+    "mcp": _mcp,
 }
 
 

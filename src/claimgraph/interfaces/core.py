@@ -79,6 +79,12 @@ class Claimgraph:
         found = self.conflicts.conflicts(where)
         return found, self.conflicts.evidence_facts(found)
 
+    def invalidate_conflicts(self) -> None:
+        """Before a raw write (a SPARQL update, a Graph Store write): the conflicts graph will be recomputed
+        from scratch when it is next read, since such a write may change anything."""
+        with self.store.write_lock:
+            self.conflicts.invalidate()
+
     def resolve_entity(self, name: str) -> str:
         """An entity's IRI from its IRI or any label or spelling the vocabulary or the graph knows."""
         name = " ".join(name.split())

@@ -20,7 +20,7 @@ from claimgraph import __version__
 from claimgraph.config import Settings
 from claimgraph.errors import ClaimgraphError
 from claimgraph.interfaces.core import Claimgraph
-from claimgraph.interfaces.http import api, describe, graph_store, linked_data, pages, sparql
+from claimgraph.interfaces.http import api, conflicts, describe, graph_store, linked_data, pages, sparql
 from claimgraph.interfaces.http.problems import Problem, problem_response
 from claimgraph.interfaces.http.ratelimit import WriteLimiter
 from claimgraph.services.executor import QueryExecutor
@@ -65,6 +65,7 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(linked_data.router)
     app.include_router(api.router)
+    app.include_router(conflicts.router)
 
     @app.get("/benchmarks/{benchmark}/claims", tags=["JSON API"], summary="Same as /api/benchmarks/{benchmark}/claims")
     def benchmark_claims(request: Request, benchmark: str) -> JSONResponse:

@@ -91,6 +91,7 @@ async def _write(request: Request, target: GraphName | None, method: str) -> Res
     except InputError as exc:
         raise Problem(400, str(exc)) from None
     operation = graph_store.put_graph if method == "PUT" else graph_store.post_graph
+    await run_in_threadpool(graph.invalidate_conflicts)
     created = await run_in_threadpool(operation, graph.store, target, quads)
     if location is not None:
         return Response(status_code=201, headers={"Location": location})
@@ -101,6 +102,7 @@ async def _delete(request: Request, target: GraphName | None) -> Response:
     require_writer(request)
     if target is None:
         raise Problem(400, "name the graph with ?graph=IRI or ?default")
+    await run_in_threadpool(core(request).invalidate_conflicts)
     existed = await run_in_threadpool(graph_store.delete_graph, core(request).store, target)
     if not existed:
         raise Problem(404, f"no graph {target}")

@@ -121,6 +121,7 @@ async def _answer_update(request: Request, update: str, params: dict[str, list[s
 
     def run() -> None:
         with graph.store.write_lock:
+            graph.conflicts.invalidate()  # recomputed when next read: an update may change anything
             graph.store.update(text, prefixes=PREFIXES, base_iri=endpoint_url(request))
 
     try:

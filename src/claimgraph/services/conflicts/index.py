@@ -17,7 +17,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from claimgraph.errors import UsageError
 from claimgraph.model import iris
-from claimgraph.namespaces import CG, PREFIXES, RDF, XSD
+from claimgraph.namespaces import CG, DATA, PREFIXES, RDF, XSD
 from claimgraph.services.conflicts.comparability import Tolerance
 from claimgraph.services.conflicts.conflict import SEVERITIES, TYPES, Conflict
 from claimgraph.services.conflicts.detectors import detect
@@ -27,7 +27,7 @@ from claimgraph.store import Store, canonical
 __all__ = ["ConflictIndex", "ConflictFilter", "REPORT"]
 
 #: The node that describes the conflicts graph as a whole.
-REPORT = NamedNode(iris.CONFLICTS_GRAPH.value + "#report")
+REPORT = NamedNode(DATA.iri + "conflicts")
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,16 @@ OPPOSITES = {"non-hallucination": "hallucination", "honest": "hallucination", "h
              "compliant": "refusal rate"}
 
 
+_VERBS = ("guarantee", "guarantees", "ensure", "ensures", "provide", "provides", "give", "gives")
+
+
 def property_key(text: str) -> str:
-    words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower())
-    return " ".join(w for w in words if w not in ("a", "an", "the", "to", "any"))
+    """'guarantee monotonic policy improvement' and 'monotonic policy improvement' (read after 'guarantees')
+    are one property."""
+    words = [w for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower()) if w not in ("a", "an", "the", "any")]
+    while words and words[0] in _VERBS + ("to",):
+        words = words[1:]
+    return " ".join(words)
 
 
 def _quantity(name: str) -> tuple[str, int]:

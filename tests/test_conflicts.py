@@ -1,0 +1,279 @@
+"""Conflict detection: each detector on a positive case and on the nearby case it must not flag; the
+conflicts graph kept incrementally equal to a full recomputation; the dry run writes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from claimgraph.config import Settings
+from claimgraph.errors import DossierSyntaxError, InputError
+from claimgraph.interfaces.core import Claimgraph
+from claimgraph.model import iris
+from claimgraph.services.conflicts import ConflictFilter
+
+from .conftest import DOSSIERS, SEED, run_cli
+
+GROK_RANK = "Grok 4.20 Multi-Agent Beta ranks {rank} on the Intelligence Index at 48"
+
+
+def dossier(tmp: Path, slug: str, *claims: tuple[str, str, str] | tuple[str, str, str, str]) -> Path:
+    """Write a dossier whose claims are (stance, text, date[, later action line]) and return its path."""
+    lines = [f"# Test dossier {slug}", "", "- **status:** seedling  ·  **importance:** 3/10",
+             f"- **canonical:** /dossier/{slug}", "", "## Claims", ""]
+    for stance, text, when, *later in claims:
+        lines += [f"### [{stance}] {text}", "", "**Provenance history** (how this claim ripened):",
+                  f"- `{when}` **asserted as {stance}** — First asserted."]
+        lines += [later[0]] if later else []
+        lines.append("")
+    path = tmp / f"{slug}.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def types(conflicts: list) -> list[str]:  # type: ignore[type-arg]
+    return [c.type for c in conflicts]
+
+
+def conflicts_graph(graph: Claimgraph) -> set[object]:
+    return set(graph.store.quads(iris.CONFLICTS_GRAPH))
+
+
+@pytest.fixture
+def strict() -> Claimgraph:
+    """No tolerance beyond rounding."""
+    with Claimgraph(Settings(store="memory:", score_tolerance=0, score_relative_tolerance=0)) as g:
+        yield g
+
+
+# -- the seed and the real dossiers --------------------------------------------------------------------
+
+def test_the_seed_holds_no_conflict(seeded: Claimgraph) -> None:
+    found, _ = seeded.list_conflicts()
+    assert found == []
+    assert seeded.conflicts.current()
+
+
+def test_real_dossiers_flag_disagreeing_sources_but_not_different_harnesses(graph: Claimgraph) -> None:
+    graph.ingest([SEED, DOSSIERS / "real"])
+    found, facts = graph.list_conflicts()
+    flagged = {(c.type, facts.label(json.loads(json.dumps(c.to_json(facts)))["evidence"][0]["model"])) for c in found}
+    # Falcon-7B: 35.0 (Falcon2-11B report) vs 26.2 (Llama 2 paper); Mistral-7B: 62.5 / 60.1 / 56.6, all 5-shot
+    assert flagged == {("score-disagreement", "Falcon-7B"), ("score-disagreement", "Mistral-7B-v0.1")}
+    # LLaMA-65B's MMLU is 63.7 under HELM and 48.8 under the harness: two settings, no conflict
+    assert not any("LLaMA-65B" in c.explanation for c in found)
+
+
+# -- score-disagreement --------------------------------------------------------------------------------
+
+def test_score_disagreement_between_two_claims(graph: Claimgraph, tmp_path: Path) -> None:
+    graph.ingest([dossier(tmp_path, "a", ("evidence", "Falcon-40B scores 57.0% on MMLU (5-shot).", "2024-01-10")),
+                  dossier(tmp_path, "b", ("evidence", "Falcon-40B scores 52.7% on MMLU (5-shot).", "2024-02-10"))])
+    found, facts = graph.list_conflicts()
+    assert types(found) == ["score-disagreement"]
+    body = found[0].to_json(facts)
+    assert len(body["claims"]) == 2 and body["severity"] == "medium"
+    assert sorted(e["value"] for e in body["evidence"]) == [52.7, 57]
+    assert "Falcon-40B" in body["explanation"] and "4.3 points" in body["explanation"]
+
+
+def test_scores_under_different_settings_are_not_comparable(graph: Claimgraph, tmp_path: Path) -> None:
+    graph.ingest([dossier(tmp_path, "a", ("evidence", "Falcon-40B scores 57.0% on MMLU (5-shot).", "2024-01-10")),
+                  dossier(tmp_path, "b", ("evidence", "Falcon-40B scores 52.7% on MMLU (0-shot).", "2024-02-10"))])
+    assert graph.list_conflicts()[0] == []
+
+
+def test_fraction_and_percent_are_one_scale(graph: Claimgraph, tmp_path: Path) -> None:
+    graph.ingest([dossier(tmp_path, "a", ("evidence", "Falcon-40B scores 57.1% on MMLU (5-shot).", "2024-01-10"))])
+    same = {"assertions": {"scores": [{"model": "Falcon-40B", "benchmark": "MMLU", "value": 0.571, "unit": "fraction",
+                                       "shots": 5}]}}
+    assert graph.check(same)[0] == []
+    other = {"assertions": {"scores": [{"model": "Falcon-40B", "benchmark": "MMLU", "value": 0.52, "unit": "fraction",
+                                        "shots": 5}]}}
+    assert types(graph.check(other)[0]) == ["score-disagreement"]
+
+
+def test_rounding_is_not_a_disagreement(strict: Claimgraph, tmp_path: Path) -> None:
+    strict.ingest([dossier(tmp_path, "a", ("evidence", "Falcon-40B scores 82.46% on MMLU (5-shot).", "2024-01-10"))])
+    assert strict.check("Falcon-40B scores 82.5% on MMLU (5-shot).")[0] == []
+    assert types(strict.check("Falcon-40B scores 82.6% on MMLU (5-shot).")[0]) == ["score-disagreement"]
+
+
+# -- comparison-contradicted ---------------------------------------------------------------------------
+
+def test_comparison_contradicted_by_scores(graph: Claimgraph, tmp_path: Path) -> None:
+    graph.ingest([dossier(tmp_path, "a", ("evidence", "LLaMA-65B scores 68.9% on MMLU (5-shot).", "2024-01-10"),
+                          ("evidence", "Falcon-40B scores 55.4% on MMLU (5-shot).", "2024-01-10"))])
+    found, facts = graph.check("Falcon-40B outperforms LLaMA-65B on MMLU.")
+    assert types(found) == ["comparison-contradicted"]
+    kinds = [e["kind"] for e in found[0].to_json(facts)["evidence"]]
+    assert kinds == ["comparison", "score", "score"]
+    assert graph.check("LLaMA-65B outperforms Falcon-40B on MMLU.")[0] == []
+    assert graph.check("Falcon-40B outperforms LLaMA-65B on GSM8K.")[0] == []  # no scores there
+
+
+# -- comparison-cycle ----------------------------------------------------------------------------------
+
+def test_comparison_cycle(graph: Claimgraph, tmp_path: Path) -> None:
+    graph.ingest([dossier(tmp_path, "a", ("evidence", "LLaMA-7B beats LLaMA-13B on GSM8K.", "2024-01-10")),
+                  dossier(tmp_path, "b", ("evidence", "LLaMA-13B outperforms LLaMA-30B on GSM8K.", "2024-01-11"))])
+    assert graph.list_conflicts()[0] == []
+    found, _ = graph.check("LLaMA-30B beats LLaMA-7B on GSM8K.")
+    assert types(found) == ["comparison-cycle"] and len(found[0].claims) == 3
+    assert "LLaMA-13B > LLaMA-30B > LLaMA-7B > LLaMA-13B" in found[0].explanation
+    assert graph.check("LLaMA-7B beats LLaMA-30B on GSM8K.")[0] == []
+    assert graph.check("LLaMA-30B beats LLaMA-7B on MMLU.")[0] == []  # another benchmark: no chain
+
+
+# -- rank-inconsistent ---------------------------------------------------------------------------------
+
+def test_rank_inconsistent_with_the_seed(seeded: Claimgraph) -> None:
+    found, facts = seeded.check({"text": GROK_RANK.format(rank="1st")})
+    assert types(found) == ["rank-inconsistent"]
+    evidence = found[0].to_json(facts)["evidence"]
+    assert sorted(e["value"] for e in evidence[1:]) == [53, 57]
+    assert "3rd at best" in found[0].explanation
+    assert seeded.check({"text": GROK_RANK.format(rank="3rd")})[0] == []
+    # a rank stated before the higher scores were recorded is not contradicted by them
+    assert seeded.check({"text": GROK_RANK.format(rank="1st"), "date": "2026-01-01"})[0] == []
+
+
+# -- superlative-contradicted --------------------------------------------------------------------------
+
+def test_superlative_contradicted_only_by_an_earlier_higher_score(seeded: Claimgraph) -> None:
+    text = "Gemini 3.1 Pro achieved 81% non-hallucination on the AA-Omniscience benchmark."
+    found, _ = seeded.check({"text": text, "date": "2026-03-01"})
+    assert types(found) == ["superlative-contradicted"]
+    assert "highest ever recorded" in found[0].explanation
+    assert seeded.check({"text": text, "date": "2026-09-01"})[0] == []
+    lower = "Gemini 3.1 Pro achieved 71% non-hallucination on the AA-Omniscience benchmark."
+    assert seeded.check({"text": lower, "date": "2026-03-01"})[0] == []
+
+
+# -- proposition-contradicted --------------------------------------------------------------------------
+
+def test_proposition_with_opposite_polarity(seeded: Claimgraph) -> None:
+    found, _ = seeded.check("Objectives based on reverse KL guarantee monotonic policy improvement.")
+    assert types(found) == ["proposition-contradicted"]
+    assert seeded.check("Objectives based on reverse KL guarantee stable training.")[0] == []
+
+
+def test_trend_reversed(seeded: Claimgraph) -> None:
+    found, _ = seeded.check("Across the leaderboard, smarter models hallucinate less.")
+    assert types(found) == ["proposition-contradicted"]
+    assert seeded.check("Across the leaderboard, smarter models hallucinate more.")[0] == []
+
+
+# -- stale-dependence ----------------------------------------------------------------------------------
+
+def test_stale_dependence_on_a_retracted_claim(graph: Claimgraph, tmp_path: Path) -> None:
+    base = ("evidence", "LLaMA-65B scores 68.9% on MMLU (5-shot).", "2024-01-10")
+    graph.ingest([dossier(tmp_path, "base", base)])
+    target = "https://w3id.org/claimgraph/id/dossier/base/claim/1"
+    dependent = tmp_path / "dependent.md"
+    dependent.write_text("# Dependent\n\n- **canonical:** /dossier/dependent\n\n## Claims\n\n"
+                         "### [speculation] LLaMA-65B is the strongest open model of its time.\n\n"
+                         f"```turtle\n<> cg:dependsOn <{target}> .\n```\n", encoding="utf-8")
+    graph.ingest([dependent])
+    assert graph.list_conflicts()[0] == []
+    graph.ingest([dossier(tmp_path, "base", base + ("- `2024-03-01` **retracted** — contaminated test set.",))])
+    found, _ = graph.list_conflicts()
+    assert types(found) == ["stale-dependence"]
+    assert "retracted" in found[0].explanation and target in found[0].claims
+
+
+# -- kept as data, incrementally -----------------------------------------------------------------------
+
+def test_incremental_updates_equal_full_recomputation(graph: Claimgraph, tmp_path: Path) -> None:
+    steps = [
+        dossier(tmp_path, "a", ("evidence", "Falcon-40B scores 57.0% on MMLU (5-shot).", "2024-01-10"),
+                ("evidence", "LLaMA-7B beats LLaMA-13B on GSM8K.", "2024-01-10")),
+        dossier(tmp_path, "b", ("evidence", "Falcon-40B scores 52.7% on MMLU (5-shot).", "2024-02-10"),
+                ("evidence", "LLaMA-13B outperforms LLaMA-30B on GSM8K.", "2024-02-10")),
+        dossier(tmp_path, "c", ("evidence", "LLaMA-30B beats LLaMA-7B on GSM8K.", "2024-03-10")),
+    ]
+    for step in steps:
+        graph.ingest([step])
+    assert sorted(types(graph.list_conflicts()[0])) == ["comparison-cycle", "score-disagreement"]
+    incremental = conflicts_graph(graph)
+    with graph.store.write_lock:
+        graph.conflicts.recompute()
+    assert conflicts_graph(graph) == incremental
+    # revising a dossier removes what it no longer says, again equal to a full recomputation
+    graph.ingest([dossier(tmp_path, "b", ("evidence", "Falcon-40B scores 57.1% on MMLU (5-shot).", "2024-02-10"))])
+    assert types(graph.list_conflicts()[0]) == []
+    incremental = conflicts_graph(graph)
+    with graph.store.write_lock:
+        graph.conflicts.recompute()
+    assert conflicts_graph(graph) == incremental
+
+
+def test_conflicts_are_queryable_with_sparql(graph: Claimgraph, tmp_path: Path) -> None:
+    graph.ingest([dossier(tmp_path, "a", ("evidence", "Falcon-40B scores 57.0% on MMLU (5-shot).", "2024-01-10")),
+                  dossier(tmp_path, "b", ("evidence", "Falcon-40B scores 52.7% on MMLU (5-shot).", "2024-02-10"))])
+    from .conftest import select
+
+    rows = select(graph, "SELECT ?type ?claim WHERE { GRAPH ?g { ?c a cg:Conflict ; cg:conflictType ?type ; "
+                         "cg:involves ?claim } }")
+    assert {r["type"] for r in rows} == {"score-disagreement"} and len(rows) == 2
+
+
+def test_raw_writes_make_the_conflicts_recomputed(graph: Claimgraph, tmp_path: Path) -> None:
+    graph.ingest([dossier(tmp_path, "a", ("evidence", "Falcon-40B scores 57.0% on MMLU (5-shot).", "2024-01-10")),
+                  dossier(tmp_path, "b", ("evidence", "Falcon-40B scores 52.7% on MMLU (5-shot).", "2024-02-10"))])
+    assert len(graph.list_conflicts()[0]) == 1
+    graph.invalidate_conflicts()
+    graph.store.update("DROP GRAPH <https://w3id.org/claimgraph/id/dossier/b/claim/1/assertion>")
+    assert not graph.conflicts.current()
+    assert graph.list_conflicts()[0] == []
+
+
+def test_filters(graph: Claimgraph, tmp_path: Path) -> None:
+    graph.ingest([SEED, DOSSIERS / "real"])
+    assert len(graph.list_conflicts(ConflictFilter(entity=graph.resolve_entity("Falcon-7B")))[0]) == 1
+    assert graph.list_conflicts(ConflictFilter(type="comparison-cycle"))[0] == []
+    assert len(graph.list_conflicts(ConflictFilter(severity="high"))[0]) == 2
+
+
+# -- the dry run ---------------------------------------------------------------------------------------
+
+def test_check_writes_nothing(seeded: Claimgraph) -> None:
+    before = set(seeded.store.quads())
+    seeded.check({"text": GROK_RANK.format(rank="1st")})
+    seeded.check("### [evidence] " + GROK_RANK.format(rank="1st"))
+    assert set(seeded.store.quads()) == before
+
+
+def test_check_reports_bad_proposals_clearly(seeded: Claimgraph) -> None:
+    today = date(2026, 11, 26)
+    with pytest.raises(InputError, match=r"claims\[0\]\.assertions\.scores\[0\]\.value: expected a number"):
+        seeded.check({"assertions": {"scores": [{"model": "GPT-4o", "benchmark": "MMLU", "value": "lots"}]}},
+                     today=today)
+    with pytest.raises(InputError, match="unknown field"):
+        seeded.check({"txt": "typo"})
+    with pytest.raises(InputError, match="empty"):
+        seeded.check("   ")
+    with pytest.raises(DossierSyntaxError) as caught:
+        seeded.check("### [evidence] fine\n\n**Provenance history** (how this claim ripened):\n- `20x` **bad**\n")
+    assert caught.value.line == 4
+
+
+def test_cli_conflicts_and_check(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    assert run_cli("ingest", str(SEED), str(DOSSIERS / "real"), store=store).returncode == 0
+    listed = run_cli("conflicts", "--format", "json", store=store)
+    assert listed.returncode == 0, listed.stderr
+    body = json.loads(listed.stdout)
+    assert {c["type"] for c in body} == {"score-disagreement"}
+    for conflict in body:
+        assert {"type", "claims", "explanation", "severity", "evidence"} <= set(conflict)
+    checked = run_cli("check", "-", stdin=GROK_RANK.format(rank="1st"), store=store)
+    assert checked.returncode == 0, checked.stderr
+    assert [c["type"] for c in json.loads(checked.stdout)] == ["rank-inconsistent"]
+    fine = run_cli("check", "-", stdin=json.dumps({"text": GROK_RANK.format(rank="3rd")}), store=store)
+    assert json.loads(fine.stdout) == []
+    bad = run_cli("check", "-", stdin='{"text": ', store=store)
+    assert bad.returncode == 1 and "not valid JSON" in bad.stderr and "Traceback" not in bad.stderr
