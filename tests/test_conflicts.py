@@ -183,6 +183,11 @@ def test_stale_dependence_on_a_retracted_claim(graph: Claimgraph, tmp_path: Path
     found, _ = graph.list_conflicts()
     assert types(found) == ["stale-dependence"]
     assert "retracted" in found[0].explanation and target in found[0].claims
+    # a proposed claim resting on the retracted claim is flagged before it is written; on a standing one, not
+    proposal = {"text": "LLaMA-65B leads open models.", "assertions": {"depends_on": [target]}}
+    assert types(graph.check(proposal)[0]) == ["stale-dependence"]
+    standing = "https://w3id.org/claimgraph/id/dossier/dependent/claim/1"
+    assert graph.check({"text": "x", "assertions": {"depends_on": [standing]}})[0] == []
 
 
 # -- kept as data, incrementally -----------------------------------------------------------------------
@@ -277,3 +282,18 @@ def test_cli_conflicts_and_check(tmp_path: Path) -> None:
     assert json.loads(fine.stdout) == []
     bad = run_cli("check", "-", stdin='{"text": ', store=store)
     assert bad.returncode == 1 and "not valid JSON" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_cache_of_facts_follows_the_store(graph: Claimgraph, tmp_path: Path) -> None:
+    from claimgraph.services.conflicts import Scope, load_facts
+
+    def content(facts: object) -> tuple[set[str], ...]:
+        return tuple({s.iri if hasattr(s, "iri") else (s.claim, s.target) for s in items}  # type: ignore[attr-defined]
+                     for items in (facts.scores, facts.comparisons, facts.propositions, facts.trends))  # type: ignore[attr-defined]
+
+    graph.ingest([SEED, DOSSIERS / "real"])
+    graph.ingest([dossier(tmp_path, "a", ("evidence", "Falcon-40B scores 57.0% on MMLU (5-shot).", "2024-01-10"))])
+    graph.ingest([dossier(tmp_path, "a", ("evidence", "LLaMA-7B beats LLaMA-13B on GSM8K.", "2024-01-10"))])
+    everything = Scope.of({f"benchmark {s.benchmark}" for s in load_facts(graph.store).scores} | {"trends"})
+    assert graph.conflicts._cache is not None  # noqa: SLF001 - kept by the recomputations, never re-read
+    assert content(graph.conflicts.held_facts(everything)) == content(load_facts(graph.store, everything))

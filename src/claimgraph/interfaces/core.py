@@ -79,6 +79,14 @@ class Claimgraph:
         found = self.conflicts.conflicts(where)
         return found, self.conflicts.evidence_facts(found)
 
+    def prepare_conflicts(self) -> None:
+        """Make the conflicts current and read their facts into memory (a server does it as it starts)."""
+        try:
+            self.conflicts.ensure_current()
+            self.conflicts.warm()
+        except ClaimgraphError:
+            pass  # the first request that needs them reports the error
+
     def invalidate_conflicts(self) -> None:
         """Before a raw write (a SPARQL update, a Graph Store write): the conflicts graph will be recomputed
         from scratch when it is next read, since such a write may change anything."""
@@ -107,7 +115,8 @@ class Claimgraph:
         lexicon = self.vocabulary.lexicon
         parsed = proposal_from_text(proposal, lexicon, today) if isinstance(proposal, str) else \
             proposal_from_json(proposal, lexicon, today)
-        return check_proposal(self.store, parsed, self.conflicts.tolerance)
+        self.conflicts.ensure_current()
+        return check_proposal(self.store, parsed, self.conflicts.tolerance, self.conflicts.held_facts)
 
     def query(self, sparql_text: str, output: BinaryIO, fmt: str = "table") -> None:
         sparql.run_query(self.store, sparql_text, output, fmt)

@@ -115,7 +115,7 @@ def map_dossier(record: DossierRecord, lexicon: Lexicon, revision: NamedNode | N
         claim_node = iris.claim_iri(dossier, claim.position)
         claims.append(claim_node)
         meta.add(dossier, CG.hasClaim, claim_node)
-        own, extracted = _claim(claim, claim_node, dossier, agent, lexicon, record.source, names)
+        own, extracted = _claim(claim, claim_node, dossier, agent, lexicon, record.source, names, record.created)
         claim_quads.extend(own)
         for q in extracted:
             shared.items[q] = None
@@ -181,7 +181,7 @@ def _known(lexicon: Lexicon, name: str) -> NamedNode | None:
 
 
 def _claim(claim: ClaimRecord, node: NamedNode, dossier: NamedNode, agent: NamedNode | None,
-           lexicon: Lexicon, source: str, names: dict[str, str]) -> tuple[list[Quad], list[Quad]]:
+           lexicon: Lexicon, source: str, names: dict[str, str], created: date | None) -> tuple[list[Quad], list[Quad]]:
     out = _Quads(iris.claim_graph(node))
     out.add(node, RDF.type, CG.Claim)
     out.add(node, CG.text, _string(claim.text))
@@ -192,6 +192,13 @@ def _claim(claim: ClaimRecord, node: NamedNode, dossier: NamedNode, agent: Named
     out.add(node, PROV.wasAttributedTo, agent)
     for line in claim.extra:
         out.add(node, CG.extraText, _string(line))
+    # when the claim was first asserted, and what its latest provenance event did: kept on the claim itself so
+    # that a query (and the conflict detectors) need not aggregate its history
+    first = min((entry.date for entry in claim.history), default=created)
+    out.add(node, DCTERMS.created, _date(first) if first else None)
+    if claim.history:
+        latest = max(enumerate(claim.history), key=lambda e: (e[1].date, e[0]))[1]
+        out.add(node, CG.latestAction, _string(latest.action.lower()))
     for sequence, entry in enumerate(claim.history, start=1):
         event = iris.event_iri(node, sequence)
         out.add(node, CG.provenanceEvent, event)

@@ -108,6 +108,24 @@ class OxigraphStore:
         except (OSError, SyntaxError, ValueError) as exc:
             raise StoreError(f"the write failed and nothing was written: {exc}") from None
 
+    def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
+        parts = []
+        for keyword, quads in (("DELETE DATA", remove), ("INSERT DATA", add)):
+            by_graph: dict[object, list[str]] = {}
+            for q in quads:
+                by_graph.setdefault(q.graph_name, []).append(f"{q.subject} {q.predicate} {q.object} .")
+            if by_graph:
+                blocks = [(f"GRAPH {g} {{\n" + "\n".join(t) + "\n}") if isinstance(g, NamedNode) else "\n".join(t)
+                          for g, t in by_graph.items()]
+                parts.append(keyword + " {\n" + "\n".join(blocks) + "\n}")
+        if not parts:
+            return
+        try:
+            self._store.update(" ;\n".join(parts))
+            self.generation += 1
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"the write failed and nothing was written: {exc}") from None
+
     def add_quads(self, quads: Iterable[Quad]) -> None:
         """Add quads in one transaction."""
         try:

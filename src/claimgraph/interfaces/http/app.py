@@ -7,6 +7,7 @@ self-description (``describe``) and the pages (``pages``). The lifespan starts t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -41,6 +42,8 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
                                            time_limit=settings.query_timeout,
                                            max_result_bytes=settings.max_result_bytes)
         await app.state.executor.start()
+        # conflicts current and their facts in memory, so that the first checks are as fast as the rest
+        threading.Thread(target=core.prepare_conflicts, name="claimgraph-conflicts", daemon=True).start()
         app.state.write_limiter = WriteLimiter(settings.write_rate, settings.write_burst)
         try:
             yield

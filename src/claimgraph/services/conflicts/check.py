@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -41,11 +42,11 @@ from claimgraph.extract.mentions import Lexicon, variant_key
 from claimgraph.extract.records import ClaimRecord, DossierRecord, ProvenanceEntry
 from claimgraph.model import iris, map_dossier
 from claimgraph.model.extraction import extraction_quads
-from claimgraph.namespaces import CG
+from claimgraph.namespaces import CG, RDF
 from claimgraph.services.conflicts.comparability import Tolerance
 from claimgraph.services.conflicts.conflict import Conflict
 from claimgraph.services.conflicts.detectors import detect, scopes_of_quads
-from claimgraph.services.conflicts.facts import FactSet, Scope, load_facts
+from claimgraph.services.conflicts.facts import Dependence, FactSet, Scope, claim_infos, load_facts
 from claimgraph.store import OxigraphStore, Store
 
 __all__ = ["Proposal", "proposal_from_text", "proposal_from_json", "check", "MAX_PROPOSED_CLAIMS"]
@@ -148,21 +149,39 @@ def _extracted(q: Quad, claim: NamedNode) -> bool:
     return q.subject.value.startswith(claim.value + "/") and any(p in q.subject.value for p in _STATEMENT_PARTS)
 
 
-def check(store: Store, proposal: Proposal, tolerance: Tolerance) -> tuple[list[Conflict], FactSet]:
+def check(store: Store, proposal: Proposal, tolerance: Tolerance,
+          held_facts: Callable[[Scope], FactSet] | None = None) -> tuple[list[Conflict], FactSet]:
     """The conflicts that ingesting ``proposal`` would add (those that involve one of its claims), and
-    the facts that explain them. Nothing is written to ``store``."""
+    the facts that explain them. Nothing is written to ``store``. ``held_facts`` reads what the store holds
+    in a scope (by default, by querying it; a :class:`ConflictIndex` answers from its cache)."""
     scratch = OxigraphStore(None)
     scratch.add_quads(proposal.quads)
     scopes = scopes_of_quads(proposal.quads)
     proposed = load_facts(scratch, label_store=store)
     proposed.claims.update({iri: replace(info, date=info.date or proposal.dates.get(iri))
                             for iri, info in proposed.claims.items()})
-    held = load_facts(store, Scope.of(scopes))
-    facts = held.merge(proposed, replacing=[c.value for c in proposal.claims])
+    # what the proposal depends on is in the store, not in the proposal
     mine = {c.value for c in proposal.claims}
-    conflicts = [c for c in detect(facts, tolerance) if mine.intersection(c.claims)]
+    proposed.dependences = [_resolved(store, d, mine) for d in proposed.dependences]
+    proposed.claims.update(claim_infos(store, {d.target_claim for d in proposed.dependences if d.target_claim}
+                                       - mine))
+    scope = replace(Scope.of(scopes), dependence=False)
+    held = held_facts(scope) if held_facts is not None else load_facts(store, scope)
+    facts = held.merge(proposed, replacing=mine)
+    conflicts = detect(facts, tolerance, frozenset(mine))
     scratch.close()
     return conflicts, facts
+
+
+def _resolved(store: Store, dependence: Dependence, proposed: set[str]) -> Dependence:
+    """A dependence of a proposed claim, with its target looked up in the store (or among the proposal)."""
+    if dependence.target in proposed:
+        return replace(dependence, target_claim=dependence.target, exists=True)
+    node = NamedNode(dependence.target)
+    claim = next((q.object.value for q in store.match(node, CG.assertedBy, None)), None)
+    is_claim = any(True for _ in store.match(node, RDF.type, CG.Claim))
+    exists = is_claim or claim is not None
+    return replace(dependence, target_claim=dependence.target if is_claim else claim, exists=exists)
 
 
 def _date(value: Any, where: str) -> date | None:

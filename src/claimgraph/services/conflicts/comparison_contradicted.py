@@ -35,13 +35,18 @@ def holds(direction: str, mine: Decimal, theirs: Decimal, tolerance: Tolerance, 
     return not apart or better == (direction == "better")
 
 
-def detect(facts: FactSet, tolerance: Tolerance) -> list[Conflict]:
+def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = None) -> list[Conflict]:
+    """Every conflict in ``facts`` (with ``focus``: at least those involving one of these claims)."""
     by_benchmark: dict[str, dict[ComparableKey, list[ScoreFact]]] = defaultdict(dict)
     for key, scores in groups(s for s in facts.scores if facts.standing(s.claim)).items():
         by_benchmark[key.benchmark][key] = scores
     out = []
     for comparison in sorted(facts.comparisons, key=lambda c: c.iri):
         if comparison.benchmark is None or not facts.standing(comparison.claim) or comparison.direction not in _WORDS:
+            continue
+        if focus is not None and comparison.claim not in focus and not any(
+                s.claim in focus and s.model in (comparison.model, comparison.other)
+                for scores in by_benchmark.get(comparison.benchmark, {}).values() for s in scores):
             continue
         verdicts, evidence = [], []
         for key, scores in sorted(by_benchmark.get(comparison.benchmark, {}).items()):

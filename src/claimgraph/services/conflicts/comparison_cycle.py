@@ -11,7 +11,9 @@ each of at most ``MAX_LENGTH`` models, so that a dense tangle cannot make the de
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
+from collections.abc import Iterable
 
 import networkx as nx
 
@@ -30,11 +32,12 @@ def scope_of(comparison: ComparisonFact) -> str | None:
     if comparison.benchmark:
         return f"benchmark {comparison.benchmark}"
     if comparison.domain:
-        return f"domain {comparison.domain.lower()}"
+        return f"domain {comparison.domain}"
     return None
 
 
-def detect(facts: FactSet, tolerance: Tolerance) -> list[Conflict]:
+def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = None) -> list[Conflict]:
+    """Every conflict in ``facts`` (with ``focus``: at least those involving one of these claims)."""
     edges: dict[str, dict[tuple[str, str], list[ComparisonFact]]] = defaultdict(lambda: defaultdict(list))
     for comparison in facts.comparisons:
         scope = scope_of(comparison)
@@ -46,27 +49,42 @@ def detect(facts: FactSet, tolerance: Tolerance) -> list[Conflict]:
             edges[scope][(comparison.other, comparison.model)].append(comparison)
     out = []
     for scope, scope_edges in sorted(edges.items()):
-        graph = nx.DiGraph(list(scope_edges))
+        graph = nx.DiGraph(sorted(scope_edges))  # sorted: the same cycles are found, however facts were read
         found = 0
-        for component in sorted(nx.strongly_connected_components(graph), key=lambda c: sorted(c)):
-            if len(component) < 2 or found >= MAX_CYCLES:
+        if focus is not None:
+            # only the cycles through a focused comparison: the paths back from its loser to its winner
+            steps = sorted(step for step, items in scope_edges.items() if any(c.claim in focus for c in items))
+            cycles = [[u] + path[:-1] for u, v in steps
+                      for path in _bounded(nx.all_simple_paths(graph, v, u, cutoff=MAX_LENGTH - 1), MAX_CYCLES)]
+        else:
+            cycles = [c for component in sorted(nx.strongly_connected_components(graph), key=lambda c: sorted(c))
+                      if len(component) >= 2
+                      for c in _bounded(nx.simple_cycles(graph.subgraph(component), length_bound=MAX_LENGTH),
+                                        MAX_CYCLES)]
+        seen: set[tuple[str, ...]] = set()
+        for cycle in cycles:
+            if found >= MAX_CYCLES or tuple(_rotate(cycle)) in seen:
                 continue
-            for cycle in nx.simple_cycles(graph.subgraph(component), length_bound=MAX_LENGTH):
-                order = _rotate(cycle)
-                steps = list(zip(order, order[1:] + order[:1]))
-                involved = [c for step in steps for c in sorted(scope_edges[step], key=lambda c: c.iri)]
-                if len({c.claim for c in involved}) < 2:
-                    continue
-                where = scope.split(" ", 1)[1]
-                where = facts.label(where) if scope.startswith("benchmark") else where
-                chain = " > ".join(facts.label(m) for m in order + order[:1])
-                out.append(Conflict.of(TYPE, involved,
-                                       f"Comparisons on {where} go round in a circle ({chain}): they cannot all hold.",
-                                       "medium", scope))
-                found += 1
-                if found >= MAX_CYCLES:
-                    break
+            seen.add(tuple(_rotate(cycle)))
+            order = _rotate(cycle)
+            steps = list(zip(order, order[1:] + order[:1]))
+            involved = [c for step in steps for c in sorted(scope_edges[step], key=lambda c: c.iri)]
+            if len({c.claim for c in involved}) < 2:
+                continue
+            where = scope.split(" ", 1)[1]
+            where = facts.label(where) if scope.startswith("benchmark") else where
+            chain = " > ".join(facts.label(m) for m in order + order[:1])
+            out.append(Conflict.of(TYPE, involved,
+                                   f"Comparisons on {where} go round in a circle ({chain}): they cannot all hold.",
+                                   "medium", scope))
+            found += 1
+            if found >= MAX_CYCLES:
+                break
     return out
+
+
+def _bounded(items: Iterable[list[str]], limit: int) -> list[list[str]]:
+    return list(itertools.islice(items, limit))
 
 
 def _rotate(cycle: list[str]) -> list[str]:

@@ -20,11 +20,14 @@ DETECTORS = (score_disagreement, comparison_contradicted, comparison_cycle, rank
              superlative_contradicted, proposition_contradicted, stale_dependence)
 
 
-def detect(facts: FactSet, tolerance: Tolerance) -> list[Conflict]:
-    """Every conflict among ``facts``, each once, ordered by type and IRI."""
+def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = None) -> list[Conflict]:
+    """Every conflict among ``facts``, each once, ordered by type and IRI; with ``focus`` (claim IRIs), only
+    those that involve one of these claims (the detectors then skip what cannot involve them)."""
     found: dict[str, Conflict] = {}
     for detector in DETECTORS:
-        for conflict in detector.detect(facts, tolerance):
+        for conflict in detector.detect(facts, tolerance, focus):
+            if focus is not None and not focus.intersection(conflict.claims):
+                continue
             found.setdefault(conflict.iri.value, conflict)
     return sorted(found.values(), key=lambda c: (TYPES.index(c.type), c.iri.value))
 
@@ -37,7 +40,7 @@ def scopes_of_quads(quads: Iterable[Quad]) -> set[str]:
         if q.predicate == CG.benchmark:
             scopes.add(f"benchmark {q.object.value}")
         elif q.predicate == CG.domain:
-            scopes.add(f"domain {q.object.value.lower()}")
+            scopes.add(f"domain {q.object.value}")
         elif q.predicate == CG.about:
             scopes.add(f"proposition {q.object.value}")
         elif q.predicate == RDF.type and q.object == CG.Trend:

@@ -9,7 +9,6 @@ only matter to the claims that depend on it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,13 +21,11 @@ from claimgraph.services.sparql import named_query
 from claimgraph.store import Store
 
 __all__ = ["ClaimInfo", "ScoreFact", "ComparisonFact", "PropositionFact", "TrendFact", "Dependence", "FactSet",
-           "load_facts", "Scope", "WITHDRAWN_ACTIONS"]
+           "load_facts", "claim_infos", "Scope", "FactCache", "WITHDRAWN_ACTIONS"]
 
 #: Provenance actions (and stances) after which a claim no longer asserts what it says.
 WITHDRAWN_ACTIONS = frozenset({"retracted", "retract", "withdrawn", "withdraw", "superseded", "refuted"})
 
-#: Above this many claims, their dates are read in one pass over all claims rather than one lookup each.
-_CLAIMS_BY_LOOKUP = 300
 
 
 @dataclass(frozen=True)
@@ -216,7 +213,25 @@ def _query(store: Store, name: str, **bound: object) -> list[object]:
     return list(store.query(named_query(name), substitutions=bound or None, prefixes=PREFIXES))  # type: ignore[arg-type]
 
 
-def _scores(store: Store, scope: Scope) -> list[ScoreFact]:
+def _claim_of(row: object, claims: dict[str, ClaimInfo]) -> str:
+    """The claim of a statement row; its dossier, stance, date and standing (columns every statement query
+    carries) are noted in ``claims``."""
+    r = row  # type: ignore[assignment]
+    claim = r["claim"].value  # type: ignore[index]
+    if claim not in claims or r["replaced"] is not None:  # type: ignore[index]
+        stance, action = _text(r["stance"]), (_text(r["action"]) or "").lower()  # type: ignore[index]
+        withdrawn = None
+        if action in WITHDRAWN_ACTIONS:
+            withdrawn = action
+        elif stance and stance.lower() in WITHDRAWN_ACTIONS:
+            withdrawn = stance.lower()
+        elif r["replaced"] is not None:  # type: ignore[index]
+            withdrawn = "superseded"
+        claims[claim] = ClaimInfo(claim, _text(r["dossier"]), stance, _date(r["created"]), withdrawn)  # type: ignore[index]
+    return claim
+
+
+def _scores(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[ScoreFact]:
     rows: list[object] = []
     if scope.benchmarks is None:
         rows = _query(store, "conflict-scores")
@@ -224,48 +239,63 @@ def _scores(store: Store, scope: Scope) -> list[ScoreFact]:
         for benchmark in sorted(scope.benchmarks):
             rows += _query(store, "conflict-scores", benchmark=NamedNode(benchmark))
     found: dict[str, ScoreFact] = {}
-    for row in rows:
-        r = row  # type: ignore[assignment]
+    for r in rows:
         iri = r["score"].value  # type: ignore[index]
+        if iri in found:
+            continue
         lower = _text(r["lower"]) in ("true", "1")  # type: ignore[index]
-        found[iri] = ScoreFact(iri, r["claim"].value, r["model"].value, r["benchmark"].value, _metric(r),  # type: ignore[index]
+        found[iri] = ScoreFact(iri, _claim_of(r, claims), r["model"].value, r["benchmark"].value, _metric(r),  # type: ignore[index]
                                _decimal(r["value"]), _text(r["unit"]), _int(r["rank"]), setting_key(r),  # type: ignore[index]
                                _text(r["superlative"]), _text(r["exact"]), lower)  # type: ignore[index]
     return list(found.values())
 
 
-def _comparisons(store: Store, scope: Scope) -> list[ComparisonFact]:
-    rows = _query(store, "conflict-comparisons")
+def _comparisons(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[ComparisonFact]:
+    rows: list[object] = []
+    if scope.benchmarks is None:
+        rows += _query(store, "conflict-comparisons")
+    else:
+        for benchmark in sorted(scope.benchmarks):
+            rows += _query(store, "conflict-comparisons", benchmark=NamedNode(benchmark))
+    if scope.domains is None:
+        rows += _query(store, "conflict-comparisons-domain")
+    else:
+        for domain in sorted(scope.domains):
+            rows += _query(store, "conflict-comparisons-domain", domain=Literal(domain))
     found: dict[str, ComparisonFact] = {}
     for r in rows:
-        benchmark, domain = _text(r["benchmark"]), _text(r["domain"])  # type: ignore[index]
-        if scope.benchmarks is not None or scope.domains is not None:
-            wanted = (benchmark is not None and scope.benchmarks is not None and benchmark in scope.benchmarks) or \
-                     (benchmark is None and domain is not None and scope.domains is not None
-                      and domain.lower() in scope.domains)
-            if not wanted:
-                continue
         iri = r["comparison"].value  # type: ignore[index]
-        found[iri] = ComparisonFact(iri, r["claim"].value, r["model"].value, r["other"].value,  # type: ignore[index]
-                                    r["direction"].value, benchmark, domain, _text(r["exact"]))  # type: ignore[index]
+        if iri not in found:
+            found[iri] = ComparisonFact(iri, _claim_of(r, claims), r["model"].value, r["other"].value,  # type: ignore[index]
+                                        r["direction"].value, _text(r["benchmark"]), _text(r["domain"]),  # type: ignore[index]
+                                        _text(r["exact"]))  # type: ignore[index]
     return list(found.values())
 
 
-def _statements(store: Store, scope: Scope) -> tuple[list[PropositionFact], list[TrendFact]]:
-    propositions: dict[str, PropositionFact] = {}
-    trends: dict[str, TrendFact] = {}
-    if scope.subjects is not None and not scope.subjects and not scope.trends:
-        return [], []
-    for r in _query(store, "conflict-propositions"):
-        iri, claim, exact = r["statement"].value, r["claim"].value, _text(r["exact"])  # type: ignore[index]
-        if r["kind"].value == "proposition":  # type: ignore[index]
-            about = r["about"].value  # type: ignore[index]
-            if scope.subjects is None or about in scope.subjects:
-                propositions[iri] = PropositionFact(iri, claim, about, r["property"].value,  # type: ignore[index]
-                                                    r["polarity"].value, exact)  # type: ignore[index]
-        elif scope.trends:
-            trends[iri] = TrendFact(iri, claim, r["x"].value, r["y"].value, r["sign"].value, exact)  # type: ignore[index]
-    return list(propositions.values()), list(trends.values())
+def _propositions(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[PropositionFact]:
+    rows: list[object] = []
+    if scope.subjects is None:
+        rows = _query(store, "conflict-propositions")
+    else:
+        for subject in sorted(scope.subjects):
+            rows += _query(store, "conflict-propositions", about=NamedNode(subject))
+    found: dict[str, PropositionFact] = {}
+    for r in rows:
+        iri = r["statement"].value  # type: ignore[index]
+        if iri not in found:
+            found[iri] = PropositionFact(iri, _claim_of(r, claims), r["about"].value, r["property"].value,  # type: ignore[index]
+                                         r["polarity"].value, _text(r["exact"]))  # type: ignore[index]
+    return list(found.values())
+
+
+def _trends(store: Store, claims: dict[str, ClaimInfo]) -> list[TrendFact]:
+    found: dict[str, TrendFact] = {}
+    for r in _query(store, "conflict-trends"):
+        iri = r["statement"].value  # type: ignore[index]
+        if iri not in found:
+            found[iri] = TrendFact(iri, _claim_of(r, claims), r["x"].value, r["y"].value, r["sign"].value,  # type: ignore[index]
+                                   _text(r["exact"]))  # type: ignore[index]
+    return list(found.values())
 
 
 def _dependences(store: Store) -> list[Dependence]:
@@ -278,32 +308,12 @@ def _dependences(store: Store) -> list[Dependence]:
     return list(found.values())
 
 
-def _claims(store: Store, wanted: set[str]) -> dict[str, ClaimInfo]:
-    rows: list[object] = []
-    if len(wanted) > _CLAIMS_BY_LOOKUP:
-        rows = [r for r in _query(store, "conflict-claims") if r["claim"].value in wanted]  # type: ignore[index]
-    else:
-        for claim in sorted(wanted):
-            rows += _query(store, "conflict-claims", claim=NamedNode(claim))
-    by_claim: dict[str, list[object]] = defaultdict(list)
-    for r in rows:
-        by_claim[r["claim"].value].append(r)  # type: ignore[index]
-    out = {}
-    for claim, claim_rows in by_claim.items():
-        first = claim_rows[0]
-        dates = [d for d in (_date(r["date"]) for r in claim_rows) if d]  # type: ignore[index]
-        events = sorted(((_int(r["sequence"]) or 0, _date(r["date"]) or date.min, _text(r["action"]) or "")  # type: ignore[index]
-                         for r in claim_rows if r["date"] is not None), key=lambda e: (e[1], e[0]))  # type: ignore[index]
-        stance = _text(first["stance"])  # type: ignore[index]
-        withdrawn = None
-        if events and events[-1][2].lower() in WITHDRAWN_ACTIONS:
-            withdrawn = events[-1][2].lower()
-        elif stance and stance.lower() in WITHDRAWN_ACTIONS:
-            withdrawn = stance.lower()
-        elif any(r["replaced"] is not None for r in claim_rows):  # type: ignore[index]
-            withdrawn = "superseded"
-        out[claim] = ClaimInfo(claim, _text(first["dossier"]), stance,  # type: ignore[index]
-                               min(dates) if dates else _date(first["created"]), withdrawn)  # type: ignore[index]
+def claim_infos(store: Store, wanted: Iterable[str]) -> dict[str, ClaimInfo]:
+    """The dossier, stance, date and standing of each claim in ``wanted`` that the store holds."""
+    out: dict[str, ClaimInfo] = {}
+    for claim in sorted(set(wanted)):
+        for r in _query(store, "conflict-claims", claim=NamedNode(claim)):
+            _claim_of(r, out)
     return out
 
 
@@ -328,18 +338,74 @@ def load_facts(store: Store, scope: Scope | None = None, *, label_store: Store |
     of every claim involved and the labels of every entity named (looked up in ``label_store`` too when
     ``store`` lacks one)."""
     scope = scope or Scope.everything()
-    scores = _scores(store, scope) if scope.benchmarks is None or scope.benchmarks else []
-    comparisons = _comparisons(store, scope) if (scope.benchmarks is None or scope.benchmarks
-                                                 or scope.domains is None or scope.domains) else []
-    propositions, trends = _statements(store, scope)
+    claims: dict[str, ClaimInfo] = {}
+    scores = _scores(store, scope, claims) if scope.benchmarks is None or scope.benchmarks else []
+    comparisons = _comparisons(store, scope, claims) if (scope.benchmarks is None or scope.benchmarks
+                                                         or scope.domains is None or scope.domains) else []
+    propositions = _propositions(store, scope, claims) if scope.subjects is None or scope.subjects else []
+    trends = _trends(store, claims) if scope.trends else []
     dependences = _dependences(store) if scope.dependence else []
-    claims = {s.claim for s in scores} | {c.claim for c in comparisons} | {p.claim for p in propositions} | \
-             {t.claim for t in trends} | {d.claim for d in dependences} | \
-             {d.target_claim for d in dependences if d.target_claim}
+    missing = {d.claim for d in dependences} | {d.target_claim for d in dependences if d.target_claim}
+    claims.update(claim_infos(store, missing - set(claims)))
     entities = {s.model for s in scores} | {s.benchmark for s in scores} | {c.model for c in comparisons} | \
                {c.other for c in comparisons} | {c.benchmark for c in comparisons if c.benchmark} | \
                {p.about for p in propositions}
     labels = _labels(store, entities)
     if label_store is not None:
         labels = {**_labels(label_store, entities - set(labels)), **labels}
-    return FactSet(scores, comparisons, propositions, trends, dependences, _claims(store, claims), labels)
+    return FactSet(scores, comparisons, propositions, trends, dependences, claims, labels)
+
+
+class FactCache:
+    """Every fact of the store, indexed by scope, as of one store generation: what a check reads instead of
+    querying the store, so that checking a claim costs what its scopes hold, not a scan."""
+
+    def __init__(self, facts: FactSet) -> None:
+        self.claims = facts.claims
+        self.labels = facts.labels
+        self.scores: dict[str, list[ScoreFact]] = {}
+        self.comparisons: dict[str, list[ComparisonFact]] = {}
+        self.propositions: dict[str, list[PropositionFact]] = {}
+        self.trends = list(facts.trends)
+        self.dependences = list(facts.dependences)
+        self._add(facts)
+
+    def _add(self, facts: FactSet) -> None:
+        for s in facts.scores:
+            self.scores.setdefault(s.benchmark, []).append(s)
+        for c in facts.comparisons:
+            key = f"benchmark {c.benchmark}" if c.benchmark else f"domain {c.domain}"
+            self.comparisons.setdefault(key, []).append(c)
+        for p in facts.propositions:
+            self.propositions.setdefault(p.about, []).append(p)
+
+    def replace(self, scope: Scope, facts: FactSet) -> None:
+        """Put ``facts`` (everything the store holds in ``scope``, freshly read) in place of what the cache held
+        in that scope."""
+        for benchmark in scope.benchmarks or ():
+            self.scores.pop(benchmark, None)
+            self.comparisons.pop(f"benchmark {benchmark}", None)
+        for domain in scope.domains or ():
+            self.comparisons.pop(f"domain {domain}", None)
+        for subject in scope.subjects or ():
+            self.propositions.pop(subject, None)
+        if scope.trends:
+            self.trends = list(facts.trends)
+        if scope.dependence:
+            self.dependences = list(facts.dependences)
+        self._add(facts)
+        self.claims = {**self.claims, **facts.claims}
+        self.labels = {**self.labels, **facts.labels}
+
+    def facts(self, scope: Scope) -> FactSet:
+        """The facts of ``scope`` (which must name its benchmarks, domains and subjects)."""
+        scores = [s for b in sorted(scope.benchmarks or ()) for s in self.scores.get(b, [])]
+        comparisons = [c for b in sorted(scope.benchmarks or ()) for c in self.comparisons.get(f"benchmark {b}", [])]
+        comparisons += [c for d in sorted(scope.domains or ()) for c in self.comparisons.get(f"domain {d}", [])]
+        propositions = [p for a in sorted(scope.subjects or ()) for p in self.propositions.get(a, [])]
+        trends = self.trends if scope.trends else []
+        dependences = self.dependences if scope.dependence else []
+        claims = {s.claim for items in (scores, comparisons, propositions, trends) for s in items}
+        claims |= {d.claim for d in dependences} | {d.target_claim for d in dependences if d.target_claim}
+        return FactSet(scores, comparisons, propositions, trends, dependences,
+                       {c: self.claims[c] for c in claims if c in self.claims}, self.labels)

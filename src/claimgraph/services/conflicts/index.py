@@ -21,7 +21,7 @@ from claimgraph.namespaces import CG, DATA, PREFIXES, RDF, XSD
 from claimgraph.services.conflicts.comparability import Tolerance
 from claimgraph.services.conflicts.conflict import SEVERITIES, TYPES, Conflict
 from claimgraph.services.conflicts.detectors import detect
-from claimgraph.services.conflicts.facts import FactSet, Scope, load_facts
+from claimgraph.services.conflicts.facts import FactCache, FactSet, Scope, load_facts
 from claimgraph.store import Store, canonical
 
 __all__ = ["ConflictIndex", "ConflictFilter", "REPORT"]
@@ -50,6 +50,11 @@ class ConflictIndex:
     def __init__(self, store: Store, tolerance: Tolerance | None = None) -> None:
         self.store = store
         self.tolerance = tolerance or Tolerance()
+        # every fact of the store as of one generation, kept up to date by the recomputations; None until
+        # the first full one, or after a write that did not go through them
+        self._cache: FactCache | None = None
+        self._cache_generation = -1
+        self._cache_follows = False  # whether an ingest in progress started from a valid cache
 
     # -- writing ------------------------------------------------------------------------------------
 
@@ -59,14 +64,39 @@ class ConflictIndex:
         wanted = None if scopes is None else set(scopes)
         facts = load_facts(self.store, None if wanted is None else Scope.of(wanted))
         fresh = [c for c in detect(facts, self.tolerance) if wanted is None or c.scope in wanted]
-        kept: list[Quad] = []
+        held = set(self.store.quads(iris.CONFLICTS_GRAPH))
+        kept = {q for q in held if q.subject != REPORT} if wanted is not None else set()
         if wanted is not None:
-            held = self._held()
-            kept = [q for node, quads in held.items() for q in quads if self._scope(quads) not in wanted
-                    and node != REPORT]
-        quads = kept + [q for c in fresh for q in c.quads()] + self._report_quads()
-        self.store.replace_graphs([iris.CONFLICTS_GRAPH], quads)
+            gone = {q.subject for q in kept if q.predicate == CG.conflictScope and q.object.value in wanted}
+            kept = {q for q in kept if q.subject not in gone}
+        target = kept | canonical([q for c in fresh for q in c.quads()] + self._report_quads())
+        generation = self.store.generation
+        self.store.change_quads(held - target, target - held)  # only what changed: most of it rarely does
+        if wanted is None:
+            self._cache = FactCache(facts)
+        elif self._cache is not None and (self._cache_follows or self._cache_generation == generation):
+            self._cache.replace(Scope.of(wanted), facts)
+        else:
+            self._cache = None
+        self._cache_follows = False
+        self._cache_generation = self.store.generation
         return fresh
+
+    def held_facts(self, scope: Scope) -> FactSet:
+        """The facts the store holds in ``scope``: from the cache when it is as new as the store, else read."""
+        if self._cache is None or self._cache_generation != self.store.generation:
+            self.warm()
+        if self._cache is not None and self._cache_generation == self.store.generation:
+            return self._cache.facts(scope)
+        return load_facts(self.store, scope)
+
+    def warm(self) -> None:
+        """Read every fact into the cache (a server does it once at start; a write between makes it retry
+        at the next check)."""
+        generation = self.store.generation
+        facts = load_facts(self.store)
+        if self.store.generation == generation:
+            self._cache, self._cache_generation = FactCache(facts), generation
 
     def current(self) -> bool:
         """Whether the conflicts graph exists and was computed with these tolerances."""
@@ -77,9 +107,9 @@ class ConflictIndex:
         so that a crash between that write and :meth:`recompute` leaves a graph that the next reader recomputes
         instead of trusting. Returns whether it was current. The caller holds the write lock."""
         was = self.current()
+        self._cache_follows = was and self._cache is not None and self._cache_generation == self.store.generation
         if was:
-            self.store.replace_graphs([iris.CONFLICTS_GRAPH], [q for q in self.store.quads(iris.CONFLICTS_GRAPH)
-                                                               if q.subject != REPORT])
+            self.store.change_quads(list(self.store.match(REPORT, None, None, iris.CONFLICTS_GRAPH)), [])
         return was
 
     def ensure_current(self) -> bool:
@@ -103,10 +133,6 @@ class ConflictIndex:
         for q in self.store.quads(iris.CONFLICTS_GRAPH):
             held.setdefault(q.subject, []).append(q)  # type: ignore[arg-type]
         return held
-
-    @staticmethod
-    def _scope(quads: list[Quad]) -> str | None:
-        return next((q.object.value for q in quads if q.predicate == CG.conflictScope), None)
 
     # -- reading ------------------------------------------------------------------------------------
 

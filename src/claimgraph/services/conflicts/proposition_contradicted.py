@@ -54,7 +54,8 @@ def trend_key(trend: TrendFact) -> tuple[tuple[str, str], int]:
     return (min(x, y), max(x, y)), sign
 
 
-def detect(facts: FactSet, tolerance: Tolerance) -> list[Conflict]:
+def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = None) -> list[Conflict]:
+    """Every conflict in ``facts`` (with ``focus``: at least those involving one of these claims)."""
     out = []
     by_property: dict[tuple[str, str], dict[str, list[PropositionFact]]] = defaultdict(lambda: defaultdict(list))
     for p in facts.propositions:

@@ -27,29 +27,36 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def detect(facts: FactSet, tolerance: Tolerance) -> list[Conflict]:
+def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = None) -> list[Conflict]:
+    """Every conflict in ``facts`` (with ``focus``: at least those involving one of these claims)."""
     out = []
     for key, scores in sorted(groups(s for s in facts.scores if facts.standing(s.claim)).items()):
+        if focus is not None and not any(s.claim in focus for s in scores):
+            continue
+        values = {s.iri: normalised(s, scores) for s in scores}
+        focused = [values[s.iri][0] for s in scores if focus is not None and s.claim in focus]
         for ranked in sorted((s for s in scores if s.rank is not None and s.rank >= 1), key=lambda s: s.iri):
             stated = facts.date_of(ranked.claim)
-            value, half = normalised(ranked, scores)
+            value, half = values[ranked.iri]
+            if focus is not None and ranked.claim not in focus and \
+                    not any((v > value) != ranked.lower_is_better and v != value for v in focused):
+                continue  # nothing proposed can push this rank down
             above: dict[str, ScoreFact] = {}
             for other in scores:
-                if other.model == ranked.model:
+                theirs, their_half = values[other.iri]
+                better = theirs > value if not ranked.lower_is_better else theirs < value
+                if not better or other.model == ranked.model or gap(value, theirs, tolerance, half, their_half) == 0:
                     continue
                 when = facts.date_of(other.claim)
                 if stated is not None and when is not None and when > stated:
                     continue
-                theirs, their_half = normalised(other, scores)
-                better = theirs > value if not ranked.lower_is_better else theirs < value
-                if better and gap(value, theirs, tolerance, half, their_half) > 0:
-                    best = above.get(other.model)
-                    if best is None or (normalised(best, scores)[0] < theirs) != ranked.lower_is_better:
-                        above[other.model] = other
+                best = above.get(other.model)
+                if best is None or (values[best.iri][0] < theirs) != ranked.lower_is_better:
+                    above[other.model] = other
             assert ranked.rank is not None
             if len(above) <= ranked.rank - 1:
                 continue
-            shown = sorted(above.values(), key=lambda s: (-normalised(s, scores)[0], s.iri))
+            shown = sorted(above.values(), key=lambda s: (-values[s.iri][0], s.iri))
             if ranked.lower_is_better:
                 shown.reverse()
             shown = shown[:_SHOWN]

@@ -26,14 +26,15 @@ TYPE = "score-disagreement"
 _HIGH = Decimal(5)  # points apart beyond which a disagreement is 'high'
 
 
-def detect(facts: FactSet, tolerance: Tolerance) -> list[Conflict]:
+def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = None) -> list[Conflict]:
+    """Every conflict in ``facts`` (with ``focus``: at least those involving one of these claims)."""
     out = []
     for key, scores in sorted(groups(s for s in facts.scores if facts.standing(s.claim)).items()):
         by_model: dict[str, list[ScoreFact]] = defaultdict(list)
         for score in scores:
             by_model[score.model].append(score)
         for model, items in sorted(by_model.items()):
-            if len(items) < 2:
+            if len(items) < 2 or (focus is not None and not any(s.claim in focus for s in items)):
                 continue
             values = sorted(((*normalised(s, scores), s) for s in items), key=lambda t: (t[0], t[2].iri))
             (low, low_half, lowest), (high, high_half, highest) = values[0], values[-1]

@@ -17,7 +17,8 @@ __all__ = ["detect", "TYPE"]
 TYPE = "stale-dependence"
 
 
-def detect(facts: FactSet, tolerance: Tolerance) -> list[Conflict]:
+def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = None) -> list[Conflict]:
+    """Every conflict in ``facts`` (with ``focus``: at least those involving one of these claims)."""
     out = []
     for dependence in sorted(facts.dependences, key=lambda d: (d.claim, d.target)):
         if not facts.standing(dependence.claim) or dependence.target_claim == dependence.claim:

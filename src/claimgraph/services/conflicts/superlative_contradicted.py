@@ -33,9 +33,12 @@ def _wants_larger(score: ScoreFact) -> bool:
     return not score.lower_is_better
 
 
-def detect(facts: FactSet, tolerance: Tolerance) -> list[Conflict]:
+def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = None) -> list[Conflict]:
+    """Every conflict in ``facts`` (with ``focus``: at least those involving one of these claims)."""
     out = []
     for key, scores in sorted(groups(s for s in facts.scores if facts.standing(s.claim)).items()):
+        if focus is not None and not any(s.claim in focus for s in scores):
+            continue
         for best in sorted((s for s in scores if s.superlative), key=lambda s: s.iri):
             stated = facts.date_of(best.claim)
             if stated is None:
