@@ -14,12 +14,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from claimgraph import __version__
 from claimgraph.config import DEFAULT_STORE, Settings
 from claimgraph.errors import ClaimgraphError, InputError, UsageError
 from claimgraph.services.conflicts import SEVERITIES, TYPES, Conflict, ConflictFilter, FactSet
+from claimgraph.services.analytics import GRAPH_FORMATS, GraphFilter
 from claimgraph.services.export import EXPORT_FORMATS
 from claimgraph.services.ingest import IngestResult
 from claimgraph.services.sparql import FORMATS
@@ -55,9 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check the store (or the given RDF files or dossiers) against the SHACL shapes")
     p.add_argument("paths", nargs="*", metavar="PATH", help="RDF files or dossiers to check instead of the store")
 
-    p = sub.add_parser("export", parents=[common], help="write the store, or one dossier, as RDF")
-    p.add_argument("--format", choices=tuple(EXPORT_FORMATS), default="nquads", help="default: nquads")
-    p.add_argument("--dossier", help="only this dossier (its IRI, canonical path or slug)")
+    p = sub.add_parser("export", parents=[common],
+                       help="write the store, or one dossier, as RDF; or the claims graph for graph tools")
+    p.add_argument("--format", choices=tuple(EXPORT_FORMATS) + GRAPH_FORMATS, default="nquads",
+                   help="RDF: nquads (default), trig, turtle, ntriples; graph tools: graphml, gexf, cytoscape, "
+                        "nodelink, dot")
+    p.add_argument("--dossier", help="only this dossier (its IRI, canonical path or slug; RDF formats)")
+    p.add_argument("--around", metavar="ENTITY", help="graph formats: only the neighbourhood of this entity or "
+                                                      "claim (IRI or label)")
+    p.add_argument("--depth", type=int, default=2, help="graph formats: links followed from --around (default 2)")
     p.add_argument("-o", "--output", type=Path, help="write to this file (default: standard output)")
 
     p = sub.add_parser("dump", parents=[common], help="back the whole store up as N-Quads or TriG (streamed)")
@@ -192,15 +199,27 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
+    graph_format = args.format in GRAPH_FORMATS
+    if graph_format and args.dossier:
+        raise UsageError("--dossier is for RDF formats; for graph formats use --around ENTITY")
+    if not graph_format and getattr(args, "around", None):
+        raise UsageError("--around is for graph formats (graphml, gexf, cytoscape, nodelink, dot)")
     with _open(settings) as graph:
+        def write(out: BinaryIO) -> None:
+            if graph_format:
+                around = graph.resolve_entity(args.around) if args.around else None
+                out.write(graph.export_graph(args.format, GraphFilter(around=around, depth=args.depth)))
+            else:
+                graph.export(out, args.format, args.dossier)
+
         if args.output is None:
-            graph.export(sys.stdout.buffer, args.format, args.dossier)
+            write(sys.stdout.buffer)
             sys.stdout.flush()
         else:
             tmp = args.output.with_name(args.output.name + ".partial")
             try:
                 with tmp.open("wb") as out:
-                    graph.export(out, args.format, args.dossier)
+                    write(out)
                 tmp.replace(args.output)
             except OSError as exc:
                 raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
@@ -210,7 +229,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _dump(args: argparse.Namespace, settings: Settings) -> int:
-    return _export(argparse.Namespace(format=args.format, dossier=None, output=args.output), settings)
+    return _export(argparse.Namespace(format=args.format, dossier=None, output=args.output, around=None), settings)
 
 
 def _restore(args: argparse.Namespace, settings: Settings) -> int:

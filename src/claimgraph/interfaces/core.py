@@ -16,7 +16,9 @@ from claimgraph.errors import ClaimgraphError, UsageError
 from claimgraph.namespaces import PREFIXES
 from claimgraph.extract import DossierRecord
 from claimgraph.model import ValidationReport, Validator, Vocabulary, load_vocabulary
+from claimgraph.services import analytics
 from claimgraph.services import export as export_service
+from claimgraph.services.analytics import GraphFilter
 from claimgraph.services import sparql
 from claimgraph.services.conflicts import (Conflict, ConflictFilter, ConflictIndex, FactSet, Tolerance,
                                           proposal_from_json, proposal_from_text)
@@ -129,6 +131,10 @@ class Claimgraph:
 
     def export(self, output: BinaryIO, fmt: str = "nquads", dossier: str | None = None) -> None:
         export_service.export(self.store, output, fmt, dossier)
+
+    def export_graph(self, fmt: str, where: GraphFilter | None = None) -> bytes:
+        """The claims graph (or a neighbourhood of it) in a graph tool's format."""
+        return analytics.write_graph(analytics.build_graph(self.store, where), fmt)
 
     def stats(self) -> Stats:
         return stats(self.store)

@@ -1,0 +1,239 @@
+"""The claims graph for graph tools: claims, models, methods, benchmarks, organisations and events as typed,
+labelled nodes; what links them (mentions, depends on, trained with, presented at …) and the conflicts between
+claims as labelled edges. Built with networkx, exported as GraphML, GEXF, node-link JSON, Cytoscape JSON or DOT,
+and analysed: which entities carry the most claims, and which claims fall if something is withdrawn.
+
+A whole graph is built only up to ``MAX_NODES`` nodes; beyond that, ask for the neighbourhood of an entity
+(``around`` + ``depth``), which is read by following links out from it, never by reading everything.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+from pyoxigraph import NamedNode
+
+from claimgraph.errors import InputError, UsageError
+from claimgraph.model.extraction import FACT_RELATIONS
+from claimgraph.namespaces import CG, PREFIXES
+from claimgraph.services.catalog import local_path
+from claimgraph.services.citations import claims_depending_on
+from claimgraph.services.sparql import named_query
+from claimgraph.store import Store
+
+__all__ = ["GraphFilter", "build_graph", "GRAPH_FORMATS", "write_graph", "cytoscape_elements", "centrality",
+           "impact", "MAX_NODES", "KINDS"]
+
+MAX_NODES = 5000
+KINDS = ("Claim", "Model", "Method", "Benchmark", "Organization", "Event", "Metric")
+GRAPH_FORMATS = ("graphml", "gexf", "cytoscape", "nodelink", "dot")
+_LINKS = ("mentions", "dependsOn") + FACT_RELATIONS
+
+
+@dataclass(frozen=True)
+class GraphFilter:
+    around: str | None = None  # an entity or claim IRI: its neighbourhood only
+    depth: int = 1
+    kinds: frozenset[str] | None = None  # node kinds to keep (claims are kept when they link kept nodes)
+    stance: str | None = None
+    dossier: str | None = None  # IRI
+    benchmark: str | None = None  # IRI: only claims that mention or depend on it, and what they link
+
+
+def _rows(store: Store, name: str, **bound: object) -> list[Any]:
+    return list(store.query(named_query(name), substitutions=bound or None, prefixes=PREFIXES))  # type: ignore[arg-type]
+
+
+def _kind(types: Iterable[str]) -> str | None:
+    for kind in KINDS:
+        if CG.iri + kind in types:
+            return kind
+    return None
+
+
+class _Builder:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.graph = nx.MultiDiGraph()
+
+    def node(self, iri: str) -> bool:
+        """Add ``iri`` with its kind and label; False if it is none of the kinds drawn."""
+        if iri in self.graph:
+            return True
+        rows = _rows(self.store, "graph-node", node=NamedNode(iri))
+        kind = _kind({r["type"].value for r in rows if r["type"] is not None})
+        if kind is None:
+            return False
+        first = rows[0]
+        label = next((r["label"].value for r in rows if r["label"] is not None), iri.rsplit("/", 1)[-1])
+        attrs: dict[str, Any] = {"kind": kind, "label": label, "iri": iri, "path": local_path(iri) or iri}
+        if kind == "Claim":
+            attrs.update(stance=first["stance"].value if first["stance"] is not None else "",
+                         dossier=first["dossier"].value if first["dossier"] is not None else "",
+                         label=_short(first["text"].value if first["text"] is not None else label))
+        if first["review"] is not None:
+            attrs["review"] = first["review"].value
+        self.graph.add_node(iri, **attrs)
+        return True
+
+    def neighbours(self, iri: str) -> list[str]:
+        """Add the links of ``iri`` (both ways) to nodes of a drawn kind; returns those nodes."""
+        found = []
+        for r in _rows(self.store, "graph-links", node=NamedNode(iri)):
+            relation = r["relation"].value.rsplit("#", 1)[-1]
+            if relation not in _LINKS:
+                continue
+            source, target = r["source"].value, r["target"].value
+            other = target if source == iri else source
+            if self.node(other):
+                self.graph.add_edge(source, target, key=relation, label=relation)
+                found.append(other)
+        return found
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def build_graph(store: Store, where: GraphFilter | None = None, *, max_nodes: int = MAX_NODES) -> nx.MultiDiGraph:
+    """The graph of claims and entities that ``where`` selects (everything by default), with conflicts between
+    its claims as ``conflict`` edges. Raises UsageError past ``max_nodes`` nodes (ask for a neighbourhood)."""
+    where = where or GraphFilter()
+    if where.depth < 0 or where.depth > 4:
+        raise UsageError("depth must be between 0 and 4")
+    builder = _Builder(store)
+    if where.around is not None:
+        if not builder.node(where.around):
+            raise InputError(f"nothing to draw around {where.around}: not a claim, model, method, benchmark, "
+                             "organisation, event or metric the graph holds")
+        frontier = [where.around]
+        for _ in range(where.depth):
+            step = []
+            for node in frontier:
+                step += builder.neighbours(node)
+                if builder.graph.number_of_nodes() > max_nodes:
+                    raise UsageError(f"the neighbourhood has more than {max_nodes} nodes; ask for less depth")
+            frontier = list(dict.fromkeys(step))
+    else:
+        total = sum(int(r["n"].value) for r in _rows(store, "graph-size"))
+        if total > max_nodes:
+            raise UsageError(f"the whole graph has {total} nodes, more than {max_nodes}: draw the neighbourhood of "
+                             "an entity instead (around + depth)")
+        for r in _rows(store, "graph-all-links"):
+            source, target = r["source"].value, r["target"].value
+            relation = r["relation"].value.rsplit("#", 1)[-1]
+            if builder.node(source) and builder.node(target):
+                builder.graph.add_edge(source, target, key=relation, label=relation)
+        for r in _rows(store, "graph-entities"):
+            builder.node(r["node"].value)
+    graph = builder.graph
+    _add_conflicts(store, graph)
+    _filter(graph, where)
+    return graph
+
+
+def _add_conflicts(store: Store, graph: nx.MultiDiGraph) -> None:
+    claims = {n for n, d in graph.nodes(data=True) if d["kind"] == "Claim"}
+    for r in _rows(store, "graph-conflicts"):
+        involved = sorted(c for c in r["claims"].value.split(" ") if c in claims)
+        for c in involved:
+            graph.nodes[c]["conflicted"] = True
+        for a, b in zip(involved, involved[1:]):
+            graph.add_edge(a, b, key=f"conflict {r['conflict'].value}", label=r["type"].value, conflict=True,
+                           explanation=r["explanation"].value)
+
+
+def _filter(graph: nx.MultiDiGraph, where: GraphFilter) -> None:
+    def claim_ok(data: dict[str, Any], node: str) -> bool:
+        if where.stance and data.get("stance") != where.stance:
+            return False
+        if where.dossier and data.get("dossier") != where.dossier:
+            return False
+        if where.benchmark and not graph.has_edge(node, where.benchmark):
+            return False
+        return True
+
+    drop = [n for n, d in graph.nodes(data=True) if d["kind"] == "Claim" and not claim_ok(d, n)]
+    if where.kinds is not None:
+        drop += [n for n, d in graph.nodes(data=True) if d["kind"] != "Claim" and d["kind"] not in where.kinds
+                 and n != where.around]
+    graph.remove_nodes_from(drop)
+    if where.stance or where.dossier or where.benchmark:
+        # entities no kept claim links any more go too (the centre stays)
+        orphans = [n for n, d in graph.nodes(data=True) if d["kind"] != "Claim" and n != where.around
+                   and not any(graph.nodes[m]["kind"] == "Claim" for m in nx.all_neighbors(graph, n))]
+        graph.remove_nodes_from(orphans)
+
+
+def cytoscape_elements(graph: nx.MultiDiGraph) -> dict[str, Any]:
+    """Nodes and edges in Cytoscape.js's element form."""
+    nodes = [{"data": {"id": n, **{k: v for k, v in d.items()}}} for n, d in graph.nodes(data=True)]
+    edges = [{"data": {"id": f"{u}|{k}|{v}", "source": u, "target": v, **d}}
+             for u, v, k, d in graph.edges(keys=True, data=True)]
+    return {"nodes": nodes, "edges": edges}
+
+
+def write_graph(graph: nx.MultiDiGraph, fmt: str) -> bytes:
+    """The graph in an exchange format graph tools read (Gephi, Cytoscape, networkx, Graphviz)."""
+    if fmt == "graphml":
+        return "\n".join(nx.generate_graphml(_plain(graph))).encode("utf-8")
+    if fmt == "gexf":
+        return "\n".join(nx.generate_gexf(_plain(graph))).encode("utf-8")
+    if fmt == "nodelink":
+        return json.dumps(nx.node_link_data(graph, edges="edges"), indent=1, default=str).encode("utf-8")
+    if fmt == "cytoscape":
+        return json.dumps({"data": {"name": "claimgraph"}, "elements": cytoscape_elements(graph)}, indent=1,
+                          default=str).encode("utf-8")
+    if fmt == "dot":
+        return _dot(graph).encode("utf-8")
+    raise UsageError(f"unknown graph format {fmt!r}; expected one of {', '.join(GRAPH_FORMATS)}")
+
+
+def _plain(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """GraphML and GEXF want attribute values of one type per key: booleans and text as they are, nothing None."""
+    out = nx.MultiDiGraph()
+    for n, d in graph.nodes(data=True):
+        out.add_node(n, **{k: v for k, v in d.items() if v is not None})
+    for u, v, k, d in graph.edges(keys=True, data=True):
+        out.add_edge(u, v, key=k, **{a: b for a, b in d.items() if b is not None})
+    return out
+
+
+def _dot(graph: nx.MultiDiGraph) -> str:
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+    shapes = {"Claim": "note", "Model": "box", "Method": "ellipse", "Benchmark": "cylinder",
+              "Organization": "house", "Event": "diamond", "Metric": "plain"}
+    out = io.StringIO()
+    out.write("digraph claimgraph {\n  rankdir=LR;\n")
+    for n, d in graph.nodes(data=True):
+        out.write(f"  {quote(n)} [label={quote(d['label'])}, shape={shapes.get(d['kind'], 'ellipse')}];\n")
+    for u, v, d in graph.edges(data=True):
+        colour = ", color=red" if d.get("conflict") else ""
+        out.write(f"  {quote(u)} -> {quote(v)} [label={quote(d['label'])}{colour}];\n")
+    out.write("}\n")
+    return out.getvalue()
+
+
+def centrality(store: Store, kind: str = "Benchmark", limit: int = 20) -> list[dict[str, Any]]:
+    """The entities of ``kind`` that carry the most claims (claims that depend on or mention them)."""
+    if kind not in KINDS or kind == "Claim":
+        raise UsageError(f"kind must be one of {', '.join(k for k in KINDS if k != 'Claim')}")
+    rows = _rows(store, "entity-claim-counts", type=NamedNode(CG.iri + kind))
+    out = [{"iri": r["entity"].value, "path": local_path(r["entity"].value), "label": r["label"].value,
+            "depending": int(r["depending"].value), "mentioning": int(r["mentioning"].value)} for r in rows]
+    out.sort(key=lambda e: (-e["depending"], -e["mentioning"], e["label"]))
+    return out[:limit]
+
+
+def impact(store: Store, target: str) -> list[str]:
+    """The claims that would have to be re-examined if ``target`` (a benchmark, method, model or claim) were
+    withdrawn: those that depend on it, and, transitively, those that depend on them."""
+    return claims_depending_on(store, target, transitive=True)
