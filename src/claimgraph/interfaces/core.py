@@ -86,8 +86,8 @@ class Claimgraph:
         try:
             self.conflicts.ensure_current()
             self.conflicts.warm()
-        except ClaimgraphError:
-            pass  # the first request that needs them reports the error
+        except Exception:  # noqa: BLE001 - a head start only: the first request that needs them reports any error
+            pass
 
     def invalidate_conflicts(self) -> None:
         """Before a raw write (a SPARQL update, a Graph Store write): the conflicts graph will be recomputed

@@ -1,7 +1,7 @@
 """The HTTP app: ``create_app`` builds it around one :class:`Claimgraph`.
 
 Routers: the SPARQL 1.1 Protocol (``sparql``), the Graph Store Protocol (``graph_store``),
-self-description (``describe``) and the pages (``pages``). The lifespan starts the query executor
+self-description (``describe``) and the pages (``web``, templates and static files). The lifespan starts the query executor
 (worker processes over store snapshots) and stops it; errors are RFC 9457 problem documents.
 """
 
@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -21,7 +22,7 @@ from claimgraph import __version__
 from claimgraph.config import Settings
 from claimgraph.errors import ClaimgraphError
 from claimgraph.interfaces.core import Claimgraph
-from claimgraph.interfaces.http import api, conflicts, describe, graph_store, linked_data, pages, sparql
+from claimgraph.interfaces.http import api, conflicts, describe, graph_store, linked_data, sparql, web
 from claimgraph.interfaces.http.problems import Problem, problem_response
 from claimgraph.interfaces.http.ratelimit import WriteLimiter
 from claimgraph.services.executor import QueryExecutor
@@ -65,7 +66,8 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(describe.router)
-    app.include_router(pages.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=str(web.STATIC)), name="static")
     app.include_router(linked_data.router)
     app.include_router(api.router)
     app.include_router(conflicts.router)

@@ -13,10 +13,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from claimgraph.errors import DossierSyntaxError, InputError, UsageError
+from claimgraph.interfaces.http import web
 from claimgraph.interfaces.http.deps import core, read_body
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.services import catalog
 from claimgraph.services.conflicts import SEVERITIES, TYPES, ConflictFilter
+from claimgraph.services.negotiation import best_match
 
 __all__ = ["router"]
 
@@ -63,8 +65,11 @@ _CHECK_BODY = {
 }
 
 
-@router.get("/conflicts", response_model=ConflictList, summary="The conflicts between claims the graph holds",
-            responses={400: {"description": "an unknown entity or a bad filter"}})
+@router.get("/conflicts", response_model=ConflictList, summary="The conflicts between claims the graph holds "
+            "(JSON; a browser asking for HTML gets the page)",
+            responses={400: {"description": "an unknown entity or a bad filter"},
+                       200: {"content": {"application/json": {}, "text/html": {}}}})
+@router.get("/conflicts.json", response_model=ConflictList, include_in_schema=False)
 def list_conflicts(
     request: Request,
     type: Annotated[ConflictType | None, Query(description="only conflicts of this type")] = None,
@@ -84,9 +89,14 @@ def list_conflicts(
     page = found[offset:offset + limit]
     facts = graph.conflicts.evidence_facts(page)
     end = offset + len(page)
-    return JSONResponse({"total": len(found), "offset": offset, "limit": limit,
-                         "next": str(request.url.include_query_params(offset=end)) if end < len(found) else None,
-                         "items": [c.to_json(facts) for c in page]})
+    payload = {"total": len(found), "offset": offset, "limit": limit,
+               "next": str(request.url.include_query_params(offset=end)) if end < len(found) else None,
+               "items": [c.to_json(facts) for c in page]}
+    if not request.url.path.endswith(".json") and \
+            best_match(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html":
+        params = {"type": type, "severity": severity, "entity": entity}
+        return web.conflicts_page(request, payload, params, list(TYPES))  # type: ignore[return-value]
+    return JSONResponse(payload)
 
 
 @router.post("/conflicts/check", response_model=list[ConflictOut], openapi_extra=_CHECK_BODY,

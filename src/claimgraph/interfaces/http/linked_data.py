@@ -12,11 +12,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pyoxigraph import Literal, NamedNode, Quad, Triple, serialize
 
 from claimgraph.interfaces.http import html as h
+from claimgraph.interfaces.http import web
 from claimgraph.interfaces.http.deps import core
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.model import iris
 from claimgraph.namespaces import CG, DATA, DCTERMS, RDF, RDFS, SERIALIZATION_PREFIXES, compact
-from claimgraph.services import catalog
+from claimgraph.services import catalog, views
 from claimgraph.services.negotiation import best_match
 from claimgraph.services.protocol import DATASET_TYPES, GRAPH_TYPES, content_type_of
 
@@ -54,16 +55,16 @@ def _rdf(quads: list[Quad], media: str) -> Response:
     return Response(body or b"", media_type=content_type_of(media), headers={"Vary": "Accept"})
 
 
-def _twin(store: Any, iri: NamedNode, quads: list[Quad]) -> dict[str, Any]:
+def _twin(store: Any, conflicts: Any, iri: NamedNode, quads: list[Quad]) -> dict[str, Any]:
     types = {q.object.value for q in quads if q.predicate == RDF.type and isinstance(q.object, NamedNode)}
     if CG.Claim.value in types:
         detail = catalog.claim_detail(store, iri)
         if detail:
-            return {"kind": "claim", **detail}
+            return {"kind": "claim", **detail, "page": views.claim_view(store, conflicts, iri)}
     if types & _ENTITY_TYPES:
         detail = catalog.entity_detail(store, iri)
         if detail:
-            return {"kind": "entity", **detail}
+            return {"kind": "entity", **detail, "page": views.entity_view(store, iri)}
     return {
         "kind": "resource",
         "iri": iri.value,
@@ -98,10 +99,24 @@ def _resolve(request: Request, iri: NamedNode, media: str, twin_path: str) -> Re
     if not quads:
         raise Problem(404, f"claimgraph holds nothing about <{iri.value}>")
     if media == "application/json":
-        return JSONResponse(_twin(store, iri, quads))
+        return JSONResponse(_twin(store, core(request).conflicts, iri, quads))
     if media == "text/html":
-        return HTMLResponse(_html(iri, quads, catalog.incoming(store, iri), twin_path))
+        rich = _rich(request, iri, twin_path)
+        return rich or HTMLResponse(_html(iri, quads, catalog.incoming(store, iri), twin_path))
     return _rdf(quads, media)
+
+
+def _rich(request: Request, iri: NamedNode, twin_path: str) -> HTMLResponse | None:
+    """The page of a claim, a model, method or benchmark (or another entity), or None for other resources."""
+    graph = core(request)
+    claim = views.claim_view(graph.store, graph.conflicts, iri)
+    if claim is not None:
+        title = f"Claim {claim['position']}" + (f" of “{claim['dossier']['label']}”" if claim["dossier"] else "")
+        return web.render(request, "claim.html", title, twin_path, view=claim)
+    entity = views.entity_view(graph.store, iri)
+    if entity is not None:
+        return web.render(request, "entity.html", entity["label"], twin_path, view=entity)
+    return None
 
 
 @router.get("/id/{path:path}", summary="Resolve a claimgraph IRI (HTML, JSON twin with .json, RDF by Accept)")

@@ -1,0 +1,222 @@
+"""Read models of the pages people look at: a claim (its text with what was read in it marked, its provenance,
+what it rests on, its conflicts), a benchmark (a leaderboard per comparable setting), a model, a method, a
+dossier, and the home page. Each is a plain dict: the page renders it, and its ``.json`` twin is it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from pyoxigraph import NamedNode
+
+from claimgraph.model import iris
+from claimgraph.namespaces import CG, DCTERMS, OA, PREFIXES, RDF, RDFS
+from claimgraph.services import catalog
+from claimgraph.services.analytics import centrality
+from claimgraph.services.conflicts import ConflictFilter, ConflictIndex, Scope, load_facts
+from claimgraph.services.conflicts.comparability import groups, normalised
+from claimgraph.services.sparql import named_query
+from claimgraph.store import Store
+
+__all__ = ["claim_view", "entity_view", "home_view", "highlight"]
+
+
+def _label(store: Store, iri: str) -> str:
+    for q in store.match(NamedNode(iri), RDFS.label, None):
+        return q.object.value
+    for q in store.match(NamedNode(iri), DCTERMS.title, None):
+        return q.object.value
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _link(store: Store, iri: str) -> dict[str, Any]:
+    return {"iri": iri, "path": catalog.local_path(iri) or iri, "label": _label(store, iri)}
+
+
+def highlight(text: str, marks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The text cut into segments, each plain or marked (a mention linked to its entity, a value read as a
+    score); overlapping marks keep the first that starts (the longer one on a tie)."""
+    chosen, end = [], 0
+    for mark in sorted(marks, key=lambda m: (m["start"], -m["end"])):
+        if mark["start"] >= end and 0 <= mark["start"] < mark["end"] <= len(text):
+            chosen.append(mark)
+            end = mark["end"]
+    segments, at = [], 0
+    for mark in chosen:
+        if mark["start"] > at:
+            segments.append({"text": text[at:mark["start"]]})
+        segments.append({**mark, "text": text[mark["start"]:mark["end"]]})
+        at = mark["end"]
+    if at < len(text):
+        segments.append({"text": text[at:]})
+    return segments
+
+
+def _marks(store: Store, claim: NamedNode, text: str) -> list[dict[str, Any]]:
+    marks = []
+    graph = iris.claim_graph(claim)
+    for q in store.match(None, OA.hasSelector, None, graph):
+        node, selector = q.subject, q.object
+        start = next((int(s.object.value) for s in store.match(selector, OA.start, None, graph)), None)
+        end = next((int(s.object.value) for s in store.match(selector, OA.end, None, graph)), None)
+        if start is None or end is None or start >= end:
+            continue
+        types = {t.object for t in store.match(node, RDF.type, None, graph)}
+        if CG.Mention in types:
+            body = next((b.object.value for b in store.match(node, OA.hasBody, None, graph)), None)
+            if body:
+                link = _link(store, body)
+                kind = next((t.object.value.rsplit("#", 1)[-1] for t in store.match(NamedNode(body), RDF.type, None)
+                             if t.object.value.startswith(CG.iri)), "Entity")
+                marks.append({"start": start, "end": end, "kind": kind.lower(), "href": link["path"],
+                              "title": f"{kind}: {link['label']}"})
+        elif CG.Score in types:
+            value = next((v.object.value for v in store.match(node, CG.value, None, graph)), None)
+            if value is None:
+                continue
+            span = text[start:end]
+            for form in _value_forms(value):
+                at = span.find(form)
+                if at >= 0:
+                    marks.append({"start": start + at, "end": start + at + len(form), "kind": "value",
+                                  "title": "score read here", "statement": node.value})
+                    break
+    return marks
+
+
+def _value_forms(value: str) -> list[str]:
+    number = Decimal(value)
+    forms = [value + "%", value]
+    if number == number.to_integral_value():
+        forms = [f"{int(number)}.0%", f"{int(number)}%", f"{int(number)}.0", str(int(number))] + forms
+    return forms
+
+
+def claim_view(store: Store, conflicts: ConflictIndex, iri: NamedNode) -> dict[str, Any] | None:
+    detail = catalog.claim_detail(store, iri)
+    if detail is None:
+        return None
+    text = detail["text"] or ""
+    dossier = detail["dossier"]["value"] if detail["dossier"] else None
+    found = conflicts.conflicts(ConflictFilter(claim=iri.value))
+    return {
+        "kind": "claim", "iri": iri.value, "path": detail["path"], "text": text, "stance": detail["stance"],
+        "position": detail["position"],
+        "dossier": _link(store, dossier) if dossier else None,
+        "authors": [_link(store, q.object.value) for q in store.match(NamedNode(dossier), CG.authoredBy, None)]
+        if dossier else [],
+        "segments": highlight(text, _marks(store, iri, text)),
+        "depends_on": [_link(store, d["value"]) for d in detail["dependsOn"]],
+        "mentions": [_link(store, d["value"]) for d in detail["mentions"]],
+        "provenance": detail["provenance"],
+        "conflicts": [{"type": c.type, "severity": c.severity, "explanation": c.explanation,
+                       "claims": [_link(store, x) for x in c.claims if x != iri.value]} for c in found],
+        "graph": detail["graph"],
+    }
+
+
+def _kind(store: Store, iri: NamedNode) -> str | None:
+    for kind in ("Benchmark", "Model", "Method", "Metric", "Organization", "Event"):
+        if any(True for _ in store.match(iri, RDF.type, CG[kind])):
+            return kind
+    return None
+
+
+def entity_view(store: Store, iri: NamedNode) -> dict[str, Any] | None:
+    detail = catalog.entity_detail(store, iri)
+    kind = _kind(store, iri)
+    if detail is None or kind is None:
+        return None
+    view: dict[str, Any] = {"kind": kind.lower(), "iri": iri.value, "path": detail["path"],
+                            "label": detail["label"] or iri.value.rsplit("/", 1)[-1], "alt_labels": detail["altLabels"],
+                            "claims": [{**c, "label": c["text"]} for c in detail["claims"]]}
+    if kind == "Benchmark":
+        view["leaderboards"] = _leaderboards(store, iri.value)
+    if kind == "Model":
+        view["scores"] = _model_scores(store, iri.value)
+        view["comparisons"] = _comparisons(store, iri.value)
+    if kind == "Method":
+        view["trained"] = [_link(store, r["model"].value) for r in store.query(  # type: ignore[union-attr]
+            "SELECT DISTINCT ?model ?method WHERE { ?model cg:trainedWith ?method }",
+            substitutions={"method": iri}, prefixes=PREFIXES)]
+    return view
+
+
+def _leaderboards(store: Store, benchmark: str) -> list[dict[str, Any]]:
+    """One table per comparable setting: the scores on the benchmark, best first."""
+    facts = load_facts(store, Scope(benchmarks=frozenset({benchmark}), domains=frozenset(), subjects=frozenset(),
+                                    trends=False, dependence=False))
+    out = []
+    for key, scores in sorted(groups(facts.scores).items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        rows = []
+        for score in scores:
+            value, _ = normalised(score, scores)
+            info = facts.claims.get(score.claim)
+            rows.append({"model": {"iri": score.model, "path": catalog.local_path(score.model) or score.model,
+                                   "label": facts.label(score.model)},
+                         "value": float(value), "written": str(score.value) + ("%" if score.unit == "percent" else ""),
+                         "rank": score.rank, "claim": {"iri": score.claim, "path": catalog.local_path(score.claim)},
+                         "date": info.date.isoformat() if info and info.date else None,
+                         "standing": info is None or info.withdrawn is None})
+        lower = any(s.lower_is_better for s in scores)
+        rows.sort(key=lambda r: (r["value"] if lower else -r["value"], r["model"]["label"]))
+        metric = key.metric.rsplit("/", 1)[-1] if key.metric else "score"
+        out.append({"metric": metric, "setting": key.setting or "setting not stated",
+                    "lower_is_better": lower, "rows": rows, "best": max((r["value"] for r in rows), default=0)})
+    return out
+
+
+def _model_scores(store: Store, model: str) -> list[dict[str, Any]]:
+    rows = store.query(named_query("entity-scores"), substitutions={"entity": NamedNode(model)})
+    out = []
+    for r in rows:  # type: ignore[union-attr]
+        if r["model"] is None or r["model"].value != model or r["benchmark"] is None:  # type: ignore[index]
+            continue
+        out.append({"benchmark": _link(store, r["benchmark"].value),  # type: ignore[index]
+                    "value": r["value"].value if r["value"] is not None else None,  # type: ignore[index]
+                    "unit": r["unit"].value if r["unit"] is not None else None,  # type: ignore[index]
+                    "rank": r["rank"].value if r["rank"] is not None else None,  # type: ignore[index]
+                    "setting": r["setting"].value if r["setting"] is not None else "",  # type: ignore[index]
+                    "claim": {"iri": r["claim"].value, "path": catalog.local_path(r["claim"].value)}})  # type: ignore[index]
+    return sorted(out, key=lambda s: (s["benchmark"]["label"], s["setting"]))
+
+
+def _comparisons(store: Store, model: str) -> list[dict[str, Any]]:
+    out = []
+    for r in store.query("SELECT ?m ?c ?model ?other ?direction ?benchmark ?domain ?claim WHERE { "
+                         "?c a cg:Comparison ; cg:direction ?direction ; cg:assertedBy ?claim ; cg:model ?model ; "
+                         "cg:comparedWith ?other . FILTER(?model = ?m || ?other = ?m) "
+                         "OPTIONAL { ?c cg:benchmark ?benchmark } OPTIONAL { ?c cg:domain ?domain } }",
+                         substitutions={"m": NamedNode(model)}, prefixes=PREFIXES):  # type: ignore[union-attr]
+        out.append({"model": _link(store, r["model"].value), "other": _link(store, r["other"].value),  # type: ignore[index]
+                    "direction": r["direction"].value,  # type: ignore[index]
+                    "on": _link(store, r["benchmark"].value) if r["benchmark"] is not None  # type: ignore[index]
+                    else {"label": r["domain"].value if r["domain"] is not None else "?", "path": None},  # type: ignore[index]
+                    "claim": {"iri": r["claim"].value, "path": catalog.local_path(r["claim"].value)}})  # type: ignore[index]
+    return out
+
+
+def home_view(store: Store, conflicts: ConflictIndex, stats: dict[str, Any]) -> dict[str, Any]:
+    dossiers = [{"iri": r["d"].value, "path": catalog.local_path(r["d"].value), "label": r["title"].value,  # type: ignore[index]
+                 "claims": int(r["n"].value)}  # type: ignore[index]
+                for r in store.query("SELECT ?d ?title (COUNT(?c) AS ?n) WHERE { ?d a cg:Dossier ; dcterms:title ?title . "
+                                     "OPTIONAL { ?d cg:hasClaim ?c } } GROUP BY ?d ?title ORDER BY DESC(?n) ?title "
+                                     "LIMIT 50", prefixes=PREFIXES)]  # type: ignore[union-attr]
+    recent = [{"iri": r["c"].value, "path": catalog.local_path(r["c"].value), "text": r["text"].value,  # type: ignore[index]
+               "stance": r["stance"].value, "date": r["date"].value if r["date"] is not None else None}  # type: ignore[index]
+              for r in store.query("SELECT ?c ?text ?stance ?date WHERE { ?c a cg:Claim ; cg:text ?text ; "
+                                   "cg:stance ?stance . OPTIONAL { ?c dcterms:created ?date } } "
+                                   "ORDER BY DESC(?date) ?c LIMIT 10", prefixes=PREFIXES)]  # type: ignore[union-attr]
+    held = conflicts.conflicts()
+    by_type: dict[str, int] = defaultdict(int)
+    for c in held:
+        by_type[c.type] += 1
+    return {"kind": "home", "counts": stats, "dossiers": dossiers, "recent_claims": recent,
+            "conflicts": {"total": len(held), "by_type": dict(by_type),
+                          "first": [{"type": c.type, "severity": c.severity, "explanation": c.explanation,
+                                     "claims": [catalog.local_path(x) for x in c.claims]} for c in held[:10]]},
+            "benchmarks": centrality(store, "Benchmark", 10),
+            "links": {"sparql": "/sparql", "editor": "/editor", "graph": "/graph", "conflicts": "/conflicts",
+                      "docs": "/docs", "void": "/.well-known/void"}}
+
