@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from claimgraph.config import Settings
 from pyoxigraph import Literal
@@ -30,6 +30,8 @@ from claimgraph.store import Store, open_store
 
 __all__ = ["Claimgraph"]
 
+T = TypeVar("T")
+
 
 class Claimgraph:
     """claimgraph over one store. Use as a context manager, or call :meth:`close`."""
@@ -37,6 +39,18 @@ class Claimgraph:
     def __init__(self, settings: Settings | None = None, store: Store | None = None, *, create: bool = True) -> None:
         self.settings = settings or Settings.from_env()
         self.store = store if store is not None else open_store(self.settings.store, create=create)
+        self._memo: dict[str, tuple[int, Any]] = {}
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """``build()``, remembered until the store is next written (for read models that many requests share:
+        the home page, the explorer's filter options)."""
+        generation = self.store.generation
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] == generation:
+            return hit[1]  # type: ignore[no-any-return]
+        value = build()
+        self._memo[key] = (generation, value)
+        return value
 
     def __enter__(self) -> "Claimgraph":
         return self

@@ -20,7 +20,7 @@ from pyoxigraph import NamedNode
 
 from claimgraph.errors import InputError, UsageError
 from claimgraph.model.extraction import FACT_RELATIONS
-from claimgraph.namespaces import CG, PREFIXES
+from claimgraph.namespaces import CG, PREFIXES, RDFS
 from claimgraph.services.catalog import local_path
 from claimgraph.services.citations import claims_depending_on
 from claimgraph.services.sparql import named_query
@@ -214,7 +214,8 @@ def _dot(graph: nx.MultiDiGraph) -> str:
     out = io.StringIO()
     out.write("digraph claimgraph {\n  rankdir=LR;\n")
     for n, d in graph.nodes(data=True):
-        out.write(f"  {quote(n)} [label={quote(d['label'])}, shape={shapes.get(d['kind'], 'ellipse')}];\n")
+        colour = ", color=red" if d.get("conflicted") else ""
+        out.write(f"  {quote(n)} [label={quote(d['label'])}, shape={shapes.get(d['kind'], 'ellipse')}{colour}];\n")
     for u, v, d in graph.edges(data=True):
         colour = ", color=red" if d.get("conflict") else ""
         out.write(f"  {quote(u)} -> {quote(v)} [label={quote(d['label'])}{colour}];\n")
@@ -226,9 +227,15 @@ def centrality(store: Store, kind: str = "Benchmark", limit: int = 20) -> list[d
     """The entities of ``kind`` that carry the most claims (claims that depend on or mention them)."""
     if kind not in KINDS or kind == "Claim":
         raise UsageError(f"kind must be one of {', '.join(k for k in KINDS if k != 'Claim')}")
-    rows = _rows(store, "entity-claim-counts", type=NamedNode(CG.iri + kind))
-    out = [{"iri": r["entity"].value, "path": local_path(r["entity"].value), "label": r["label"].value,
-            "depending": int(r["depending"].value), "mentioning": int(r["mentioning"].value)} for r in rows]
+    counts: dict[str, dict[str, int]] = {}
+    for r in _rows(store, "entity-claim-counts", type=NamedNode(CG.iri + kind)):
+        counts.setdefault(r["entity"].value, {"dependsOn": 0, "mentions": 0})[
+            r["relation"].value.rsplit("#", 1)[-1]] = int(r["n"].value)
+    out = []
+    for iri, n in counts.items():
+        label = next((q.object.value for q in store.match(NamedNode(iri), RDFS.label, None)), iri.rsplit("/", 1)[-1])
+        out.append({"iri": iri, "path": local_path(iri), "label": label, "depending": n["dependsOn"],
+                    "mentioning": n["mentions"]})
     out.sort(key=lambda e: (-e["depending"], -e["mentioning"], e["label"]))
     return out[:limit]
 

@@ -44,7 +44,7 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
                                            max_result_bytes=settings.max_result_bytes)
         await app.state.executor.start()
         # conflicts current and their facts in memory, so that the first checks are as fast as the rest
-        threading.Thread(target=core.prepare_conflicts, name="claimgraph-conflicts", daemon=True).start()
+        threading.Thread(target=web.warm, args=(core,), name="claimgraph-warm", daemon=True).start()
         app.state.write_limiter = WriteLimiter(settings.write_rate, settings.write_burst)
         try:
             yield

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from claimgraph.errors import ClaimgraphError
+from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.deps import core
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.namespaces import PREFIXES
@@ -47,9 +48,22 @@ def examples() -> list[dict[str, str]]:
 
 
 def _home(request: Request) -> dict[str, Any]:
-    graph = core(request)
+    return _home_view(core(request))
+
+
+def _home_view(graph: Claimgraph) -> dict[str, Any]:
     graph.conflicts.ensure_current()
-    return views.home_view(graph.store, graph.conflicts, graph.stats().as_dict())
+    return graph.memo("home", lambda: views.home_view(graph.store, graph.conflicts, graph.stats().as_dict()))
+
+
+def warm(graph: Claimgraph) -> None:
+    """What a server does as it starts, in the background: conflicts current, their facts in memory, the home
+    page built, so that the first visitors wait no longer than the rest."""
+    graph.prepare_conflicts()
+    try:
+        _home_view(graph)
+    except Exception:  # noqa: BLE001 - a head start only: the first request reports any error
+        pass
 
 
 @router.get("/index.json", summary="What the graph holds: counts, dossiers, recent claims, conflicts (the home page's twin)")
@@ -130,8 +144,9 @@ async def graph_page(request: Request, around: str | None = None, depth: int = 1
         return {"stances": stances, "dossiers": dossiers, "kinds": _KINDS,
                 "benchmarks": analytics.centrality(graph.store, "Benchmark", 200)}
 
-    view = await run_in_threadpool(options)
-    if around is None and graph.stats().classes.get("Claim", 0) > 400 and view["benchmarks"]:
+    view = await run_in_threadpool(graph.memo, "graph-options", options)
+    claims = await run_in_threadpool(graph.memo, "claims", lambda: graph.stats().classes.get("Claim", 0))
+    if around is None and claims > 400 and view["benchmarks"]:
         around = view["benchmarks"][0]["iri"]  # a big graph opens on its busiest benchmark, not on everything
     params = {"around": around, "depth": depth, "stance": stance, "dossier": dossier, "benchmark": benchmark}
     return render(request, "graph.html", "Graph explorer", "/graph.json", view=view, params=params)

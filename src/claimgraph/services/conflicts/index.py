@@ -55,6 +55,7 @@ class ConflictIndex:
         self._cache: FactCache | None = None
         self._cache_generation = -1
         self._cache_follows = False  # whether an ingest in progress started from a valid cache
+        self._listed: tuple[int, list[Conflict]] = (-1, [])  # the conflicts held, as of a generation
 
     # -- writing ------------------------------------------------------------------------------------
 
@@ -146,12 +147,7 @@ class ConflictIndex:
                                     substitutions={"e": NamedNode(where.entity)}, prefixes=PREFIXES)
             entity_claims = {row["claim"].value for row in rows}  # type: ignore[union-attr,index]
         out = []
-        for node, quads in self._held().items():
-            if node == REPORT:
-                continue
-            conflict = _conflict(quads)
-            if conflict is None:
-                continue
+        for conflict in self._all():
             if where.type and conflict.type != where.type or where.severity and conflict.severity != where.severity:
                 continue
             if where.claim and where.claim not in conflict.claims:
@@ -159,14 +155,25 @@ class ConflictIndex:
             if entity_claims is not None and not entity_claims.intersection(conflict.claims):
                 continue
             out.append(conflict)
-        return sorted(out, key=lambda c: (TYPES.index(c.type) if c.type in TYPES else len(TYPES),
-                                          SEVERITIES.index(c.severity) if c.severity in SEVERITIES else 3, c.iri.value))
+        return out
+
+    def _all(self) -> list[Conflict]:
+        """Every conflict held, ordered by type, severity and IRI (read once per store generation)."""
+        generation, listed = self._listed
+        if generation == self.store.generation:
+            return listed
+        generation = self.store.generation
+        found = [c for node, quads in self._held().items() if node != REPORT for c in [_conflict(quads)] if c]
+        found.sort(key=lambda c: (TYPES.index(c.type) if c.type in TYPES else len(TYPES),
+                                  SEVERITIES.index(c.severity) if c.severity in SEVERITIES else 3, c.iri.value))
+        self._listed = (generation, found)
+        return found
 
     def evidence_facts(self, conflicts: list[Conflict]) -> FactSet:
         """The facts behind ``conflicts``, to show their evidence with values, labels and dates."""
         if not conflicts:
             return FactSet()
-        return load_facts(self.store, Scope.of({c.scope for c in conflicts}))
+        return self.held_facts(Scope.of({c.scope for c in conflicts}))
 
 
 def _decimal(value: Decimal) -> Literal:

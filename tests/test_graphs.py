@@ -1,0 +1,108 @@
+"""The claims graph for graph tools and the analytics over it: exports networkx (and Gephi, Cytoscape) read back,
+neighbourhoods, filters, centrality, impact; and the query editor's examples are the README's."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from fastapi.testclient import TestClient
+
+from claimgraph.config import Settings
+from claimgraph.errors import UsageError
+from claimgraph.interfaces.core import Claimgraph
+from claimgraph.interfaces.http.app import create_app
+from claimgraph.interfaces.http.web import examples
+from claimgraph.services import analytics
+
+from .conftest import DOSSIERS, ROOT, SEED, run_cli
+
+AA = "https://w3id.org/claimgraph/id/benchmark/aa-omniscience"
+MMLU = "https://w3id.org/claimgraph/id/benchmark/mmlu"
+
+
+@pytest.fixture(scope="module")
+def graph() -> Claimgraph:
+    g = Claimgraph(Settings(store="memory:"))
+    g.ingest([SEED, DOSSIERS / "real"])
+    return g
+
+
+def test_graphml_export_opens_in_networkx_with_typed_labelled_nodes(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    assert run_cli("ingest", str(SEED), store=store).returncode == 0
+    out = tmp_path / "g.graphml"
+    done = run_cli("export", "--format", "graphml", "-o", str(out), store=store)
+    assert done.returncode == 0, done.stderr
+    g = nx.read_graphml(out)
+    kinds = {d["kind"] for _, d in g.nodes(data=True)}
+    assert {"Claim", "Model", "Method", "Benchmark", "Organization", "Event"} <= kinds
+    assert all(d.get("label") for _, d in g.nodes(data=True))
+    assert g.nodes[AA]["label"] == "AA-Omniscience"
+    assert any(d["label"] == "dependsOn" for _, _, d in g.edges(data=True))
+    bad = run_cli("export", "--format", "graphml", "--dossier", "x", store=store)
+    assert bad.returncode == 2 and "--around" in bad.stderr
+
+
+def test_every_format_reads_back(graph: Claimgraph) -> None:
+    g = analytics.build_graph(graph.store)
+    assert nx.read_gexf(io.BytesIO(analytics.write_graph(g, "gexf"))).number_of_nodes() == g.number_of_nodes()
+    linked = nx.node_link_graph(json.loads(analytics.write_graph(g, "nodelink")), edges="edges")
+    assert linked.number_of_edges() == g.number_of_edges()
+    cyto = json.loads(analytics.write_graph(g, "cytoscape"))
+    assert len(cyto["elements"]["nodes"]) == g.number_of_nodes()
+    dot = analytics.write_graph(g, "dot").decode()
+    assert dot.startswith("digraph claimgraph {") and 'label="AA-Omniscience"' in dot and "color=red" in dot
+
+
+def test_neighbourhood_and_filters(graph: Claimgraph) -> None:
+    around = analytics.build_graph(graph.store, analytics.GraphFilter(around=AA, depth=1))
+    assert {d["label"] for _, d in around.nodes(data=True) if d["kind"] != "Claim"} == {"AA-Omniscience"}
+    assert [d["kind"] for _, d in around.nodes(data=True)].count("Claim") == 1
+    deeper = analytics.build_graph(graph.store, analytics.GraphFilter(around=AA, depth=2))
+    assert "Gemini 3.1 Pro" in {d["label"] for _, d in deeper.nodes(data=True)}
+    caveats = analytics.build_graph(graph.store, analytics.GraphFilter(stance="caveat"))
+    assert {d.get("stance") for _, d in caveats.nodes(data=True) if d["kind"] == "Claim"} == {"caveat"}
+    on_mmlu = analytics.build_graph(graph.store, analytics.GraphFilter(benchmark=MMLU))
+    claims = [n for n, d in on_mmlu.nodes(data=True) if d["kind"] == "Claim"]
+    assert claims and all(on_mmlu.has_edge(c, MMLU) for c in claims)
+    only = analytics.build_graph(graph.store, analytics.GraphFilter(kinds=frozenset({"Benchmark"})))
+    assert {d["kind"] for _, d in only.nodes(data=True)} == {"Claim", "Benchmark"}
+    conflicts = [d for _, _, d in analytics.build_graph(graph.store).edges(data=True) if d.get("conflict")]
+    nodes = [d for _, d in analytics.build_graph(graph.store).nodes(data=True) if d.get("conflicted")]
+    assert nodes and all(c["label"] for c in conflicts)
+    with pytest.raises(UsageError, match="around"):
+        analytics.build_graph(graph.store, max_nodes=10)
+
+
+def test_centrality_and_impact(graph: Claimgraph) -> None:
+    top = analytics.centrality(graph.store, "Benchmark")
+    assert top[0]["label"] == "MMLU" and top[0]["depending"] >= 5
+    assert analytics.impact(graph.store, AA) == ["https://w3id.org/claimgraph/id/dossier/training-methodology-frontier-shift/claim/3"]
+    assert len(analytics.impact(graph.store, MMLU)) == top[0]["depending"]
+
+
+def test_graph_json_over_http(graph: Claimgraph) -> None:
+    with TestClient(create_app(graph)) as client:
+        body = client.get("/graph.json", params={"around": "AA-Omniscience", "depth": 2}).json()
+        assert body["around"] == AA and body["nodes"] == len([e for e in body["elements"] if "source" not in e["data"]])
+        assert client.get("/graph.json", params={"around": "no such thing"}).status_code == 400
+        assert client.get("/graph.json", params={"kind": "Spaceship"}).status_code == 400
+        page = client.get("/id/benchmark/mmlu.json").json()
+        boards = page["page"]["leaderboards"]
+        assert {b["setting"] for b in boards} >= {"shots=5;harness=helm", "shots=5;harness=lm-eval-harness"}
+        assert client.get("/conflicts", headers={"Accept": "text/html"}).headers["content-type"].startswith("text/html")
+        assert client.get("/conflicts.json").json()["total"] >= 2
+
+
+def test_the_editor_offers_the_readmes_queries() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    written = [" ".join(q.split()) for q in re.findall(r"```sparql\n(.*?)```", readme, flags=re.S)]
+    offered = [" ".join(line for line in e["query"].splitlines() if not line.startswith("PREFIX ")).split()
+               for e in examples()]
+    offered_text = [" ".join(words) for words in offered]
+    assert all(q in offered_text for q in written)
