@@ -12,7 +12,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import urllib.error
+import urllib.request
+
 import pytest
 
 from ..conftest import DOSSIERS, ROOT, SEED, run_cli
@@ -45,9 +47,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
+            with urllib.request.urlopen(url + "/health", timeout=1) as answer:
+                if answer.status == 200:
+                    break
+        except (urllib.error.URLError, OSError):
             time.sleep(0.1)
     else:
         process.kill()
