@@ -63,15 +63,19 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=10_000)
     parser.add_argument("--store", choices=("memory", "disk"), default="disk")
     parser.add_argument("--checks", type=int, default=40)
+    parser.add_argument("--keep", metavar="PATH", help="build the store here and keep it; reuse it if it exists")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        store = "memory:" if args.store == "memory" else (args.keep or str(Path(tmp) / "store"))
+        reuse = args.keep is not None and Path(args.keep).exists()
         corpus = Path(tmp) / "corpus"
-        write_corpus(corpus, args.claims)
-        store = "memory:" if args.store == "memory" else str(Path(tmp) / "store")
+        if not reuse:
+            write_corpus(corpus, args.claims)
         with Claimgraph(Settings(store=store)) as graph:
-            took = timed(lambda: graph.ingest([corpus], validate=False))
+            took = 0.0 if reuse else timed(lambda: graph.ingest([corpus], validate=False))
             held = len(graph.conflicts.conflicts())
-            print(f"claims: {args.claims}  store: {args.store}  ingest (no SHACL, conflicts included): {took:.1f} s")
+            print(f"claims: {args.claims}  store: {args.store}  ingest (no SHACL, conflicts included): "
+                  + ("reused" if reuse else f"{took:.1f} s"))
             print(f"conflicts held: {held}")
 
             def recompute() -> None:

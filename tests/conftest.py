@@ -14,6 +14,7 @@ from claimgraph.interfaces.core import Claimgraph
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SEED = next(SEEDS.glob("*.txt"))
+REAL = SEEDS / "real"  # dossiers written from public, sourced figures (each claim names its source)
 DATA = Path(__file__).resolve().parent / "data"
 DOSSIERS = DATA / "dossiers"
 

@@ -12,7 +12,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from .conftest import DOSSIERS, ROOT, SEED, run_cli
+from .conftest import DOSSIERS, REAL, ROOT, SEED, run_cli
 
 GROK = "Grok 4.20 Multi-Agent Beta ranks {} on the Intelligence Index at 48"
 
@@ -20,7 +20,7 @@ GROK = "Grok 4.20 Multi-Agent Beta ranks {} on the Intelligence Index at 48"
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("mcp") / "store"
-    assert run_cli("ingest", str(SEED), str(DOSSIERS / "real"), store=path).returncode == 0
+    assert run_cli("ingest", str(SEED), str(REAL), store=path).returncode == 0
     return path
 
 

@@ -12,7 +12,7 @@ from claimgraph.config import Settings
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.app import create_app
 from claimgraph.namespaces import DATA
-from tests.conftest import DOSSIERS, SEED, SEEDS, TOKEN
+from tests.conftest import DOSSIERS, REAL, SEED, SEEDS, TOKEN
 
 CLAIM3 = "/api/claims/training-methodology-frontier-shift/3"
 
@@ -20,7 +20,7 @@ CLAIM3 = "/api/claims/training-methodology-frontier-shift/3"
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
     with Claimgraph(Settings(store="memory:", token=TOKEN)) as graph:
-        graph.ingest([SEEDS, DOSSIERS / "variants", DOSSIERS / "real"])
+        graph.ingest([SEEDS, DOSSIERS / "variants", REAL])
         with TestClient(create_app(graph)) as c:
             yield c
 

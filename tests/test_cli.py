@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from tests.conftest import DATA, DOSSIERS, SEED, SEEDS, run_cli
+from tests.conftest import DATA, DOSSIERS, REAL, SEED, SEEDS, run_cli
 
 COUNT = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cg:Claim }"
 
@@ -167,7 +167,7 @@ def test_unreadable_token_file_is_a_usage_error(store: Path, tmp_path: Path) -> 
 
 def test_ingest_seeds_and_real_dossiers(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    done = run_cli("ingest", str(SEEDS), str(DOSSIERS / "real"), store=store)
+    done = run_cli("ingest", str(SEEDS), str(REAL), store=store)
     assert done.returncode == 0 and "ingested 5 dossiers (16 claims)" in done.stdout
     assert run_cli("validate", store=store).returncode == 0
     rows = run_cli("query", "--format", "csv", "SELECT ?v WHERE { ?s a cg:Score ; cg:model/rdfs:label 'LLaMA-65B' ; "

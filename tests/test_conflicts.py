@@ -15,7 +15,7 @@ from claimgraph.interfaces.core import Claimgraph
 from claimgraph.model import iris
 from claimgraph.services.conflicts import ConflictFilter
 
-from .conftest import DOSSIERS, SEED, run_cli
+from .conftest import DOSSIERS, REAL, SEED, run_cli
 
 GROK_RANK = "Grok 4.20 Multi-Agent Beta ranks {rank} on the Intelligence Index at 48"
 
@@ -58,7 +58,7 @@ def test_the_seed_holds_no_conflict(seeded: Claimgraph) -> None:
 
 
 def test_real_dossiers_flag_disagreeing_sources_but_not_different_harnesses(graph: Claimgraph) -> None:
-    graph.ingest([SEED, DOSSIERS / "real"])
+    graph.ingest([SEED, REAL])
     found, facts = graph.list_conflicts()
     flagged = {(c.type, facts.label(json.loads(json.dumps(c.to_json(facts)))["evidence"][0]["model"])) for c in found}
     # Falcon-7B: 35.0 (Falcon2-11B report) vs 26.2 (Llama 2 paper); Mistral-7B: 62.5 / 60.1 / 56.6, all 5-shot
@@ -237,7 +237,7 @@ def test_raw_writes_make_the_conflicts_recomputed(graph: Claimgraph, tmp_path: P
 
 
 def test_filters(graph: Claimgraph, tmp_path: Path) -> None:
-    graph.ingest([SEED, DOSSIERS / "real"])
+    graph.ingest([SEED, REAL])
     assert len(graph.list_conflicts(ConflictFilter(entity=graph.resolve_entity("Falcon-7B")))[0]) == 1
     assert graph.list_conflicts(ConflictFilter(type="comparison-cycle"))[0] == []
     assert len(graph.list_conflicts(ConflictFilter(severity="high"))[0]) == 2
@@ -268,7 +268,7 @@ def test_check_reports_bad_proposals_clearly(seeded: Claimgraph) -> None:
 
 def test_cli_conflicts_and_check(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    assert run_cli("ingest", str(SEED), str(DOSSIERS / "real"), store=store).returncode == 0
+    assert run_cli("ingest", str(SEED), str(REAL), store=store).returncode == 0
     listed = run_cli("conflicts", "--format", "json", store=store)
     assert listed.returncode == 0, listed.stderr
     body = json.loads(listed.stdout)
@@ -291,7 +291,7 @@ def test_the_cache_of_facts_follows_the_store(graph: Claimgraph, tmp_path: Path)
         return tuple({s.iri if hasattr(s, "iri") else (s.claim, s.target) for s in items}  # type: ignore[attr-defined]
                      for items in (facts.scores, facts.comparisons, facts.propositions, facts.trends))  # type: ignore[attr-defined]
 
-    graph.ingest([SEED, DOSSIERS / "real"])
+    graph.ingest([SEED, REAL])
     graph.ingest([dossier(tmp_path, "a", ("evidence", "Falcon-40B scores 57.0% on MMLU (5-shot).", "2024-01-10"))])
     graph.ingest([dossier(tmp_path, "a", ("evidence", "LLaMA-7B beats LLaMA-13B on GSM8K.", "2024-01-10"))])
     everything = Scope.of({f"benchmark {s.benchmark}" for s in load_facts(graph.store).scores} | {"trends"})

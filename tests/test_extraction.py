@@ -28,7 +28,7 @@ def test_seed_gold_is_found_exactly() -> None:
 
 def test_real_dossiers_meet_the_bar() -> None:
     """Precision of at least 0.9 and recall of at least 0.85 for each kind on the real-data dossiers."""
-    tallies = evaluate(sorted((ROOT / "tests" / "data" / "dossiers" / "real" / "gold").glob("*.gold.json")), LEXICON)
+    tallies = evaluate(sorted((ROOT / "seeds" / "real" / "gold").glob("*.gold.json")), LEXICON)
     for kind, tally in tallies.items():
         assert tally.precision >= 0.9, (kind, tally.false)
         assert tally.recall >= 0.85, (kind, tally.misses)

@@ -19,7 +19,7 @@ from claimgraph.interfaces.http.app import create_app
 from claimgraph.interfaces.http.web import examples
 from claimgraph.services import analytics
 
-from .conftest import DOSSIERS, ROOT, SEED, run_cli
+from .conftest import DOSSIERS, REAL, ROOT, SEED, run_cli
 
 AA = "https://w3id.org/claimgraph/id/benchmark/aa-omniscience"
 MMLU = "https://w3id.org/claimgraph/id/benchmark/mmlu"
@@ -28,7 +28,7 @@ MMLU = "https://w3id.org/claimgraph/id/benchmark/mmlu"
 @pytest.fixture(scope="module")
 def graph() -> Claimgraph:
     g = Claimgraph(Settings(store="memory:"))
-    g.ingest([SEED, DOSSIERS / "real"])
+    g.ingest([SEED, REAL])
     return g
 
 

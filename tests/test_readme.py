@@ -8,7 +8,7 @@ import pytest
 
 from claimgraph.interfaces.cli import build_parser
 from claimgraph.interfaces.core import Claimgraph
-from tests.conftest import DOSSIERS, ROOT, select
+from tests.conftest import DOSSIERS, REAL, ROOT, select
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 QUERIES = re.findall(r"```sparql\n(.*?)```", README, flags=re.S)
@@ -20,7 +20,7 @@ def test_readme_has_example_queries() -> None:
 
 @pytest.mark.parametrize("query", QUERIES, ids=[f"query-{i + 1}" for i in range(len(QUERIES))])
 def test_readme_query_runs_and_answers_on_the_seed(seeded: Claimgraph, query: str) -> None:
-    seeded.ingest([DOSSIERS / "real"])  # real sources, which disagree: the conflict example needs them
+    seeded.ingest([REAL])  # real sources, which disagree: the conflict example needs them
     assert select(seeded, query), "the example query gives no rows on the seed and the real dossiers"
 
 

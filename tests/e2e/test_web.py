@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from ..conftest import DOSSIERS, ROOT, SEED, run_cli
+from ..conftest import DOSSIERS, REAL, ROOT, SEED, run_cli
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -37,7 +37,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = tmp_path_factory.mktemp("web") / "store"
-    assert run_cli("ingest", str(SEED), str(DOSSIERS / "real"), store=store).returncode == 0
+    assert run_cli("ingest", str(SEED), str(REAL), store=store).returncode == 0
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMGRAPH_")} | {"CLAIMGRAPH_STORE": str(store)}
     log = store.parent / "server.log"

@@ -43,7 +43,7 @@ from claimgraph.extract.records import ClaimRecord, DossierRecord, ProvenanceEnt
 from claimgraph.model import iris, map_dossier
 from claimgraph.model.extraction import extraction_quads
 from claimgraph.namespaces import CG, RDF
-from claimgraph.services.conflicts.comparability import Tolerance
+from claimgraph.services.conflicts.comparability import Tolerance, comparable_key
 from claimgraph.services.conflicts.conflict import Conflict
 from claimgraph.services.conflicts.detectors import detect, scopes_of_quads
 from claimgraph.services.conflicts.facts import Dependence, FactSet, Scope, claim_infos, load_facts
@@ -167,6 +167,11 @@ def check(store: Store, proposal: Proposal, tolerance: Tolerance,
                                        - mine))
     scope = replace(Scope.of(scopes), dependence=False)
     held = held_facts(scope) if held_facts is not None else load_facts(store, scope)
+    # only the groups the proposal can meet: scores comparable with one of its scores, or of a model it compares
+    keys = {comparable_key(score) for score in proposed.scores}
+    pairs = {(c.benchmark, m) for c in proposed.comparisons for m in (c.model, c.other)}
+    held.scores = [score for score in held.scores
+                   if comparable_key(score) in keys or (score.benchmark, score.model) in pairs]
     facts = held.merge(proposed, replacing=mine)
     conflicts = detect(facts, tolerance, frozenset(mine))
     scratch.close()

@@ -40,13 +40,16 @@ def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = 
     by_benchmark: dict[str, dict[ComparableKey, list[ScoreFact]]] = defaultdict(dict)
     for key, scores in groups(s for s in facts.scores if facts.standing(s.claim)).items():
         by_benchmark[key.benchmark][key] = scores
+    focused_models: dict[str, set[str]] = defaultdict(set)  # per benchmark, the models scored by focused claims
+    for benchmark, keyed in by_benchmark.items():
+        for scores in keyed.values():
+            focused_models[benchmark] |= {s.model for s in scores if focus is not None and s.claim in focus}
     out = []
     for comparison in sorted(facts.comparisons, key=lambda c: c.iri):
         if comparison.benchmark is None or not facts.standing(comparison.claim) or comparison.direction not in _WORDS:
             continue
-        if focus is not None and comparison.claim not in focus and not any(
-                s.claim in focus and s.model in (comparison.model, comparison.other)
-                for scores in by_benchmark.get(comparison.benchmark, {}).values() for s in scores):
+        if focus is not None and comparison.claim not in focus and \
+                not focused_models.get(comparison.benchmark, set()) & {comparison.model, comparison.other}:
             continue
         verdicts, evidence = [], []
         for key, scores in sorted(by_benchmark.get(comparison.benchmark, {}).items()):

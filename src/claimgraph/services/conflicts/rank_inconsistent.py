@@ -12,6 +12,11 @@ is never flagged.
 
 from __future__ import annotations
 
+import bisect
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
 from claimgraph.services.conflicts.comparability import Tolerance, gap, groups, normalised
 from claimgraph.services.conflicts.conflict import Conflict, phrase_score
 from claimgraph.services.conflicts.facts import FactSet, ScoreFact
@@ -27,37 +32,60 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+class _Timeline:
+    """One model's scores in a group, by date, with the best value so far at each date: "its best score as of
+    day D" is one binary search."""
+
+    def __init__(self, scored: list[tuple[date, Decimal, Decimal, ScoreFact]], lower: bool) -> None:
+        scored.sort(key=lambda t: (t[0], t[3].iri))
+        self.dates = [t[0] for t in scored]
+        self.best: list[tuple[Decimal, Decimal, ScoreFact]] = []
+        for _, value, half, score in scored:
+            if not self.best or ((value < self.best[-1][0]) if lower else (value > self.best[-1][0])):
+                self.best.append((value, half, score))
+            else:
+                self.best.append(self.best[-1])
+
+    def as_of(self, day: date) -> tuple[Decimal, Decimal, ScoreFact] | None:
+        at = bisect.bisect_right(self.dates, day)
+        return self.best[at - 1] if at else None
+
+
 def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = None) -> list[Conflict]:
     """Every conflict in ``facts`` (with ``focus``: at least those involving one of these claims)."""
     out = []
     for key, scores in sorted(groups(s for s in facts.scores if facts.standing(s.claim)).items()):
         if focus is not None and not any(s.claim in focus for s in scores):
             continue
+        ranked_scores = sorted((s for s in scores if s.rank is not None and s.rank >= 1), key=lambda s: s.iri)
+        if not ranked_scores:
+            continue
+        lower = any(s.lower_is_better for s in scores)
         values = {s.iri: normalised(s, scores) for s in scores}
+        per_model: dict[str, list[tuple[date, Decimal, Decimal, ScoreFact]]] = defaultdict(list)
+        for s in scores:
+            per_model[s.model].append((facts.date_of(s.claim) or date.min, *values[s.iri], s))
+        timelines = {model: _Timeline(items, lower) for model, items in per_model.items()}
         focused = [values[s.iri][0] for s in scores if focus is not None and s.claim in focus]
-        for ranked in sorted((s for s in scores if s.rank is not None and s.rank >= 1), key=lambda s: s.iri):
-            stated = facts.date_of(ranked.claim)
+        for ranked in ranked_scores:
+            stated = facts.date_of(ranked.claim) or date.max
             value, half = values[ranked.iri]
             if focus is not None and ranked.claim not in focus and \
-                    not any((v > value) != ranked.lower_is_better and v != value for v in focused):
+                    not any((v > value) != lower and v != value for v in focused):
                 continue  # nothing proposed can push this rank down
             above: dict[str, ScoreFact] = {}
-            for other in scores:
-                theirs, their_half = values[other.iri]
-                better = theirs > value if not ranked.lower_is_better else theirs < value
-                if not better or other.model == ranked.model or gap(value, theirs, tolerance, half, their_half) == 0:
+            for model, timeline in timelines.items():
+                best = timeline.as_of(stated) if model != ranked.model else None
+                if best is None:
                     continue
-                when = facts.date_of(other.claim)
-                if stated is not None and when is not None and when > stated:
-                    continue
-                best = above.get(other.model)
-                if best is None or (values[best.iri][0] < theirs) != ranked.lower_is_better:
-                    above[other.model] = other
+                theirs, their_half, score = best
+                if ((theirs < value) if lower else (theirs > value)) and gap(value, theirs, tolerance, half, their_half):
+                    above[model] = score
             assert ranked.rank is not None
             if len(above) <= ranked.rank - 1:
                 continue
             shown = sorted(above.values(), key=lambda s: (-values[s.iri][0], s.iri))
-            if ranked.lower_is_better:
+            if lower:
                 shown.reverse()
             shown = shown[:_SHOWN]
             names = ", ".join(phrase_score(s, facts) for s in shown) + (" …" if len(above) > _SHOWN else "")
