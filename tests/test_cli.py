@@ -168,7 +168,7 @@ def test_unreadable_token_file_is_a_usage_error(store: Path, tmp_path: Path) -> 
 def test_ingest_seeds_and_real_dossiers(tmp_path: Path) -> None:
     store = tmp_path / "store"
     done = run_cli("ingest", str(SEEDS), str(REAL), store=store)
-    assert done.returncode == 0 and "ingested 5 dossiers (16 claims)" in done.stdout
+    assert done.returncode == 0 and "ingested 7 dossiers (27 claims)" in done.stdout
     assert run_cli("validate", store=store).returncode == 0
     rows = run_cli("query", "--format", "csv", "SELECT ?v WHERE { ?s a cg:Score ; cg:model/rdfs:label 'LLaMA-65B' ; "
                    "cg:setting ?k ; cg:value ?v FILTER(CONTAINS(?k, 'helm')) }", store=store).stdout.split()

@@ -60,11 +60,24 @@ def test_the_seed_holds_no_conflict(seeded: Claimgraph) -> None:
 def test_real_dossiers_flag_disagreeing_sources_but_not_different_harnesses(graph: Claimgraph) -> None:
     graph.ingest([SEED, REAL])
     found, facts = graph.list_conflicts()
-    flagged = {(c.type, facts.label(json.loads(json.dumps(c.to_json(facts)))["evidence"][0]["model"])) for c in found}
-    # Falcon-7B: 35.0 (Falcon2-11B report) vs 26.2 (Llama 2 paper); Mistral-7B: 62.5 / 60.1 / 56.6, all 5-shot
-    assert flagged == {("score-disagreement", "Falcon-7B"), ("score-disagreement", "Mistral-7B-v0.1")}
-    # LLaMA-65B's MMLU is 63.7 under HELM and 48.8 under the harness: two settings, no conflict
-    assert not any("LLaMA-65B" in c.explanation for c in found)
+    flagged = set()
+    for conflict in found:
+        evidence = conflict.to_json(facts)["evidence"]
+        flagged.add((conflict.type, evidence[0]["model_label"], evidence[0].get("benchmark_label")))
+        settings = {e["setting"] for e in evidence if e["kind"] == "score"}
+        assert len(settings) <= 1, conflict.explanation  # never two settings in one conflict
+    assert flagged == {
+        # one model, one setting, different figures from different sources
+        ("score-disagreement", "Falcon-7B", "MMLU"),  # 35.0 (Falcon2-11B report) vs 26.2 (Llama 2 paper)
+        ("score-disagreement", "Mistral-7B-v0.1", "MMLU"),  # 62.5 / 60.1 / 56.6, all 5-shot
+        ("score-disagreement", "Mistral-7B-v0.1", "GSM8K"),  # 50.0 (Mixtral paper) vs 35.4 (Nemotron-4 report)
+        ("score-disagreement", "Llama-2-70B", "GSM8K"),  # 56.8 / 69.6 / 63.3, all 8-shot
+        ("score-disagreement", "LLaMA-65B", "MMLU"),  # the Open LLM Leaderboard: 48.8 in May 2023, 63.4 in July
+        ("score-disagreement", "Falcon-40B", "MMLU"),  # 52.7 then 57.0 on the same leaderboard
+        ("comparison-cycle", "Falcon-40B", "MMLU"),  # and the order of the two flipped
+    }
+    # LLaMA-65B's MMLU is 63.7 under HELM and 48.8 under the harness: two settings, not a conflict between them
+    assert not any("harness=" in e.get("setting", "") for c in found for e in c.to_json(facts)["evidence"])
 
 
 # -- score-disagreement --------------------------------------------------------------------------------
@@ -239,8 +252,9 @@ def test_raw_writes_make_the_conflicts_recomputed(graph: Claimgraph, tmp_path: P
 def test_filters(graph: Claimgraph, tmp_path: Path) -> None:
     graph.ingest([SEED, REAL])
     assert len(graph.list_conflicts(ConflictFilter(entity=graph.resolve_entity("Falcon-7B")))[0]) == 1
-    assert graph.list_conflicts(ConflictFilter(type="comparison-cycle"))[0] == []
-    assert len(graph.list_conflicts(ConflictFilter(severity="high"))[0]) == 2
+    assert len(graph.list_conflicts(ConflictFilter(type="comparison-cycle"))[0]) == 1
+    assert graph.list_conflicts(ConflictFilter(type="rank-inconsistent"))[0] == []
+    assert len(graph.list_conflicts(ConflictFilter(severity="high"))[0]) == 5
 
 
 # -- the dry run ---------------------------------------------------------------------------------------
@@ -272,7 +286,7 @@ def test_cli_conflicts_and_check(tmp_path: Path) -> None:
     listed = run_cli("conflicts", "--format", "json", store=store)
     assert listed.returncode == 0, listed.stderr
     body = json.loads(listed.stdout)
-    assert {c["type"] for c in body} == {"score-disagreement"}
+    assert {c["type"] for c in body} == {"score-disagreement", "comparison-cycle"}
     for conflict in body:
         assert {"type", "claims", "explanation", "severity", "evidence"} <= set(conflict)
     checked = run_cli("check", "-", stdin=GROK_RANK.format(rank="1st"), store=store)

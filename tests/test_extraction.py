@@ -215,3 +215,16 @@ def test_trend_signs(text: str, sign: str) -> None:
 def test_positive_proposition() -> None:
     (p,) = extract_claim("Flow-GRPO guarantees stable credit assignment.", LEXICON).propositions
     assert (p.subject.surface, p.property, p.polarity) == ("Flow-GRPO", "stable credit assignment", "positive")
+
+
+def test_parameter_count_and_architecture_describe_the_sentences_model() -> None:
+    from claimgraph.extract.claim_text import extract_claim
+
+    text = ("xAI's Grok 4.20 Multi-Agent Beta achieved 78% non-hallucination on the AA-Omniscience benchmark "
+            "using four agents on a shared 500B-parameter MoE backbone. GPT-4o trails Gemini 3.1 Pro.")
+    refs = {e.surface: dict(e.qualifiers) for e in extract_claim(text, LEXICON).entities}
+    assert refs["Grok 4.20 Multi-Agent Beta"] == {"parameters": "500B", "architecture": "MoE"}
+    assert refs["GPT-4o"] == {} and refs["Gemini 3.1 Pro"] == {}
+    # a qualifier after another model describes that one, not the sentence's first
+    other = extract_claim("GPT-4o beats Gemini 3.1 Pro, a 300B-parameter dense transformer.", LEXICON).entities
+    assert all(dict(e.qualifiers) == {} for e in other if e.surface == "GPT-4o")

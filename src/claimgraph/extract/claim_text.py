@@ -173,7 +173,47 @@ def _entities(text: str, lexicon: Lexicon, context: dict[str, str] | None = None
             found.append(EntityRef(surface, "Model", "new", Span(start, end, surface)))
         taken.append((start, end))
     found.sort(key=lambda e: e.span.start)
-    return [_qualified(text, e) for e in found]
+    return _architecture(text, [_qualified(text, e) for e in found])
+
+
+_PARAMETERS = re.compile(r"\b(\d+(?:\.\d+)?\s?[BMT])(?:-|\s)param(?:eter)?s?\b|\b(\d+(?:\.\d+)?\s?[BMT])\s+parameters\b",
+                         re.IGNORECASE)
+_ARCHITECTURE = re.compile(r"\b(MoE|mixture[- ]of[- ]experts|dense transformer|state[- ]space model|SSM)\b", re.IGNORECASE)
+
+
+def _architecture(text: str, entities: list[EntityRef]) -> list[EntityRef]:
+    """A parameter count and an architecture stated in a sentence ('on a shared 500B-parameter MoE backbone')
+    describe the model the sentence is about: its first model, when no other model is named between."""
+    out = list(entities)
+    for start, end in _sentence_spans(text):
+        models = [i for i, e in enumerate(out) if e.kind == "Model" and start <= e.span.start < end]
+        if not models:
+            continue
+        first = out[models[0]]
+        later = [out[i].span.start for i in models[1:]]
+        found: list[tuple[str, str]] = []
+        for pattern, name in ((_PARAMETERS, "parameters"), (_ARCHITECTURE, "architecture")):
+            for m in pattern.finditer(text, first.span.end, end):
+                if any(first.span.end <= at < m.start() for at in later):
+                    break  # it follows another model: about that one, if anything
+                value = (m.group(1) or m.group(2)).replace(" ", "") if name == "parameters" else \
+                    ("MoE" if m.group(1).lower().startswith(("moe", "mixture")) else m.group(1))
+                found.append((name, value))
+                break
+        if found:
+            known = {k for k, _ in first.qualifiers}
+            extra = tuple(q for q in found if q[0] not in known)
+            out[models[0]] = EntityRef(first.surface, first.kind, first.status, first.span, first.key,
+                                       first.candidates, first.qualifiers + extra)
+    return out
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in re.finditer(r"(?<=[.!?])\s+(?=[A-Z])", text):
+        spans.append((start, m.start()))
+        start = m.end()
+    return spans + [(start, len(text))]
 
 
 # Names the vocabulary lacks but whose place in the sentence says what they are: "on the MMLU benchmark",
@@ -430,13 +470,14 @@ def _read_sentence(m: _Masked, offset: int, s: str, scores: list[ScoreAssertion]
         direction = _DIRECTION[x["verb"]]
         targets_start = offset + x.start("targets")
         span_all = m.span(offset + x.start(), offset + x.end())
-        for target, _start, t_end in _targets(x.group("targets")):
+        for target, t_start, t_end in _targets(x.group("targets")):
             ref = _placeholder(m, target)
             span = m.span(offset + x.start(), targets_start + t_end)
             comparisons.append(ComparisonAssertion(
                 a, b, direction, span, "comparison-verb", 0.85,
                 benchmark=ref if _is(ref, "Benchmark") else None,
-                domain=None if _is(ref, "Benchmark") else target))
+                # a domain is said in the claim's own words (names in it unmasked)
+                domain=None if _is(ref, "Benchmark") else m.span(targets_start + t_start, targets_start + t_end).text))
             if _is(ref, "Benchmark"):  # "A (52.7%) outperforms B (48.8%) on X": the values are scores on X
                 for who, value in ((a, "va"), (b, "vb")):
                     if x[value] is not None:
@@ -503,6 +544,9 @@ def _method_context(m: _Masked, facts: list[Fact]) -> None:
 
 def _targets(text: str) -> Iterator[tuple[str, int, int]]:
     """'search, math, and science reasoning' → ('search', …), ('math', …), ('science reasoning', …)."""
+    # what follows the list is not part of it: "on MMLU in the snapshot of 2023-05-26", "on GSM8K in every report"
+    cut = re.search(r"\s+(?:in|under|at|according\s+to|as|when|during|across|since|after|before)\s", text)
+    text = text[:cut.start()] if cut else text
     for match in re.finditer(r"[^,]+", text):
         for piece in re.finditer(r"(?:(?:and|or)\s+)?(?P<t>(?:(?!\s(?:and|or)\s).)+)", match.group(0)):
             target = piece.group("t").strip()

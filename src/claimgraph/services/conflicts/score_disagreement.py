@@ -55,4 +55,6 @@ def _dates(a: ScoreFact, b: ScoreFact, facts: FactSet) -> str:
     if a.claim == b.claim:
         return when(a.claim, facts)
     first, second = when(a.claim, facts).strip(" ()"), when(b.claim, facts).strip(" ()")
-    return f" ({first or 'undated'} and {second or 'undated'})" if first or second else ""
+    if first == second:
+        return f" (both {first})" if first else ""
+    return f" ({first or 'undated'} and {second or 'undated'})"
