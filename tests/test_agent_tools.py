@@ -12,7 +12,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from .conftest import DOSSIERS, REAL, ROOT, SEED, run_cli
+from .conftest import REAL, ROOT, SEED, run_cli
 
 GROK = "Grok 4.20 Multi-Agent Beta ranks {} on the Intelligence Index at 48"
 

@@ -15,7 +15,7 @@ from claimgraph.interfaces.core import Claimgraph
 from claimgraph.model import iris
 from claimgraph.services.conflicts import ConflictFilter
 
-from .conftest import DOSSIERS, REAL, SEED, run_cli
+from .conftest import REAL, SEED, run_cli
 
 GROK_RANK = "Grok 4.20 Multi-Agent Beta ranks {rank} on the Intelligence Index at 48"
 

@@ -19,7 +19,7 @@ from claimgraph.interfaces.http.app import create_app
 from claimgraph.interfaces.http.web import examples
 from claimgraph.services import analytics
 
-from .conftest import DOSSIERS, REAL, ROOT, SEED, run_cli
+from .conftest import REAL, ROOT, SEED, run_cli
 
 AA = "https://w3id.org/claimgraph/id/benchmark/aa-omniscience"
 MMLU = "https://w3id.org/claimgraph/id/benchmark/mmlu"

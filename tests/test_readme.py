@@ -8,7 +8,7 @@ import pytest
 
 from claimgraph.interfaces.cli import build_parser
 from claimgraph.interfaces.core import Claimgraph
-from tests.conftest import DOSSIERS, REAL, ROOT, select
+from tests.conftest import REAL, ROOT, select
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 QUERIES = re.findall(r"```sparql\n(.*?)```", README, flags=re.S)

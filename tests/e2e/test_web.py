@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from ..conftest import DOSSIERS, REAL, ROOT, SEED, run_cli
+from ..conftest import REAL, ROOT, SEED, run_cli
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"

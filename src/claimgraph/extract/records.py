@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from claimgraph.extract.assertions import Extraction
 
 __all__ = ["Authorship", "ClaimRecord", "DossierRecord", "ProvenanceEntry", "StatementBlock"]
 
@@ -40,6 +44,11 @@ class ClaimRecord:
     history: tuple[ProvenanceEntry, ...] = ()
     extra: tuple[str, ...] = ()  # lines inside the claim that the format does not define, kept verbatim
     blocks: tuple[StatementBlock, ...] = ()
+    # statements given with the claim (an imported table row, a JSON claim): taken as they are, instead of what
+    # the extractor would read in the text; and the claims (IRIs) it rests on
+    given: "Extraction | None" = None
+    depends_on: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()  # claims (IRIs) this one supersedes, such as a leaderboard's older snapshot
 
 
 @dataclass(frozen=True, slots=True)

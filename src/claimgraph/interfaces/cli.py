@@ -85,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-precision", type=float, default=0.0, help="exit 1 if any kind scores below this")
     p.add_argument("--min-recall", type=float, default=0.0, help="exit 1 if any kind scores below this")
 
+    p = sub.add_parser("import", parents=[common],
+                       help="import evaluation data as claims: a leaderboard table (CSV/TSV), a model card's "
+                            "model-index (YAML), or JSON claims")
+    p.add_argument("path", type=Path, metavar="PATH")
+    p.add_argument("--source", required=True, metavar="URL", help="where the data came from (kept with every claim)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="when it was retrieved (default: today); a later date is a "
+                                                        "new snapshot of the same source")
+    p.add_argument("--mapping", type=Path, metavar="FILE", help="what a table's columns mean (YAML or JSON)")
+    p.add_argument("--format", choices=("table", "model-index", "json"), help="default: from the file")
+    p.add_argument("--no-validate", action="store_true", help="skip SHACL validation before writing")
+
     p = sub.add_parser("conflicts", parents=[common], help="list the conflicts between claims the graph holds")
     p.add_argument("--format", choices=("table", "json"), default="table", help="default: table")
     p.add_argument("--type", choices=TYPES, help="only conflicts of this type")
@@ -266,6 +277,35 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+
+    try:
+        when = date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise UsageError(f"--date: expected YYYY-MM-DD, got {args.date!r}") from None
+    mapping = None
+    if args.mapping is not None:
+        import yaml
+
+        try:
+            mapping = yaml.safe_load(args.mapping.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise UsageError(f"{args.mapping}: cannot read the mapping: {exc}") from None
+        if not isinstance(mapping, dict):
+            raise UsageError(f"{args.mapping}: a mapping is key: value pairs (model, benchmark, columns, skip, long)")
+    with _open(settings, create=True) as graph:
+        plan, results = graph.import_file(args.path, source=args.source, when=when, mapping=mapping, fmt=args.format,
+                                          validate=not args.no_validate)
+    for note in plan.notes:
+        print(f"claimgraph: review: {note}", file=sys.stderr)
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("added", "revised", "remapped", "unchanged")}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    print(f"imported {plan.rows} row{'s' if plan.rows != 1 else ''} ({plan.results} results) from {args.path} as "
+          f"{len(results)} dossier{'s' if len(results) != 1 else ''}: {summary}; store: {settings.store}")
+    return 0
+
+
 def _conflicts(args: argparse.Namespace, settings: Settings) -> int:
     with _open(settings) as graph:
         entity = graph.resolve_entity(args.entity) if args.entity else None
@@ -385,6 +425,7 @@ _COMMANDS = {
     "dump": _dump,
     "restore": _restore,
     "conflicts": _conflicts,
+    "import": _import,
     "check": _check,
     "mcp": _mcp,
 }

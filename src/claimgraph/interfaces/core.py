@@ -23,6 +23,7 @@ from claimgraph.services import sparql
 from claimgraph.services.conflicts import (Conflict, ConflictFilter, ConflictIndex, FactSet, Tolerance,
                                           proposal_from_json, proposal_from_text)
 from claimgraph.services.conflicts import check as check_proposal
+from claimgraph.services.imports import ImportPlan, plan_import
 from claimgraph.services.ingest import IngestResult, Ingestor
 from claimgraph.services.stats import Stats, stats
 from claimgraph.services.validate import validate_files, validate_store
@@ -77,6 +78,14 @@ class Claimgraph:
         results, _ = Ingestor(self.store, self.vocabulary, self.validator if validate else None,
                               self.conflicts).ingest_records(records)
         return results
+
+    def import_file(self, path: Path, *, source: str, when: date | None = None, mapping: dict[str, Any] | None = None,
+                    fmt: str | None = None, validate: bool = True) -> tuple[ImportPlan, list[IngestResult]]:
+        """Import a table, a model-index or JSON claims as claims (see :mod:`claimgraph.services.imports`):
+        all of the file or none of it."""
+        plan = plan_import(Path(path), source=source, when=when or date.today(), lexicon=self.vocabulary.lexicon,
+                           mapping=mapping, fmt=fmt, store=self.store)
+        return plan, self.ingest_records(plan.records, validate=validate)
 
     @cached_property
     def conflicts(self) -> ConflictIndex:

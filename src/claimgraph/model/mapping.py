@@ -210,6 +210,11 @@ def _claim(claim: ClaimRecord, node: NamedNode, dossier: NamedNode, agent: Named
         out.add(event, SKOS.note, _string(entry.note) if entry.note else None)
         out.add(event, CG.sequence, _integer(sequence))
         out.add(event, PROV.wasAssociatedWith, agent)
+    if claim.given is not None:  # statements given with the claim (an import, a JSON claim) are taken as they are
+        extracted, shared = extraction_quads(node, out.graph, claim.given)
+        depends = [Quad(node, CG.dependsOn, NamedNode(iri), out.graph) for iri in claim.depends_on]
+        depends += [Quad(NamedNode(iri), DCTERMS.isReplacedBy, node, out.graph) for iri in claim.replaces]
+        return list(out.items) + extracted + depends, shared
     if claim.blocks:  # the author's explicit statements replace the extractor's guesses
         for mention in extract_claim(claim.text, lexicon).entities:
             if mention.status == "known" and mention.key:

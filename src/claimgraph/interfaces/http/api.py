@@ -3,6 +3,8 @@ POST of a dossier to ingest it. Documented by OpenAPI at /docs."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -10,16 +12,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pyoxigraph import NamedNode
 
-from claimgraph.errors import DossierSyntaxError, InputError, ManyErrors, ValidationError
+from claimgraph.errors import DossierSyntaxError, InputError, ManyErrors, UsageError, ValidationError
 from claimgraph.extract import parse_dossier
 from claimgraph.interfaces.http.deps import core, read_body, require_writer
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.namespaces import DATA
 from claimgraph.services import catalog
+from claimgraph.services.imports import plan_json_claims
 
-__all__ = ["router"]
+__all__ = ["router", "claims_router"]
 
 router = APIRouter(prefix="/api", tags=["JSON API"])
+#: ``POST /claims``, the same as ``POST /api/claims``, where agents expect it
+claims_router = APIRouter(tags=["JSON API"])
 
 ENTITY_KINDS = ("model", "method", "benchmark", "metric", "organization", "event")
 
@@ -110,3 +115,38 @@ async def post_dossier(request: Request,
         return JSONResponse(payload, status_code=200 if result.status == "unchanged" else 201)
 
     return await run_in_threadpool(ingest)
+
+
+@claims_router.post("/claims", status_code=201, include_in_schema=False)
+@router.post("/claims", status_code=201, summary="Add claims given as JSON, with structured assertions (bearer token)",
+             responses={201: {"description": "added"}, 200: {"description": "already held (the same claims)"},
+                        400: {"description": "malformed (the field in the problem)"}},
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                 "type": "object", "example": {"claims": [{"text": "Zephyr-7B-beta scores 7.34 on MT-Bench.",
+                                                           "stance": "evidence", "date": "2023-10-26",
+                                                           "assertions": {"scores": [{
+                                                               "model": "Zephyr-7B-beta", "benchmark": "MT-Bench",
+                                                               "value": 7.34}]}}]}}}}}})
+async def post_claims(request: Request,
+                      source: Annotated[str, Query(description="where the claims come from (a URL or URI)")],
+                      ) -> JSONResponse:
+    require_writer(request)
+    graph = core(request)
+    body = await read_body(request, graph.settings.max_body_bytes)
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Problem(400, f"not valid JSON: {exc}") from None
+
+    def add() -> JSONResponse:
+        try:
+            plan = plan_json_claims(data, source=source, when=date.today(), lexicon=graph.vocabulary.lexicon)
+            (result,) = graph.ingest_records(plan.records)
+        except (ValidationError, ManyErrors, InputError, UsageError) as exc:
+            raise Problem(400, str(exc)) from None
+        claims = [f"{result.dossier}/claim/{n}" for n in range(1, result.claims + 1)]
+        payload = {"dossier": result.dossier, "path": catalog.local_path(result.dossier), "status": result.status,
+                   "claims": claims}
+        return JSONResponse(payload, status_code=200 if result.status == "unchanged" else 201)
+
+    return await run_in_threadpool(add)

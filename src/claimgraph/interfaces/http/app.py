@@ -70,6 +70,7 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(web.STATIC)), name="static")
     app.include_router(linked_data.router)
     app.include_router(api.router)
+    app.include_router(api.claims_router)
     app.include_router(conflicts.router)
 
     @app.get("/benchmarks/{benchmark}/claims", tags=["JSON API"], summary="Same as /api/benchmarks/{benchmark}/claims")

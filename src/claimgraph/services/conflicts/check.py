@@ -41,7 +41,6 @@ from claimgraph.extract.assertions import (ComparisonAssertion, EntityRef, Extra
 from claimgraph.extract.mentions import Lexicon, variant_key
 from claimgraph.extract.records import ClaimRecord, DossierRecord, ProvenanceEntry
 from claimgraph.model import iris, map_dossier
-from claimgraph.model.extraction import extraction_quads
 from claimgraph.namespaces import CG, RDF
 from claimgraph.services.conflicts.comparability import Tolerance, comparable_key
 from claimgraph.services.conflicts.conflict import Conflict
@@ -49,12 +48,11 @@ from claimgraph.services.conflicts.detectors import detect, scopes_of_quads
 from claimgraph.services.conflicts.facts import Dependence, FactSet, Scope, claim_infos, load_facts
 from claimgraph.store import OxigraphStore, Store
 
-__all__ = ["Proposal", "proposal_from_text", "proposal_from_json", "check", "MAX_PROPOSED_CLAIMS"]
+__all__ = ["Proposal", "proposal_from_text", "proposal_from_json", "claims_from_json", "check", "MAX_PROPOSED_CLAIMS"]
 
 MAX_PROPOSED_CLAIMS = 100
 _SNIPPET_LINES = 5  # lines put before a snippet of claims to make it a dossier
 _GIVEN = Span(0, 0, "")
-_STATEMENT_PARTS = ("/score/", "/comparison/", "/fact/", "/proposition/", "/trend/", "/mention/", "/block/")
 
 
 @dataclass(frozen=True)
@@ -85,23 +83,33 @@ def proposal_from_text(text: str, lexicon: Lexicon, today: date) -> Proposal:
         return proposal_from_json({"text": text}, lexicon, today)
     if not record.claims:
         raise InputError("<proposal>: no claim found (a claim is a line '### [stance] text')")
-    return _proposal(record, lexicon, today, {})
+    return _proposal(record, lexicon, today)
 
 
 def proposal_from_json(data: Any, lexicon: Lexicon, today: date) -> Proposal:
     """A proposal from JSON: one claim object, a list of them, or ``{"claims": [...]}``."""
+    claims = claims_from_json(data, lexicon, today)
+    body = json.dumps(data, sort_keys=True, default=str)
+    record = DossierRecord("<proposal>", body, hashlib.sha256(body.encode()).hexdigest(), "Proposed claims",
+                           canonical_path=_proposal_path(body), claims=tuple(claims))
+    return _proposal(record, lexicon, today)
+
+
+def claims_from_json(data: Any, lexicon: Lexicon, today: date, *, note: str = "") -> list[ClaimRecord]:
+    """Claims from their JSON form (see the module's documentation); a claim with no date is dated ``today``.
+    Raises InputError naming the field that is wrong."""
     items = data.get("claims") if isinstance(data, dict) and "claims" in data else data
     items = items if isinstance(items, list) else [items]
     if not items:
-        raise InputError("the proposal has no claims")
-    if len(items) > MAX_PROPOSED_CLAIMS:
+        raise InputError("no claims given")
+    if len(items) > MAX_PROPOSED_CLAIMS and not note:
         raise InputError(f"at most {MAX_PROPOSED_CLAIMS} claims per check, got {len(items)}")
-    claims, given = [], {}
+    claims = []
     for n, item in enumerate(items, start=1):
         where = f"claims[{n - 1}]"
         if not isinstance(item, dict):
             raise InputError(f"{where}: expected an object with 'text' and/or 'assertions'")
-        unknown = set(item) - {"text", "stance", "date", "assertions"}
+        unknown = set(item) - {"text", "stance", "date", "assertions", "@context", "@type", "@id"}
         if unknown:
             raise InputError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
         text, assertions = item.get("text"), item.get("assertions")
@@ -109,44 +117,28 @@ def proposal_from_json(data: Any, lexicon: Lexicon, today: date) -> Proposal:
             raise InputError(f"{where}.text: expected a string")
         if not (text and text.strip()) and not assertions:
             raise InputError(f"{where}: give 'text', 'assertions' or both")
-        stance = item.get("stance", "proposed")
+        stance = item.get("stance", "proposed" if not note else "evidence")
         if not isinstance(stance, str) or not re.fullmatch(r"[\w -]{1,40}", stance):
             raise InputError(f"{where}.stance: expected a short word such as 'evidence'")
         when = _date(item.get("date"), f"{where}.date") or today
-        history = (ProvenanceEntry(when, f"asserted as {stance.lower()}", "asserted", stance.lower(), "", 0),)
+        history = (ProvenanceEntry(when, f"asserted as {stance.lower()}", "asserted", stance.lower(), note, 0),)
+        extraction, depends = _extraction(assertions, lexicon, f"{where}.assertions") if assertions is not None \
+            else (None, [])
         claims.append(ClaimRecord(n, stance.lower(), " ".join((text or "(structured assertions)").split()), 0,
-                                  history))
-        if assertions is not None:
-            given[n] = _extraction(assertions, lexicon, f"{where}.assertions")
-    body = json.dumps(data, sort_keys=True, default=str)
-    record = DossierRecord("<proposal>", body, hashlib.sha256(body.encode()).hexdigest(), "Proposed claims",
-                           canonical_path=_proposal_path(body), claims=tuple(claims))
-    return _proposal(record, lexicon, today, given)
+                                  history, given=extraction, depends_on=tuple(depends)))
+    return claims
 
 
-def _proposal(record: DossierRecord, lexicon: Lexicon, today: date,
-              given: dict[int, tuple[Extraction, list[str]]]) -> Proposal:
+def _proposal(record: DossierRecord, lexicon: Lexicon, today: date) -> Proposal:
     if len(record.claims) > MAX_PROPOSED_CLAIMS:
         raise InputError(f"at most {MAX_PROPOSED_CLAIMS} claims per check, got {len(record.claims)}")
     mapped = map_dossier(record, lexicon)
     quads = list(mapped.quads) + list(mapped.shared)
-    for position, (extraction, depends) in given.items():
-        claim = iris.claim_iri(mapped.iri, position)
-        graph = iris.claim_graph(claim)
-        quads = [q for q in quads if not _extracted(q, claim)]
-        own, shared = extraction_quads(claim, graph, extraction)
-        quads += own + shared + [Quad(claim, CG.dependsOn, NamedNode(d), graph) for d in depends]
     dates = {}
     for claim in record.claims:
         node = iris.claim_iri(mapped.iri, claim.position)
         dates[node.value] = min((e.date for e in claim.history), default=record.created or today)
     return Proposal(mapped.claims, tuple(quads), dates)
-
-
-def _extracted(q: Quad, claim: NamedNode) -> bool:
-    if q.subject == claim and q.predicate in (CG.mentions, CG.mention, CG.dependsOn):
-        return True
-    return q.subject.value.startswith(claim.value + "/") and any(p in q.subject.value for p in _STATEMENT_PARTS)
 
 
 def check(store: Store, proposal: Proposal, tolerance: Tolerance,

@@ -1,0 +1,148 @@
+"""Importing evaluation data: real leaderboard tables, model-index metadata and JSON claims become claims with
+their scores and sources; re-imports change nothing; a later snapshot supersedes an earlier one; bad files are
+refused with their line and write nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from claimgraph.config import Settings
+from claimgraph.errors import DossierSyntaxError, InputError
+from claimgraph.extract.tables import read_model_index, read_table
+from claimgraph.interfaces.core import Claimgraph
+from claimgraph.interfaces.http.app import create_app
+from claimgraph.services.conflicts import ConflictFilter
+
+from .conftest import DATA, REAL, SEED, TOKEN, run_cli, select
+
+TABLES = DATA / "imports"
+LEADERBOARD = "https://huggingface.co/spaces/HuggingFaceH4/open_llm_leaderboard"
+
+
+def test_a_leaderboard_table_is_read_with_settings_and_units() -> None:
+    rows = list(read_table(TABLES / "open_llm_leaderboard_20230526.csv"))
+    assert len(rows) == 58
+    falcon = next(r for r in rows if r.model == "tiiuae/falcon-40b")
+    assert {(r.benchmark, str(r.value), r.setting.shots) for r in falcon.results} == {
+        ("ARC", "61.9", 25), ("HellaSwag", "85.3", 10), ("MMLU", "52.7", 5), ("TruthfulQA", "41.7", 0)}
+    # Average, Parameters and URL are not scores
+    assert all(r.benchmark not in ("Average", "Parameters", "URL") for row in rows for r in row.results)
+
+
+def test_values_units_and_errors() -> None:
+    rows = list(read_table("Model,GSM8K (8-shot),MATH\nm1,71.0%,0.713\nm2,-,0.5\n"))
+    assert [(r.benchmark, str(r.value), r.unit) for r in rows[0].results] == [("GSM8K", "71.0", "percent"),
+                                                                               ("MATH", "0.713", "fraction")]
+    assert [r.benchmark for r in rows[1].results] == ["MATH"]  # "-" is no result
+    with pytest.raises(DossierSyntaxError) as ragged:
+        list(read_table("Model,MMLU\nm1,70.1\nm2,71,9\n", source="t.csv"))
+    assert ragged.value.line == 3 and "expected 2 cells" in ragged.value.message
+    with pytest.raises(DossierSyntaxError) as text:
+        list(read_table("Model,MMLU\nm1,70.1\nm2,seventy\n", source="t.csv"))
+    assert text.value.line == 3 and "'seventy'" in text.value.message
+    long = list(read_table("model,benchmark,metric,value,setting\nm1,MMLU,accuracy,70.1,5-shot\n"))
+    assert long[0].results[0].metric == "accuracy" and long[0].results[0].setting.shots == 5
+
+
+def test_model_index_keeps_dataset_metric_and_setting() -> None:
+    (row,) = read_model_index(TABLES / "HuggingFaceH4_zephyr-7b-beta.frontmatter.yaml")
+    assert row.model == "zephyr-7b-beta"
+    arc = next(r for r in row.results if r.benchmark == "AI2 Reasoning Challenge")
+    assert arc.metric == "acc_norm" and arc.setting.shots == 25 and "config ARC-Challenge" in arc.setting.other
+    assert "split test" in arc.setting.other and arc.source_url and "open_llm_leaderboard" in arc.source_url
+    with pytest.raises(DossierSyntaxError) as bad:
+        read_model_index("model-index:\n  - name: x\n    results: [\n", source="card.yaml")
+    assert bad.value.line >= 2
+
+
+def test_import_resolves_models_and_shows_disagreements_but_not_setting_differences(tmp_path: Path) -> None:
+    with Claimgraph(Settings(store="memory:")) as graph:
+        graph.ingest([SEED, REAL])
+        before = {c.iri.value for c in graph.list_conflicts()[0]}
+        plan, results = graph.import_file(TABLES / "open_llm_leaderboard_20230526.csv", source=LEADERBOARD,
+                                          when=date(2023, 5, 26))
+        assert plan.rows == 58 and [r.status for r in results] == ["added"]
+        # tiiuae/falcon-40b is the dossiers' Falcon-40B; llama-65b their LLaMA-65B
+        rows = select(graph, "SELECT DISTINCT ?claim WHERE { ?s cg:assertedBy ?claim ; cg:model ?m . ?m rdfs:label 'Falcon-40B' . "
+                             "FILTER(CONTAINS(STR(?claim), '/source/')) }")
+        assert len(rows) == 1
+        found, facts = graph.list_conflicts(ConflictFilter(entity=graph.resolve_entity("LLaMA-65B")))
+        imported = [c for c in found if any("/source/" in x for x in c.claims)]
+        assert imported and all(c.type in ("score-disagreement", "comparison-cycle") for c in imported)
+        for conflict in imported:  # never between the harness and HELM figures of mmlu-implementations
+            settings = {e["setting"] for e in conflict.to_json(facts)["evidence"] if e["kind"] == "score"}
+            assert settings == {"shots=5"}
+        # provenance: the source URL and the file's checksum on the dossier, the row on the claim
+        meta = select(graph, "SELECT ?m WHERE { ?d cg:canonicalPath ?p ; cg:metadata ?m FILTER(STRSTARTS(?p, '/source/')) }")
+        assert {r["m"].split(":")[0] for r in meta} == {"source", "sha256"}
+        notes = select(graph, "SELECT ?n WHERE { ?c cg:inDossier ?d ; cg:provenanceEvent/skos:note ?n "
+                              "FILTER(CONTAINS(STR(?d), '/source/')) } LIMIT 1")
+        assert "row " in notes[0]["n"] and LEADERBOARD in notes[0]["n"]
+        # the same file again: nothing changes
+        count = graph.store.count()
+        _, again = graph.import_file(TABLES / "open_llm_leaderboard_20230526.csv", source=LEADERBOARD,
+                                     when=date(2023, 5, 26))
+        assert [r.status for r in again] == ["unchanged"] and graph.store.count() == count
+
+
+def test_a_later_snapshot_supersedes_and_keeps_the_older_values(tmp_path: Path) -> None:
+    later = tmp_path / "later.csv"
+    later.write_text("Model,MMLU (5-shot)\nhuggyllama/llama-65b,63.4\ntiiuae/falcon-40b,57.0\n", encoding="utf-8")
+    with Claimgraph(Settings(store="memory:")) as graph:
+        graph.import_file(TABLES / "open_llm_leaderboard_20230526.csv", source=LEADERBOARD, when=date(2023, 5, 26))
+        assert len(graph.list_conflicts()[0]) == 0
+        graph.import_file(later, source=LEADERBOARD, when=date(2023, 7, 14))
+        # May's values stay queryable with their date; the superseded ones no longer conflict with July's
+        may = select(graph, "SELECT ?v WHERE { ?s cg:model/rdfs:label 'LLaMA-65B' ; cg:benchmark/rdfs:label 'MMLU' ; "
+                            "cg:value ?v ; cg:assertedBy ?c . "
+                            "?c dcterms:created '2023-05-26'^^xsd:date }")
+        assert [r["v"] for r in may] == ["48.8"]
+        replaced = select(graph, "SELECT ?old WHERE { ?old dcterms:isReplacedBy ?new }")
+        assert len(replaced) == 2
+        assert graph.list_conflicts()[0] == []
+
+
+def test_bad_files_write_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Model,MMLU (5-shot)\nm1,70.1\nm2,lots\n", encoding="utf-8")
+    with Claimgraph(Settings(store="memory:")) as graph:
+        graph.ingest([SEED])
+        count = graph.store.count()
+        with pytest.raises(DossierSyntaxError, match="bad.csv:3"):
+            graph.import_file(bad, source="https://example.org/board")
+        with pytest.raises(InputError):
+            (tmp_path / "bad.json").write_text('{"claims": [{"txt": 1}]}', encoding="utf-8")
+            graph.import_file(tmp_path / "bad.json", source="https://example.org/agent")
+        assert graph.store.count() == count
+    done = run_cli("import", str(bad), "--source", "https://example.org/board", store=tmp_path / "s")
+    assert done.returncode == 1 and "bad.csv:3" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_json_claims_by_cli_and_by_post(tmp_path: Path) -> None:
+    claims = {"claims": [{"text": "Zephyr-7B-beta scores 7.34 on MT-Bench.", "stance": "evidence", "date": "2023-10-26",
+                          "assertions": {"scores": [{"model": "Zephyr-7B-beta", "benchmark": "MT-Bench",
+                                                     "value": 7.34}]}}]}
+    path = tmp_path / "claims.json"
+    path.write_text(json.dumps(claims), encoding="utf-8")
+    store = tmp_path / "store"
+    done = run_cli("import", str(path), "--source", "https://huggingface.co/HuggingFaceH4/zephyr-7b-beta", store=store)
+    assert done.returncode == 0, done.stderr
+    with Claimgraph(Settings(store="memory:", token=TOKEN)) as graph, TestClient(create_app(graph)) as client:
+        assert client.post("/claims", json=claims, params={"source": "https://example.org/agent"}).status_code == 401
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        posted = client.post("/claims", json=claims, params={"source": "https://example.org/agent"}, headers=auth)
+        assert posted.status_code == 201, posted.text
+        (claim,) = posted.json()["claims"]
+        rows = select(graph, "SELECT ?c ?v ?note WHERE { ?s cg:assertedBy ?c ; cg:value ?v . "
+                             "?c cg:provenanceEvent/skos:note ?note }", c=__import__("pyoxigraph").NamedNode(claim))
+        assert rows[0]["v"] == "7.34" and "https://example.org/agent" in rows[0]["note"]
+        again = client.post("/claims", json=claims, params={"source": "https://example.org/agent"}, headers=auth)
+        assert again.status_code == 200 and again.json()["status"] == "unchanged"
+        bad = client.post("/claims", json={"claims": [{"assertions": {"scores": [{"model": "x"}]}}]},
+                          params={"source": "https://example.org/agent"}, headers=auth)
+        assert bad.status_code == 400 and "scores[0]" in bad.json()["detail"]
