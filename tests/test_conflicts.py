@@ -311,3 +311,18 @@ def test_the_cache_of_facts_follows_the_store(graph: Claimgraph, tmp_path: Path)
     everything = Scope.of({f"benchmark {s.benchmark}" for s in load_facts(graph.store).scores} | {"trends"})
     assert graph.conflicts._cache is not None  # noqa: SLF001 - kept by the recomputations, never re-read
     assert content(graph.conflicts.held_facts(everything)) == content(load_facts(graph.store, everything))
+
+
+def test_a_check_reports_what_the_claim_creates_not_what_was_there(seeded: Claimgraph, tmp_path: Path) -> None:
+    # the graph already holds an impossible rank: a check about another model must not report it as new
+    seeded.ingest([dossier(tmp_path, "old", ("evidence", "GPT-4o ranks 1st on the Intelligence Index at 40.",
+                                             "2026-07-01"))])
+    assert types(seeded.list_conflicts()[0]) == ["rank-inconsistent"]
+    later = {"text": "AgentFlow scores 60 on the Intelligence Index.", "date": "2026-08-01"}
+    assert seeded.check(later)[0] == []
+    # a higher score dated before a rank that was consistent makes it inconsistent: that one is reported
+    seeded.ingest([dossier(tmp_path, "old", ("evidence", "GPT-4o ranks 4th on the Intelligence Index at 40.",
+                                             "2026-07-01"))])
+    assert seeded.list_conflicts()[0] == []
+    earlier = {"text": "AgentFlow scores 60 on the Intelligence Index.", "date": "2026-06-01"}
+    assert types(seeded.check(earlier)[0]) == ["rank-inconsistent"]

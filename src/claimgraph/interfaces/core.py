@@ -33,6 +33,9 @@ __all__ = ["Claimgraph"]
 
 T = TypeVar("T")
 
+#: Dossier parts (of 500 rows each) an import writes per ingest.
+IMPORT_BATCH = 4
+
 
 class Claimgraph:
     """claimgraph over one store. Use as a context manager, or call :meth:`close`."""
@@ -85,7 +88,16 @@ class Claimgraph:
         all of the file or none of it."""
         plan = plan_import(Path(path), source=source, when=when or date.today(), lexicon=self.vocabulary.lexicon,
                            mapping=mapping, fmt=fmt, store=self.store)
-        return plan, self.ingest_records(plan.records, validate=validate)
+        results: list[IngestResult] = []
+        batch: list[DossierRecord] = []
+        for record in plan.records:  # a few parts at a time: memory stays bounded however long the table
+            batch.append(record)
+            if len(batch) >= IMPORT_BATCH:
+                results += self.ingest_records(batch, validate=validate)
+                batch = []
+        if batch:
+            results += self.ingest_records(batch, validate=validate)
+        return plan, results
 
     @cached_property
     def conflicts(self) -> ConflictIndex:

@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -50,7 +50,7 @@ PART_ROWS = 500
 
 @dataclass
 class ImportPlan:
-    records: list[DossierRecord]
+    records: Iterable[DossierRecord]  # made as they are consumed (a table's parts)
     rows: int
     results: int
     notes: list[str] = field(default_factory=list)  # ambiguous names and the like, for review
@@ -173,7 +173,9 @@ def _chunks(rows: Iterable[ResultRow], size: int) -> Iterator[list[ResultRow]]:
 
 def plan_import(path: Path, *, source: str, when: date, lexicon: Lexicon, mapping: dict[str, Any] | None = None,
                 fmt: str | None = None, store: Store | None = None, part_rows: int = PART_ROWS) -> ImportPlan:
-    """Read a whole file into dossier records (nothing is written here: a bad line stops everything)."""
+    """Read a file and plan its dossiers. The whole file is read (and refused at its first bad line) before the
+    plan is returned; a table's records are then made part by part as they are consumed, so that a large table
+    is imported in bounded memory."""
     if not re.match(r"^[a-z][a-z0-9+.-]*:\S+$", source, re.IGNORECASE):
         raise UsageError(f"--source must be the URL (or URI) the data came from, got {source!r}")
     try:
@@ -182,9 +184,7 @@ def plan_import(path: Path, *, source: str, when: date, lexicon: Lexicon, mappin
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     digest = hashlib.sha256(data).hexdigest()
     kind = _format_of(path, data, fmt)
-    resolver = _Resolver(lexicon)
     base = source_path(source, when)
-    records, total_rows, total_results = [], 0, 0
     if kind == "json":
         try:
             parsed = json.loads(data.decode("utf-8"))
@@ -193,33 +193,43 @@ def plan_import(path: Path, *, source: str, when: date, lexicon: Lexicon, mappin
             raise InputError(f"{path}{where}: not valid JSON: {getattr(exc, 'msg', exc)}") from None
         return plan_json_claims(parsed, source=source, when=when, lexicon=lexicon, name=str(path), digest=digest,
                                 canonical=base)
-    rows: Iterable[ResultRow]
-    if kind == "model-index":
-        rows = read_model_index(data, source=str(path))
-    else:
-        rows = read_table(data, source=str(path), mapping=mapping)
-    for part, chunk in enumerate(_chunks(rows, part_rows), start=1):
-        claims = []
-        for position, row in enumerate(chunk, start=1):
-            where = f"row {row.line}" if kind == "table" else f"model {row.model!r}"
-            urls = sorted({r.source_url for r in row.results if r.source_url})
-            note = f"Imported from {source} ({path.name}, {where}, SHA-256 {digest[:16]}…)" + \
-                   (f"; results cite {', '.join(urls)}" if urls else "") + "."
-            claims.append(_claim(position, row, resolver, when, note))
+
+    def rows() -> Iterator[ResultRow]:
+        if kind == "model-index":
+            return iter(read_model_index(data, source=str(path)))
+        return read_table(data, source=str(path), mapping=mapping)
+
+    resolver = _Resolver(lexicon)
+    total_rows = total_results = 0
+    for row in rows():  # the first pass: every line checked, nothing kept
+        if row.results:
+            total_rows += 1
             total_results += len(row.results)
-        total_rows += len(chunk)
-        canonical = base if part == 1 else f"{base}/part-{part}"
-        title = f"{source} as retrieved on {when.isoformat()}" + (f", part {part}" if part > 1 else "")
-        text = _render(title, source, when, digest, canonical, claims)
-        records.append(DossierRecord(str(path), text, hashlib.sha256(text.encode()).hexdigest(), title,
-                                     created=when, last_tended=when, canonical_path=canonical, claims=tuple(claims),
-                                     extra_metadata=(("source", source), ("sha256", digest))))
-    if not records:
+            resolver.ref(row.model, "Model", Span(0, len(row.model), row.model))
+    if not total_rows:
         raise InputError(f"{path}: no results to import (every score cell is empty)")
-    plan = ImportPlan(records, total_rows, total_results, sorted(resolver.notes.values()))
-    if store is not None:
-        _supersede(store, plan, source, when)
-    return plan
+    replaced = _earlier(store, source, when) if store is not None else {}
+
+    def records() -> Iterator[DossierRecord]:
+        for part, chunk in enumerate(_chunks(rows(), part_rows), start=1):
+            claims = []
+            for position, row in enumerate(chunk, start=1):
+                where = f"row {row.line}" if kind == "table" else f"model {row.model!r}"
+                urls = sorted({r.source_url for r in row.results if r.source_url})
+                note = f"Imported from {source} ({path.name}, {where}, SHA-256 {digest[:16]}…)" + \
+                       (f"; results cite {', '.join(urls)}" if urls else "") + "."
+                claim = _claim(position, row, resolver, when, note)
+                node = entity_node(claim.given.scores[0].model) if claim.given and claim.given.scores else None
+                earlier = tuple(sorted(replaced.get(node.value, ()))) if node is not None else ()
+                claims.append(replace(claim, replaces=earlier))
+            canonical = base if part == 1 else f"{base}/part-{part}"
+            title = f"{source} as retrieved on {when.isoformat()}" + (f", part {part}" if part > 1 else "")
+            text = _render(title, source, when, digest, canonical, claims)
+            yield DossierRecord(str(path), text, hashlib.sha256(text.encode()).hexdigest(), title, created=when,
+                                last_tended=when, canonical_path=canonical, claims=tuple(claims),
+                                extra_metadata=(("source", source), ("sha256", digest)))
+
+    return ImportPlan(records(), total_rows, total_results, sorted(resolver.notes.values()))
 
 
 def plan_json_claims(data: Any, *, source: str, when: date, lexicon: Lexicon, name: str = "<posted claims>",
@@ -240,8 +250,8 @@ def plan_json_claims(data: Any, *, source: str, when: date, lexicon: Lexicon, na
     return ImportPlan([record], len(claims), sum(len(c.given.scores) if c.given else 0 for c in claims))
 
 
-def _supersede(store: Store, plan: ImportPlan, source: str, when: date) -> None:
-    """Mark the claims of the latest earlier snapshot of this source as replaced by this one's, model by model."""
+def _earlier(store: Store, source: str, when: date) -> dict[str, set[str]]:
+    """The claims of the latest earlier snapshot of this source, by the model they score."""
     prefix = source_path(source, when).rsplit("/", 1)[0] + "/"
     rows = list(store.query(
         "SELECT ?prefix ?path ?claim ?model WHERE { ?d cg:canonicalPath ?path . FILTER(STRSTARTS(?path, ?prefix)) "
@@ -252,22 +262,7 @@ def _supersede(store: Store, plan: ImportPlan, source: str, when: date) -> None:
         day = r["path"].value[len(prefix):].split("/", 1)[0]  # type: ignore[index]
         if day < when.isoformat():
             earlier.setdefault(day, []).append((r["model"].value, r["claim"].value))  # type: ignore[index]
-    if not earlier:
-        return
-    latest = earlier[max(earlier)]
     by_model: dict[str, set[str]] = {}
-    for model, claim in latest:
+    for model, claim in earlier[max(earlier)] if earlier else []:
         by_model.setdefault(model, set()).add(claim)
-    for i, record in enumerate(plan.records):
-        claims = []
-        for claim in record.claims:
-            model = claim.given.scores[0].model if claim.given and claim.given.scores else None
-            node = entity_node(model) if model is not None else None
-            replaced = tuple(sorted(by_model.get(node.value if node is not None else "", ())))
-            claims.append(ClaimRecord(claim.position, claim.stance, claim.text, claim.line, claim.history, claim.extra,
-                                      claim.blocks, claim.given, claim.depends_on, replaced))
-        plan.records[i] = DossierRecord(record.source, record.text, record.sha256, record.title, record.authorship,
-                                        record.status, record.importance, record.importance_scale, record.created,
-                                        record.last_tended, record.canonical_path, tuple(claims),
-                                        record.extra_metadata, record.extra_lines, record.extra_sections)
-
+    return by_model

@@ -66,13 +66,14 @@ def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = 
         for s in scores:
             per_model[s.model].append((facts.date_of(s.claim) or date.min, *values[s.iri], s))
         timelines = {model: _Timeline(items, lower) for model, items in per_model.items()}
-        focused = [values[s.iri][0] for s in scores if focus is not None and s.claim in focus]
+        focused = [(values[s.iri][0], facts.date_of(s.claim) or date.min) for s in scores
+                   if focus is not None and s.claim in focus]
         for ranked in ranked_scores:
             stated = facts.date_of(ranked.claim) or date.max
             value, half = values[ranked.iri]
             if focus is not None and ranked.claim not in focus and \
-                    not any((v > value) != lower and v != value for v in focused):
-                continue  # nothing proposed can push this rank down
+                    not any((v > value) != lower and v != value and day <= stated for v, day in focused):
+                continue  # nothing proposed can push this rank down (a rank is stated "at the time")
             above: dict[str, ScoreFact] = {}
             for model, timeline in timelines.items():
                 best = timeline.as_of(stated) if model != ranked.model else None
@@ -84,6 +85,9 @@ def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = 
             assert ranked.rank is not None
             if len(above) <= ranked.rank - 1:
                 continue
+            if focus is not None and ranked.claim not in focus and \
+                    sum(1 for s in above.values() if s.claim not in focus) > ranked.rank - 1:
+                continue  # inconsistent already: not a conflict the focused claims create
             shown = sorted(above.values(), key=lambda s: (-values[s.iri][0], s.iri))
             if lower:
                 shown.reverse()
