@@ -11,18 +11,22 @@ __all__ = ["compact", "SERIALIZATION_PREFIXES", "CG", "DATA", "PREFIXES", "Names
 class Namespace:
     """A namespace IRI; ``NS.term`` and ``NS["term"]`` give pyoxigraph NamedNodes."""
 
-    __slots__ = ("iri",)
+    __slots__ = ("iri", "_terms")
 
     def __init__(self, iri: str) -> None:
         self.iri = iri
+        self._terms: dict[str, NamedNode] = {}  # made once each: the mappers ask for the same terms a million times
 
     def __getattr__(self, name: str) -> NamedNode:
         if name.startswith("__"):
             raise AttributeError(name)
-        return NamedNode(self.iri + name)
+        return self[name]
 
     def __getitem__(self, name: str) -> NamedNode:
-        return NamedNode(self.iri + name)
+        term = self._terms.get(name)
+        if term is None:
+            term = self._terms[name] = NamedNode(self.iri + name)
+        return term
 
     def __str__(self) -> str:
         return self.iri

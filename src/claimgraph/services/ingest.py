@@ -26,8 +26,9 @@ from claimgraph.errors import ClaimgraphError, InputError, ManyErrors, Validatio
 from claimgraph.extract import DossierRecord, read_dossier
 from claimgraph.model import Validator, Vocabulary, map_dossier, revision_quads
 from claimgraph.model import iris
-from claimgraph.namespaces import CG, PROV
+from claimgraph.namespaces import CG, DCTERMS, PROV
 from claimgraph.services.conflicts import ConflictIndex, scopes_of_quads
+from claimgraph.services.conflicts.index import Change
 from claimgraph.store import Store, canonical
 
 __all__ = ["IngestResult", "Ingestor", "dossier_files", "DOSSIER_SUFFIXES"]
@@ -127,11 +128,16 @@ class Ingestor:
             self._sync_reference_graphs()
             results = []
             scopes: set[str] = set()
+            change = Change(set(), [], set())
             current = self.conflicts.invalidate() if self.conflicts is not None and todo else True
             for plan in plans:
                 if plan.status != "unchanged":
                     scopes |= scopes_of_quads(q for g in plan.remove for q in self.store.quads(g))
                     scopes |= scopes_of_quads(plan.quads)
+                    change.removed.update(g.value.removesuffix("/assertion") for g in plan.remove
+                                          if g.value.endswith("/assertion"))
+                    change.graphs.extend(dict.fromkeys(q.graph_name for q in plan.quads))  # type: ignore[arg-type]
+                    change.superseded.update(q.subject.value for q in plan.quads if q.predicate == DCTERMS.isReplacedBy)
                     self.store.replace_graphs(plan.remove, plan.quads + plan.shared + plan.revision)
                 result = IngestResult(plan.record.source, plan.dossier.value, plan.status,
                                       len(plan.record.claims), len(plan.quads))
@@ -139,7 +145,7 @@ class Ingestor:
                 if progress:
                     progress(result, len(results), len(plans))
             if self.conflicts is not None and (todo or not self.conflicts.current()):
-                self.conflicts.recompute(scopes if current else None)
+                self.conflicts.recompute(scopes if current else None, changed=change if current else None)
             return results, errors
 
     def _sync_reference_graphs(self) -> None:

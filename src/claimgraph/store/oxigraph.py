@@ -90,6 +90,15 @@ class OxigraphStore:
             raise QueryError(f"the update failed: {exc}") from None
 
     def replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad]) -> None:
+        remove = list(dict.fromkeys(remove))
+        if not any(isinstance(g, ox.DefaultGraph) or self._store.contains_named_graph(g) for g in remove):
+            # nothing to take out (a new dossier): one transactional extend, several times faster than an update
+            try:
+                self._store.extend(add)
+                self.generation += 1
+            except (OSError, ValueError) as exc:
+                raise StoreError(f"the write failed and nothing was written: {exc}") from None
+            return
         parts = [("CLEAR SILENT DEFAULT ;" if isinstance(g, ox.DefaultGraph) else f"DROP SILENT GRAPH {g} ;")
                  for g in dict.fromkeys(remove)]
         by_graph: dict[object, list[str]] = {}

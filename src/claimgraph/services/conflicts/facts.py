@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -21,7 +22,7 @@ from claimgraph.services.sparql import named_query
 from claimgraph.store import Store
 
 __all__ = ["ClaimInfo", "ScoreFact", "ComparisonFact", "PropositionFact", "TrendFact", "Dependence", "FactSet",
-           "load_facts", "claim_infos", "Scope", "FactCache", "WITHDRAWN_ACTIONS"]
+           "load_facts", "claim_infos", "Scope", "FactCache", "GraphView", "WITHDRAWN_ACTIONS"]
 
 #: Provenance actions (and stances) after which a claim no longer asserts what it says.
 WITHDRAWN_ACTIONS = frozenset({"retracted", "retract", "withdrawn", "withdraw", "superseded", "refuted"})
@@ -333,6 +334,18 @@ def _labels(store: Store, iris: set[str]) -> dict[str, str]:
     return out
 
 
+class GraphView:
+    """A store seen through some of its named graphs only (their union as the default graph): what an ingest
+    reads of the graphs it has just written."""
+
+    def __init__(self, store: Store, graphs: Iterable[NamedNode]) -> None:
+        self.store = store
+        self.graphs = list(graphs)
+
+    def query(self, sparql: str, *, substitutions: Any = None, prefixes: Any = None, **_: Any) -> Any:
+        return self.store.query(sparql, substitutions=substitutions, prefixes=prefixes, default_graph=self.graphs)
+
+
 def load_facts(store: Store, scope: Scope | None = None, *, label_store: Store | None = None) -> FactSet:
     """Everything the detectors need within ``scope`` (everything when None), with the dates and standing
     of every claim involved and the labels of every entity named (looked up in ``label_store`` too when
@@ -361,8 +374,8 @@ class FactCache:
     querying the store, so that checking a claim costs what its scopes hold, not a scan."""
 
     def __init__(self, facts: FactSet) -> None:
-        self.claims = facts.claims
-        self.labels = facts.labels
+        self.claims = dict(facts.claims)
+        self.labels = dict(facts.labels)
         self.scores: dict[str, list[ScoreFact]] = {}
         self.comparisons: dict[str, list[ComparisonFact]] = {}
         self.propositions: dict[str, list[PropositionFact]] = {}
@@ -396,6 +409,35 @@ class FactCache:
         self._add(facts)
         self.claims = {**self.claims, **facts.claims}
         self.labels = {**self.labels, **facts.labels}
+
+    def swap(self, scope: Scope, removed: set[str], added: FactSet, superseded: Iterable[str] = ()) -> None:
+        """Take out the statements of the claims in ``removed`` (all within ``scope``), put in ``added``, and mark
+        the claims in ``superseded`` as no longer standing: what an ingest changed, without reading the rest."""
+        if removed:
+            for benchmark in scope.benchmarks or ():
+                if benchmark in self.scores:
+                    self.scores[benchmark] = [s for s in self.scores[benchmark] if s.claim not in removed]
+                key = f"benchmark {benchmark}"
+                if key in self.comparisons:
+                    self.comparisons[key] = [c for c in self.comparisons[key] if c.claim not in removed]
+            for domain in scope.domains or ():
+                key = f"domain {domain}"
+                if key in self.comparisons:
+                    self.comparisons[key] = [c for c in self.comparisons[key] if c.claim not in removed]
+            for subject in scope.subjects or ():
+                if subject in self.propositions:
+                    self.propositions[subject] = [p for p in self.propositions[subject] if p.claim not in removed]
+            self.trends = [t for t in self.trends if t.claim not in removed]
+            for claim in removed:
+                self.claims.pop(claim, None)
+        self._add(added)
+        self.trends += added.trends
+        self.claims.update(added.claims)
+        self.labels.update(added.labels)
+        for claim in superseded:
+            info = self.claims.get(claim)
+            if info is not None and info.withdrawn is None:
+                self.claims[claim] = ClaimInfo(info.iri, info.dossier, info.stance, info.date, "superseded")
 
     def facts(self, scope: Scope) -> FactSet:
         """The facts of ``scope`` (which must name its benchmarks, domains and subjects)."""

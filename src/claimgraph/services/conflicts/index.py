@@ -10,7 +10,7 @@ both give the same graph (a test holds them to it). Every rewrite of the graph i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -21,13 +21,23 @@ from claimgraph.namespaces import CG, DATA, PREFIXES, RDF, XSD
 from claimgraph.services.conflicts.comparability import Tolerance
 from claimgraph.services.conflicts.conflict import SEVERITIES, TYPES, Conflict
 from claimgraph.services.conflicts.detectors import detect
-from claimgraph.services.conflicts.facts import FactCache, FactSet, Scope, load_facts
+from claimgraph.services.conflicts.facts import FactCache, FactSet, GraphView, Scope, load_facts
 from claimgraph.store import Store, canonical
 
-__all__ = ["ConflictIndex", "ConflictFilter", "REPORT"]
+__all__ = ["ConflictIndex", "ConflictFilter", "Change", "REPORT"]
 
 #: The node that describes the conflicts graph as a whole.
 REPORT = NamedNode(DATA.iri + "conflicts")
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an ingest wrote: the claims whose graphs it replaced, the graphs it wrote, and the claims that the
+    new ones say they supersede."""
+
+    removed: set[str]
+    graphs: list[NamedNode]
+    superseded: set[str]
 
 
 @dataclass(frozen=True)
@@ -59,11 +69,26 @@ class ConflictIndex:
 
     # -- writing ------------------------------------------------------------------------------------
 
-    def recompute(self, scopes: Iterable[str] | None = None) -> list[Conflict]:
+    def recompute(self, scopes: Iterable[str] | None = None, *, changed: Change | None = None) -> list[Conflict]:
         """Recompute the conflicts of ``scopes`` (every scope when None) and store them; returns the
-        conflicts now held in those scopes."""
+        conflicts now held in those scopes. ``changed`` (from an ingest) says which claims were taken out and
+        which graphs were written: with a cache that follows the store, only those graphs are read."""
         wanted = None if scopes is None else set(scopes)
-        facts = load_facts(self.store, None if wanted is None else Scope.of(wanted))
+        follows = self._cache is not None and (self._cache_follows or self._cache_generation == self.store.generation)
+        if wanted is not None and changed is not None and follows:
+            assert self._cache is not None
+            scope = Scope.of(wanted)
+            added = load_facts(GraphView(self.store, changed.graphs + [iris.VOCABULARY_GRAPH]),  # type: ignore[arg-type]
+                               replace(scope, benchmarks=None, domains=None, subjects=None, dependence=False),
+                               label_store=self.store)
+            self._cache.swap(scope, changed.removed, added, changed.superseded)
+            facts = self._cache.facts(replace(scope, dependence=False))
+            if scope.dependence:
+                held = load_facts(self.store, Scope(frozenset(), frozenset(), frozenset(), False, True))
+                facts.dependences, self._cache.dependences = held.dependences, list(held.dependences)
+                facts.claims.update(held.claims)
+        else:
+            facts = load_facts(self.store, None if wanted is None else Scope.of(wanted))
         fresh = [c for c in detect(facts, self.tolerance) if wanted is None or c.scope in wanted]
         held = set(self.store.quads(iris.CONFLICTS_GRAPH))
         kept = {q for q in held if q.subject != REPORT} if wanted is not None else set()
@@ -75,6 +100,8 @@ class ConflictIndex:
         self.store.change_quads(held - target, target - held)  # only what changed: most of it rarely does
         if wanted is None:
             self._cache = FactCache(facts)
+        elif changed is not None and follows:
+            pass  # swapped in above
         elif self._cache is not None and (self._cache_follows or self._cache_generation == generation):
             self._cache.replace(Scope.of(wanted), facts)
         else:
