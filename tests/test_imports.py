@@ -146,3 +146,55 @@ def test_json_claims_by_cli_and_by_post(tmp_path: Path) -> None:
         bad = client.post("/claims", json={"claims": [{"assertions": {"scores": [{"model": "x"}]}}]},
                           params={"source": "https://example.org/agent"}, headers=auth)
         assert bad.status_code == 400 and "scores[0]" in bad.json()["detail"]
+
+
+# -- arbitrary input: a result or an error with a position, never a crash --------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_CELLS = st.sampled_from(["Model", "MMLU (5-shot)", "GSM8K", "71.3", "0.713", "82%", "-", "", "abc", "1e400",
+                          "nan", "\"", "\"a,b\"", "x\ty", "Falcon-40B", "NaN", "−3", "1,234.5", "((", "(5-shot"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_CELLS, min_size=1, max_size=5).map(",".join), min_size=1, max_size=8).map("\n".join))
+def test_tables_of_anything_read_or_fail_with_a_line(text: str) -> None:
+    try:
+        for row in read_table(text, source="t.csv"):
+            assert row.model and row.line >= 2
+            for result in row.results:
+                assert result.value.is_finite()
+    except DossierSyntaxError as exc:
+        assert exc.source == "t.csv" and exc.line >= 1
+    except InputError as exc:
+        assert str(exc).startswith("t.csv")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300))
+def test_bytes_read_as_a_table_or_a_model_index_never_crash(data: bytes) -> None:
+    for read in (lambda: list(read_table(data, source="x")), lambda: read_model_index(data, source="x")):
+        try:
+            read()
+        except DossierSyntaxError as exc:
+            assert exc.line >= 1
+        except InputError:
+            pass
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                        st.sampled_from(["claims", "text", "stance", "date", "assertions", "scores", "model",
+                                         "benchmark", "value", "rank", "unit", "depends_on", "x"]), inner, max_size=4),
+                    max_leaves=12))
+def test_json_claims_of_anything_map_or_fail_clearly(data: object) -> None:
+    from claimgraph.model import load_vocabulary
+    from claimgraph.services.imports import plan_json_claims
+
+    try:
+        plan_json_claims(data, source="https://example.org/fuzz", when=date(2026, 1, 1),
+                         lexicon=load_vocabulary().lexicon)
+    except InputError as exc:
+        assert str(exc)

@@ -305,8 +305,14 @@ def read_model_index(data: str | bytes | Path, *, source: str = "<model-index>")
             raw = data.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{data}: cannot read: {exc}") from None
+    elif isinstance(data, bytes):
+        try:
+            raw = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise DossierSyntaxError(source, line, f"expected UTF-8 text, found byte 0x{data[exc.start]:02x}") from None
     else:
-        raw = data.decode("utf-8") if isinstance(data, bytes) else data
+        raw = data
     text, offset = raw, 0
     front = re.match(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", raw, re.S)
     if front:

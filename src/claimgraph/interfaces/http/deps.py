@@ -11,7 +11,7 @@ from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.services.executor import QueryExecutor
 
-__all__ = ["core", "executor", "require_writer", "read_body", "multi_params", "parse_form", "endpoint_url"]
+__all__ = ["core", "executor", "require_writer", "read_body", "multi_params", "parse_form", "endpoint_url", "answers"]
 
 
 def core(request: Request) -> Claimgraph:
@@ -76,3 +76,9 @@ def parse_form(body: bytes) -> dict[str, list[str]]:
 def endpoint_url(request: Request) -> str:
     """The request's URL without its query: the base IRI of queries and updates sent there."""
     return str(request.url.replace(query=""))
+
+
+def answers(*media: str) -> dict[int | str, dict[str, object]]:
+    """The OpenAPI ``responses`` of an operation whose 200 comes in any of ``media`` (content negotiation)."""
+    return {200: {"description": "the answer, in the media type the Accept header asks for",
+                  "content": {m: {} for m in dict.fromkeys(media)}}}

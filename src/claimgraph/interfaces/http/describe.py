@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pyoxigraph import serialize
 
-from claimgraph.interfaces.http.deps import core
+from claimgraph.interfaces.http.deps import answers, core
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.services.describe import void_description
 from claimgraph.services.negotiation import best_match
@@ -20,7 +20,7 @@ router = APIRouter(tags=["Self-description"])
 _OFFERS = ["text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json"]
 
 
-@router.get("/.well-known/void", summary="VoID description of the dataset")
+@router.get("/.well-known/void", summary="VoID description of the dataset", responses=answers(*_OFFERS))
 async def void(request: Request) -> Response:
     media = best_match(request.headers.get("accept"), _OFFERS)
     if media is None:

@@ -12,7 +12,7 @@ from fastapi.responses import Response, StreamingResponse
 from pyoxigraph import DefaultGraph, NamedNode, serialize
 
 from claimgraph.errors import InputError, UnsupportedMediaType
-from claimgraph.interfaces.http.deps import core, endpoint_url, multi_params, read_body, require_writer
+from claimgraph.interfaces.http.deps import answers, core, endpoint_url, multi_params, read_body, require_writer
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.services import graph_store
 from claimgraph.services.negotiation import best_match
@@ -133,10 +133,11 @@ async def store_direct(request: Request, path: str) -> Response:
 
 
 for _method in _METHODS:
-    router.add_api_route("/store", store, methods=[_method], operation_id=f"store_{_method.lower()}",
+    _responses = answers(*GRAPH_TYPES, *DATASET_TYPES) if _method == "GET" else None
+    router.add_api_route("/store", store, methods=[_method], operation_id=f"store_{_method.lower()}", responses=_responses,
                          summary=f"Graph Store {_method}: ?graph=IRI, ?default, or the whole store",
                          description=_STORE_DOC, include_in_schema=_method != "HEAD")
-    router.add_api_route("/store/{path:path}", store_direct, methods=[_method],
+    router.add_api_route("/store/{path:path}", store_direct, methods=[_method], responses=_responses,
                          operation_id=f"store_direct_{_method.lower()}",
                          summary=f"Graph Store {_method}: the graph named by the request URL",
                          include_in_schema=_method != "HEAD")

@@ -13,7 +13,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Triple, serialize
 
 from claimgraph.interfaces.http import html as h
 from claimgraph.interfaces.http import web
-from claimgraph.interfaces.http.deps import core
+from claimgraph.interfaces.http.deps import answers, core
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.model import iris
 from claimgraph.namespaces import CG, DATA, DCTERMS, RDF, RDFS, SERIALIZATION_PREFIXES, compact
@@ -119,7 +119,8 @@ def _rich(request: Request, iri: NamedNode, twin_path: str) -> HTMLResponse | No
     return None
 
 
-@router.get("/id/{path:path}", summary="Resolve a claimgraph IRI (HTML, JSON twin with .json, RDF by Accept)")
+@router.get("/id/{path:path}", summary="Resolve a claimgraph IRI (HTML, JSON twin with .json, RDF by Accept)",
+            responses=answers(*_OFFERS))
 async def resource(request: Request, path: str) -> Response:
     bare, media = _choose(request, path)
     try:
@@ -129,7 +130,8 @@ async def resource(request: Request, path: str) -> Response:
     return await run_in_threadpool(_resolve, request, iri, media, f"/id/{bare}.json")
 
 
-@router.get("/ns", summary="The claimgraph ontology (HTML, JSON twin at /ns.json, RDF by Accept)")
+@router.get("/ns", summary="The claimgraph ontology (HTML, JSON twin at /ns.json, RDF by Accept)",
+            responses=answers(*_OFFERS))
 @router.get("/ns{suffix}", include_in_schema=False)
 async def ontology(request: Request, suffix: str = "") -> Response:
     if suffix and suffix not in _SUFFIXES:

@@ -12,14 +12,14 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from pyoxigraph import serialize
 
 from claimgraph.errors import InputError, QueryError
-from claimgraph.interfaces.http.deps import (core, endpoint_url, executor, multi_params, parse_form, read_body,
+from claimgraph.interfaces.http.deps import (answers, core, endpoint_url, executor, multi_params, parse_form, read_body,
                                              require_writer)
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.namespaces import PREFIXES
 from claimgraph.services.describe import service_description
 from claimgraph.services.executor import ExecutorBusy, QueryRefused, QueryTimeout
 from claimgraph.services.negotiation import best_match
-from claimgraph.services.protocol import GRAPH_TYPES, Dataset, absolute_iri, apply_using, content_type_of
+from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, Dataset, absolute_iri, apply_using, content_type_of
 
 __all__ = ["router"]
 
@@ -166,17 +166,21 @@ _SPARQL_DOC = ("Queries by GET (?query=), POST form (query=) or POST application
                "the service description.")
 
 
-@router.get("/sparql", operation_id="sparql_get", summary="SPARQL 1.1 query (GET)", description=_SPARQL_DOC)
+_ANSWERS = answers(*RESULT_TYPES, *GRAPH_TYPES, "text/plain")
+
+
+@router.get("/sparql", operation_id="sparql_get", summary="SPARQL 1.1 query (GET)", description=_SPARQL_DOC,
+            responses=_ANSWERS)
 @router.head("/sparql", operation_id="sparql_head", include_in_schema=False)
-@router.post("/sparql", operation_id="sparql_post", summary="SPARQL 1.1 query or update (POST)",
+@router.post("/sparql", operation_id="sparql_post", summary="SPARQL 1.1 query or update (POST)", responses=_ANSWERS,
              description=_SPARQL_DOC)
 async def sparql(request: Request) -> Response:
     return await _protocol(request, queries=True, updates=True)
 
 
-@router.get("/query", operation_id="query_get", summary="SPARQL 1.1 query only (GET)")
+@router.get("/query", operation_id="query_get", summary="SPARQL 1.1 query only (GET)", responses=_ANSWERS)
 @router.head("/query", operation_id="query_head", include_in_schema=False)
-@router.post("/query", operation_id="query_post", summary="SPARQL 1.1 query only (POST)")
+@router.post("/query", operation_id="query_post", summary="SPARQL 1.1 query only (POST)", responses=_ANSWERS)
 async def query_only(request: Request) -> Response:
     return await _protocol(request, queries=True, updates=False)
 
