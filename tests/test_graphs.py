@@ -106,3 +106,17 @@ def test_the_editor_offers_the_readmes_queries() -> None:
                for e in examples()]
     offered_text = [" ".join(words) for words in offered]
     assert all(q in offered_text for q in written)
+
+
+def test_exports_and_analytics_over_http(graph: Claimgraph) -> None:
+    with TestClient(create_app(graph)) as client:
+        graphml = client.get("/api/graph", params={"format": "graphml", "around": "AA-Omniscience", "depth": 1})
+        assert graphml.status_code == 200 and graphml.headers["content-type"].startswith("application/graphml+xml")
+        g = nx.read_graphml(io.BytesIO(graphml.content))
+        assert {d["label"] for _, d in g.nodes(data=True) if d["kind"] == "Benchmark"} == {"AA-Omniscience"}
+        assert client.get("/api/graph", params={"format": "png"}).status_code == 400
+        impacted = client.get("/api/impact", params={"target": "MMLU"}).json()
+        assert impacted["target"] == MMLU and impacted["total"] == len(analytics.impact(graph.store, MMLU)) > 5
+        top = client.get("/api/centrality", params={"kind": "Benchmark", "limit": 3}).json()["items"]
+        assert top[0]["label"] == "MMLU" and len(top) == 3
+        assert client.get("/api/centrality", params={"kind": "Spaceship"}).status_code == 400

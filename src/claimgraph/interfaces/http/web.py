@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from claimgraph.errors import ClaimgraphError
@@ -157,3 +157,54 @@ def conflicts_page(request: Request, payload: dict[str, Any], params: dict[str, 
         for evidence in item["evidence"]:
             evidence["claim_path"] = local_path(evidence.get("claim") or "") or "#"
     return render(request, "conflicts.html", "Conflicts", "/conflicts.json", view=payload, params=params, types=types)
+
+
+_GRAPH_MEDIA = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml", "cytoscape": "application/json",
+                "nodelink": "application/json", "dot": "text/vnd.graphviz"}
+
+
+@router.get("/api/graph", summary="The claims graph for graph tools: GraphML, GEXF, Cytoscape JSON, node-link JSON "
+                                  "or DOT, whole or around an entity",
+            responses={200: {"content": {m: {} for m in dict.fromkeys(_GRAPH_MEDIA.values())}}})
+async def graph_export(
+    request: Request,
+    format: Annotated[str, Query(description="graphml, gexf, cytoscape, nodelink or dot")] = "graphml",
+    around: Annotated[str | None, Query(description="an entity or claim (IRI or label)")] = None,
+    depth: Annotated[int, Query(ge=0, le=4)] = 2,
+) -> Response:
+    if format not in _GRAPH_MEDIA:
+        raise Problem(400, f"format must be one of {', '.join(_GRAPH_MEDIA)}")
+    where = _graph_filter(request, around, depth, None, None, None, None)
+
+    def build() -> Response:
+        try:
+            body = analytics.write_graph(analytics.build_graph(core(request).store, where), format)
+        except ClaimgraphError as exc:
+            raise Problem(400, str(exc)) from None
+        return Response(body, media_type=_GRAPH_MEDIA[format])
+
+    return await run_in_threadpool(build)
+
+
+@router.get("/api/impact", summary="The claims to re-examine, transitively, if a benchmark, method, model or claim "
+                                   "were withdrawn")
+async def impact(request: Request,
+                 target: Annotated[str, Query(description="an entity or claim (IRI or label)")]) -> JSONResponse:
+    graph = core(request)
+    try:
+        iri = target if target.startswith(("http://", "https://")) else graph.resolve_entity(target)
+    except ClaimgraphError as exc:
+        raise Problem(400, str(exc)) from None
+    claims = await run_in_threadpool(analytics.impact, graph.store, iri)
+    return JSONResponse({"target": iri, "total": len(claims),
+                         "claims": [{"iri": c, "path": local_path(c)} for c in claims]})
+
+
+@router.get("/api/centrality", summary="The entities of a kind that carry the most claims")
+async def centrality(request: Request, kind: str = "Benchmark",
+                     limit: Annotated[int, Query(ge=1, le=500)] = 20) -> JSONResponse:
+    try:
+        items = await run_in_threadpool(analytics.centrality, core(request).store, kind, limit)
+    except ClaimgraphError as exc:
+        raise Problem(400, str(exc)) from None
+    return JSONResponse({"kind": kind, "items": items})
