@@ -71,6 +71,8 @@ def test_import_resolves_models_and_shows_disagreements_but_not_setting_differen
         rows = select(graph, "SELECT DISTINCT ?claim WHERE { ?s cg:assertedBy ?claim ; cg:model ?m . ?m rdfs:label 'Falcon-40B' . "
                              "FILTER(CONTAINS(STR(?claim), '/source/')) }")
         assert len(rows) == 1
+        new = [c for c in graph.list_conflicts()[0] if c.iri.value not in before]
+        assert new and all(any("/source/" in x for x in c.claims) for c in new)  # where the leaderboard disagrees
         found, facts = graph.list_conflicts(ConflictFilter(entity=graph.resolve_entity("LLaMA-65B")))
         imported = [c for c in found if any("/source/" in x for x in c.claims)]
         assert imported and all(c.type in ("score-disagreement", "comparison-cycle") for c in imported)
