@@ -120,3 +120,10 @@ def test_exports_and_analytics_over_http(graph: Claimgraph) -> None:
         top = client.get("/api/centrality", params={"kind": "Benchmark", "limit": 3}).json()["items"]
         assert top[0]["label"] == "MMLU" and len(top) == 3
         assert client.get("/api/centrality", params={"kind": "Spaceship"}).status_code == 400
+
+
+def test_the_dossier_page_lists_its_claims_revisions_and_conflicts(graph: Claimgraph) -> None:
+    with TestClient(create_app(graph)) as client:
+        page = client.get("/id/dossier/mmlu-reported-by-papers", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "<h2 id=\"claims\">Claims (3)</h2>" in page.text
+        assert "score-disagreement" in page.text and "ingested" in page.text

@@ -91,7 +91,8 @@ def test_every_page_opens_with_a_title(page: object, server: str) -> None:
                         ("/conflicts", "Conflicts"), ("/id/benchmark/aa-omniscience", "AA-Omniscience"),
                         ("/id/model/grok-4-20-multi-agent-beta", "Grok 4.20 Multi-Agent Beta"),
                         ("/id/method/flow-grpo", "Flow-GRPO"), ("/id/benchmark/mmlu", "MMLU"),
-                        ("/id/dossier/training-methodology-frontier-shift/claim/3", "Claim 3")]:
+                        ("/id/dossier/training-methodology-frontier-shift/claim/3", "Claim 3"),
+                        ("/id/dossier/mmlu-implementations", "The same model's MMLU score")]:
         response = page.goto(server + path)  # type: ignore[attr-defined]
         assert response.status == 200, path
         assert page.title().startswith(title), (path, page.title())  # type: ignore[attr-defined]

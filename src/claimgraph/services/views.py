@@ -19,7 +19,7 @@ from claimgraph.services.conflicts.comparability import groups, normalised
 from claimgraph.services.sparql import named_query
 from claimgraph.store import Store
 
-__all__ = ["claim_view", "entity_view", "home_view", "highlight"]
+__all__ = ["claim_view", "entity_view", "dossier_view", "home_view", "highlight"]
 
 
 def _label(store: Store, iri: str) -> str:
@@ -220,3 +220,34 @@ def home_view(store: Store, conflicts: ConflictIndex, stats: dict[str, Any]) -> 
             "links": {"sparql": "/sparql", "editor": "/editor", "graph": "/graph", "conflicts": "/conflicts",
                       "docs": "/docs", "void": "/.well-known/void"}}
 
+
+
+def dossier_view(store: Store, conflicts: ConflictIndex, iri: NamedNode) -> dict[str, Any] | None:
+    """A dossier: its title and metadata, who wrote it, its claims in order, its revisions, its conflicts."""
+    if not any(True for _ in store.match(iri, RDF.type, CG.Dossier)):
+        return None
+    first = lambda p: next((q.object.value for q in store.match(iri, p, None)), None)  # noqa: E731
+    claims = []
+    for r in store.query("SELECT ?d ?c ?n ?text ?stance ?date WHERE { ?c cg:inDossier ?d ; cg:position ?n ; "
+                         "cg:text ?text ; cg:stance ?stance . OPTIONAL { ?c dcterms:created ?date } } ORDER BY ?n",
+                         substitutions={"d": iri}, prefixes=PREFIXES):  # type: ignore[union-attr]
+        claims.append({"iri": r["c"].value, "path": catalog.local_path(r["c"].value),  # type: ignore[index]
+                       "position": int(r["n"].value), "text": r["text"].value,  # type: ignore[index]
+                       "stance": r["stance"].value, "date": r["date"].value if r["date"] is not None else None})  # type: ignore[index]
+    mine = {c["iri"] for c in claims}
+    held = [c for c in conflicts.conflicts() if mine.intersection(c.claims)]
+    revisions = [{"iri": r["rev"].value, "ingested": r["at"].value}  # type: ignore[index]
+                 for r in store.query("SELECT ?d ?rev ?at WHERE { ?rev prov:specializationOf ?d ; "
+                                      "prov:generatedAtTime ?at } ORDER BY DESC(?at)",
+                                      substitutions={"d": iri}, prefixes=PREFIXES)]  # type: ignore[union-attr]
+    return {
+        "kind": "dossier", "iri": iri.value, "path": catalog.local_path(iri.value),
+        "title": first(DCTERMS.title) or iri.value, "status": first(CG.status), "importance": first(CG.importance),
+        "created": first(DCTERMS.created), "last_tended": first(CG.lastTended), "canonical": first(CG.canonicalPath),
+        "metadata": [q.object.value for q in store.match(iri, CG.metadata, None)],
+        "authors": [_link(store, q.object.value) for q in store.match(iri, CG.authoredBy, None)],
+        "authorship": first(CG.authorshipStatement),
+        "claims": claims, "revisions": revisions,
+        "conflicts": [{"type": c.type, "severity": c.severity, "explanation": c.explanation,
+                       "claims": [catalog.local_path(x) for x in c.claims]} for c in held],
+    }

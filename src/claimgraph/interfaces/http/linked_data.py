@@ -116,6 +116,9 @@ def _rich(request: Request, iri: NamedNode, twin_path: str) -> HTMLResponse | No
     entity = views.entity_view(graph.store, iri)
     if entity is not None:
         return web.render(request, "entity.html", entity["label"], twin_path, view=entity)
+    dossier = views.dossier_view(graph.store, graph.conflicts, iri)
+    if dossier is not None:
+        return web.render(request, "dossier.html", dossier["title"], twin_path, view=dossier)
     return None
 
 
