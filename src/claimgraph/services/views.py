@@ -203,11 +203,15 @@ def home_view(store: Store, conflicts: ConflictIndex, stats: dict[str, Any]) -> 
                 for r in store.query("SELECT ?d ?title (COUNT(?c) AS ?n) WHERE { ?d a cg:Dossier ; dcterms:title ?title . "
                                      "OPTIONAL { ?d cg:hasClaim ?c } } GROUP BY ?d ?title ORDER BY DESC(?n) ?title "
                                      "LIMIT 50", prefixes=PREFIXES)]  # type: ignore[union-attr]
+    # the claims of the most recently tended dossiers: a sort over dossiers, not over every claim
     recent = [{"iri": r["c"].value, "path": catalog.local_path(r["c"].value), "text": r["text"].value,  # type: ignore[index]
                "stance": r["stance"].value, "date": r["date"].value if r["date"] is not None else None}  # type: ignore[index]
-              for r in store.query("SELECT ?c ?text ?stance ?date WHERE { ?c a cg:Claim ; cg:text ?text ; "
-                                   "cg:stance ?stance . OPTIONAL { ?c dcterms:created ?date } } "
-                                   "ORDER BY DESC(?date) ?c LIMIT 10", prefixes=PREFIXES)]  # type: ignore[union-attr]
+              for r in store.query("SELECT ?c ?text ?stance ?date WHERE { "
+                                   "{ SELECT ?d ?tended WHERE { ?d a cg:Dossier . OPTIONAL { ?d cg:lastTended ?tended } } "
+                                   "ORDER BY DESC(?tended) ?d LIMIT 10 } "
+                                   "?d cg:hasClaim ?c . ?c cg:text ?text ; cg:stance ?stance . "
+                                   "OPTIONAL { ?c dcterms:created ?date } } ORDER BY DESC(?date) ?c LIMIT 10",
+                                   prefixes=PREFIXES)]  # type: ignore[union-attr]
     held = conflicts.conflicts()
     by_type: dict[str, int] = defaultdict(int)
     for c in held:

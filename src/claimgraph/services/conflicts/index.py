@@ -108,6 +108,8 @@ class ConflictIndex:
             self._cache = None
         self._cache_follows = False
         self._cache_generation = self.store.generation
+        # the list pages read, made now rather than by the first request after this write
+        self._all()
         return fresh
 
     def held_facts(self, scope: Scope) -> FactSet:
