@@ -82,6 +82,16 @@ class Lexicon:
     def kind(self, key: str) -> str | None:
         return self._kinds.get(key)
 
+    def resolve(self, name: str) -> tuple[str, ...]:
+        """The entities a whole name can be: its label or alternative spelling exactly, else the one entity with
+        that :func:`variant_key` ('tiiuae/falcon-40b' is Falcon-40B). Several keys: ambiguous; none: unknown."""
+        name = " ".join(name.split())
+        exact = [m for m in self.find(name) if m.start == 0 and m.end == len(name)]
+        if exact:
+            return exact[0].keys
+        variant = self.lookup_variant(variant_key(name))
+        return (variant,) if variant else ()
+
     def lookup_variant(self, key: str) -> str | None:
         """The one entity whose label has this :func:`variant_key`, or None (none, or more than one)."""
         return self._variants.get(key)

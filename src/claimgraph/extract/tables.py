@@ -29,6 +29,7 @@ from typing import Any
 from claimgraph.errors import DossierSyntaxError, InputError
 from claimgraph.extract.assertions import Setting
 from claimgraph.extract.claim_text import parse_setting
+from claimgraph.extract.dossier import normalise_text
 
 __all__ = ["Result", "ResultRow", "read_table", "read_model_index", "TABLE_SUFFIXES", "MISSING"]
 
@@ -106,22 +107,21 @@ def _sniff(sample: str, suffix: str) -> str:
     return "\t" if first.count("\t") > first.count(",") else ","
 
 
+def _text(data: str | bytes | Path, source: str) -> str:
+    """A file's (or given) text, decoded as a dossier is: UTF-8 (a bad byte named by its line), no BOM, LF."""
+    if isinstance(data, Path):
+        try:
+            data = data.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{data}: cannot read: {exc.strerror or exc}") from None
+    return normalise_text(data, source)
+
+
 def read_table(data: str | bytes | Path, *, source: str = "<table>", mapping: dict[str, Any] | None = None,
                sample_rows: int = 200) -> Iterator[ResultRow]:
     """The rows of a table, one at a time. Raises DossierSyntaxError (file and line) on a malformed row."""
-    if isinstance(data, Path):
-        suffix = data.suffix.lower()
-        try:
-            raw = data.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{data}: cannot read: {exc.strerror or exc}") from None
-    else:
-        suffix, raw = "", data if isinstance(data, bytes) else data.encode("utf-8")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DossierSyntaxError(source, line, f"expected UTF-8 text, found byte 0x{raw[exc.start]:02x}") from None
+    text = _text(data, source)
+    suffix = data.suffix.lower() if isinstance(data, Path) else ""
     mapping = dict(mapping or {})
     delimiter = {"csv": ",", "tsv": "\t"}.get(str(mapping.get("format", "")).lower()) or _sniff(text[:4096], suffix)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -300,19 +300,7 @@ def read_model_index(data: str | bytes | Path, *, source: str = "<model-index>")
     """The results of a model card's ``model-index`` (its YAML front matter, or a standalone YAML file)."""
     import yaml
 
-    if isinstance(data, Path):
-        try:
-            raw = data.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{data}: cannot read: {exc}") from None
-    elif isinstance(data, bytes):
-        try:
-            raw = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise DossierSyntaxError(source, line, f"expected UTF-8 text, found byte 0x{data[exc.start]:02x}") from None
-    else:
-        raw = data
+    raw = _text(data, source)
     text, offset = raw, 0
     front = re.match(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", raw, re.S)
     if front:

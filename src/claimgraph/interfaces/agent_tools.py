@@ -16,6 +16,7 @@ so the agent can correct itself.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -30,10 +31,11 @@ from claimgraph import __version__
 from claimgraph.config import Settings
 from claimgraph.errors import ClaimgraphError
 from claimgraph.interfaces.core import Claimgraph
+from claimgraph.interfaces.http.conflicts import ConflictType, Severity
 from claimgraph.namespaces import PREFIXES
 from claimgraph.services import catalog
 from claimgraph.services.citations import cite_claims, claims_depending_on
-from claimgraph.services.conflicts import ConflictFilter
+from claimgraph.services.conflicts import ConflictFilter, conflicts_json
 from claimgraph.services.executor import QueryExecutor
 
 __all__ = ["build_server", "MAX_LIMIT"]
@@ -41,8 +43,6 @@ __all__ = ["build_server", "MAX_LIMIT"]
 MAX_LIMIT = 200
 _RESULT_BYTES = 16 * 1024 * 1024
 
-ConflictType = Literal["score-disagreement", "comparison-contradicted", "comparison-cycle", "rank-inconsistent",
-                       "superlative-contradicted", "proposition-contradicted", "stale-dependence"]
 
 
 class Citation(BaseModel):
@@ -127,6 +127,8 @@ def build_server(settings: Settings) -> MCPServer:
                                  max_result_bytes=_RESULT_BYTES)
         await executor.start()
         state.update(graph=graph, executor=executor)
+        # conflicts current and their facts in memory, so that check_claim reads no more than it must
+        threading.Thread(target=graph.prepare_conflicts, name="claimgraph-warm", daemon=True).start()
         try:
             yield
         finally:
@@ -145,8 +147,7 @@ def build_server(settings: Settings) -> MCPServer:
 
     def conflict_items(found: list[Any], facts: Any) -> list[ConflictItem]:
         out = []
-        for conflict in found:
-            body = conflict.to_json(facts)
+        for body in conflicts_json(found, facts):
             out.append(ConflictItem(id=body["id"], type=body["type"], severity=body["severity"],
                                     explanation=body["explanation"], claims=citations(body["claims"]),
                                     evidence=body["evidence"]))
@@ -202,7 +203,7 @@ def build_server(settings: Settings) -> MCPServer:
     @server.tool(description="The conflicts between claims that the graph holds, filtered by type, severity, an "
                              "entity (IRI or label) or a claim IRI; each with its explanation, evidence and the "
                              "claims involved, cited.")
-    def list_conflicts(type: ConflictType | None = None, severity: Literal["high", "medium", "low"] | None = None,
+    def list_conflicts(type: ConflictType | None = None, severity: Severity | None = None,
                        entity_name: str | None = None, claim: str | None = None, limit: int = 20) -> ConflictList:
         limit = _bounded(limit)
         where = ConflictFilter(type, severity, claim, entity(entity_name) if entity_name else None)

@@ -19,7 +19,7 @@ from typing import BinaryIO, TextIO
 from claimgraph import __version__
 from claimgraph.config import DEFAULT_STORE, Settings
 from claimgraph.errors import ClaimgraphError, InputError, UsageError
-from claimgraph.services.conflicts import SEVERITIES, TYPES, Conflict, ConflictFilter, FactSet
+from claimgraph.services.conflicts import SEVERITIES, TYPES, Conflict, ConflictFilter, FactSet, conflicts_json
 from claimgraph.services.analytics import GRAPH_FORMATS, GraphFilter
 from claimgraph.services.export import EXPORT_FORMATS
 from claimgraph.services.ingest import IngestResult
@@ -345,7 +345,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _print_conflicts(found: list[Conflict], facts: FactSet, fmt: str) -> None:
     if fmt == "json":
-        print(json.dumps([c.to_json(facts) for c in found], indent=2, ensure_ascii=False))
+        print(json.dumps(conflicts_json(found, facts), indent=2, ensure_ascii=False))
         return
     if not found:
         print("no conflicts")

@@ -135,9 +135,9 @@ class Claimgraph:
         name = " ".join(name.split())
         if name.startswith(("http://", "https://")):
             return name
-        found = [m for m in self.vocabulary.lexicon.find(name) if m.start == 0 and m.end == len(name)]
-        if found and not found[0].ambiguous:
-            return found[0].keys[0]
+        keys = self.vocabulary.lexicon.resolve(name)
+        if len(keys) == 1:
+            return keys[0]
         rows = list(self.store.query("SELECT DISTINCT ?e ?l WHERE { ?e rdfs:label|skos:prefLabel|skos:altLabel ?l }",
                                      substitutions={"l": Literal(name)}, prefixes=PREFIXES))  # type: ignore[union-attr]
         if len(rows) == 1:

@@ -25,7 +25,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from pyoxigraph import Literal
 
 from claimgraph.errors import InputError, UsageError
 from claimgraph.extract.assertions import EntityRef, Extraction, ScoreAssertion, Span
-from claimgraph.extract.mentions import Lexicon, variant_key
+from claimgraph.extract.mentions import Lexicon
 from claimgraph.extract.records import ClaimRecord, DossierRecord, ProvenanceEntry
 from claimgraph.extract.tables import TABLE_SUFFIXES, Result, ResultRow, read_model_index, read_table
 from claimgraph.model import iris
@@ -83,22 +82,13 @@ class _Resolver:
         self.notes: dict[str, str] = {}
 
     def ref(self, name: str, kind: str, span: Span) -> EntityRef:
-        exact = [m for m in self.lexicon.find(name) if m.start == 0 and m.end == len(name)]
-        keys = exact[0].keys if exact else ()
-        if not keys:
-            variant = self.lexicon.lookup_variant(variant_key(name))
-            keys = (variant,) if variant else ()
+        keys = self.lexicon.resolve(name)
         if len(keys) > 1:
             self.notes[name] = f"{name!r} could be {', '.join(keys)}: kept apart as a new entity, for review"
             return EntityRef(name, kind, "new", span)
         if keys:
             return EntityRef(name, self.lexicon.kind(keys[0]) or kind, "known", span, key=keys[0])
         return EntityRef(name, kind, "new", span)
-
-
-def _number(value: Decimal) -> str:
-    text = format(value, "f")
-    return text
 
 
 def _setting_words(result: Result) -> str:
@@ -128,7 +118,7 @@ def _claim(position: int, row: ResultRow, resolver: _Resolver, when: date, note:
         if n:
             text += ", " if n < len(row.results) - 1 else " and "
         start = len(text)
-        value = _number(result.value) + ("%" if result.unit == "percent" else "")
+        value = format(result.value, "f") + ("%" if result.unit == "percent" else "")
         metric = f" {result.metric}" if result.metric else ""
         text += f"{value}{metric} on "
         b_start = len(text)

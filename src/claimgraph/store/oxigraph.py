@@ -38,6 +38,19 @@ def syntax_message(exc: SyntaxError, prefixes: Mapping[str, str] | None = None) 
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
 
 
+def _data(keyword: str, quads: Iterable[Quad]) -> str | None:
+    """``INSERT DATA { … }`` (or ``DELETE DATA``) of ``quads``, grouped by graph; None when there are none. Terms
+    are written by pyoxigraph's own N-Triples form of them, so nothing from a quad can change the update."""
+    by_graph: dict[object, list[str]] = {}
+    for q in quads:
+        by_graph.setdefault(q.graph_name, []).append(f"{q.subject} {q.predicate} {q.object} .")
+    if not by_graph:
+        return None
+    blocks = [(f"GRAPH {g} {{\n" + "\n".join(t) + "\n}") if isinstance(g, NamedNode) else "\n".join(t)
+              for g, t in by_graph.items()]
+    return keyword + " {\n" + "\n".join(blocks) + "\n}"
+
+
 class OxigraphStore:
     """pyoxigraph behind the :class:`~claimgraph.store.base.Store` protocol.
 
@@ -100,16 +113,10 @@ class OxigraphStore:
                 raise StoreError(f"the write failed and nothing was written: {exc}") from None
             return
         parts = [("CLEAR SILENT DEFAULT ;" if isinstance(g, ox.DefaultGraph) else f"DROP SILENT GRAPH {g} ;")
-                 for g in dict.fromkeys(remove)]
-        by_graph: dict[object, list[str]] = {}
-        for q in add:
-            by_graph.setdefault(q.graph_name, []).append(f"{q.subject} {q.predicate} {q.object} .")
-        if by_graph:
-            blocks = [(f"GRAPH {g} {{\n" + "\n".join(t) + "\n}") if isinstance(g, NamedNode) else "\n".join(t)
-                      for g, t in by_graph.items()]
-            parts.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
-        if not parts:
-            return
+                 for g in remove]
+        inserted = _data("INSERT DATA", add)
+        if inserted:
+            parts.append(inserted)
         update = "\n".join(parts).removesuffix(" ;")
         try:
             self._store.update(update)
@@ -118,15 +125,7 @@ class OxigraphStore:
             raise StoreError(f"the write failed and nothing was written: {exc}") from None
 
     def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
-        parts = []
-        for keyword, quads in (("DELETE DATA", remove), ("INSERT DATA", add)):
-            by_graph: dict[object, list[str]] = {}
-            for q in quads:
-                by_graph.setdefault(q.graph_name, []).append(f"{q.subject} {q.predicate} {q.object} .")
-            if by_graph:
-                blocks = [(f"GRAPH {g} {{\n" + "\n".join(t) + "\n}") if isinstance(g, NamedNode) else "\n".join(t)
-                          for g, t in by_graph.items()]
-                parts.append(keyword + " {\n" + "\n".join(blocks) + "\n}")
+        parts = [part for part in (_data("DELETE DATA", remove), _data("INSERT DATA", add)) if part]
         if not parts:
             return
         try:

@@ -17,17 +17,16 @@ from claimgraph.interfaces.http import web
 from claimgraph.interfaces.http.deps import core, read_body
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.services import catalog
-from claimgraph.services.conflicts import SEVERITIES, TYPES, ConflictFilter
+from claimgraph.services.conflicts import SEVERITIES, TYPES, ConflictFilter, conflicts_json
 from claimgraph.services.negotiation import best_match
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["Conflicts"])
 
-ConflictType = Literal["score-disagreement", "comparison-contradicted", "comparison-cycle", "rank-inconsistent",
-                       "superlative-contradicted", "proposition-contradicted", "stale-dependence"]
-Severity = Literal["high", "medium", "low"]
-assert set(ConflictType.__args__) == set(TYPES) and set(Severity.__args__) == set(SEVERITIES)  # type: ignore[attr-defined]
+#: The conflict types and severities, for request validation and the OpenAPI schema (one list: the services')
+ConflictType = Literal[TYPES]  # type: ignore[valid-type]
+Severity = Literal[SEVERITIES]  # type: ignore[valid-type]
 
 
 class ConflictOut(BaseModel):
@@ -91,7 +90,7 @@ def list_conflicts(
     end = offset + len(page)
     payload = {"total": len(found), "offset": offset, "limit": limit,
                "next": str(request.url.include_query_params(offset=end)) if end < len(found) else None,
-               "items": [c.to_json(facts) for c in page]}
+               "items": conflicts_json(page, facts)}
     if not request.url.path.endswith(".json") and \
             best_match(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html":
         params = {"type": type, "severity": severity, "entity": entity}
@@ -133,6 +132,6 @@ async def check_claim(
             raise Problem(400, str(exc), title="Malformed proposal") from None
         except InputError as exc:
             raise Problem(400, str(exc)) from None
-        return JSONResponse([c.to_json(facts) for c in found])
+        return JSONResponse(conflicts_json(found, facts))
 
     return await run_in_threadpool(run)

@@ -27,7 +27,6 @@ router = APIRouter(tags=["Pages"])
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-_KINDS = ["Claim", "Model", "Method", "Benchmark", "Organization", "Event", "Metric"]
 
 
 def render(request: Request, name: str, title: str, twin: str | None, **context: Any) -> HTMLResponse:
@@ -98,8 +97,8 @@ def _graph_filter(request: Request, around: str | None, depth: int, kind: list[s
     except ClaimgraphError as exc:
         raise Problem(400, str(exc)) from None
     kinds = frozenset(kind) if kind else None
-    if kinds is not None and not kinds <= set(_KINDS):
-        raise Problem(400, f"kind must be among {', '.join(_KINDS)}")
+    if kinds is not None and not kinds <= set(analytics.KINDS):
+        raise Problem(400, f"kind must be among {', '.join(analytics.KINDS)}")
     return analytics.GraphFilter(around=centre, depth=depth, kinds=kinds, stance=stance or None,
                                  dossier=dossier or None, benchmark=bench)
 
@@ -141,7 +140,7 @@ async def graph_page(request: Request, around: str | None = None, depth: int = 1
             "SELECT DISTINCT ?stance WHERE { ?c a cg:Claim ; cg:stance ?stance }", prefixes=PREFIXES))
         dossiers = [{"iri": r["d"].value, "label": r["t"].value} for r in graph.store.query(  # type: ignore[union-attr]
             "SELECT ?d ?t WHERE { ?d a cg:Dossier ; dcterms:title ?t } ORDER BY ?t LIMIT 500", prefixes=PREFIXES)]
-        return {"stances": stances, "dossiers": dossiers, "kinds": _KINDS,
+        return {"stances": stances, "dossiers": dossiers, "kinds": list(analytics.KINDS),
                 "benchmarks": analytics.centrality(graph.store, "Benchmark", 200)}
 
     view = await run_in_threadpool(graph.memo, "graph-options", options)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from claimgraph.services.conflicts.check import Proposal, check, proposal_from_json, proposal_from_text
 from claimgraph.services.conflicts.comparability import Tolerance
-from claimgraph.services.conflicts.conflict import SEVERITIES, TYPES, Conflict
+from claimgraph.services.conflicts.conflict import SEVERITIES, TYPES, Conflict, conflicts_json
 from claimgraph.services.conflicts.detectors import detect, scopes_of_quads
 from claimgraph.services.conflicts.facts import FactSet, Scope, load_facts
 from claimgraph.services.conflicts.index import ConflictFilter, ConflictIndex
 
-__all__ = ["Conflict", "ConflictFilter", "ConflictIndex", "FactSet", "Proposal", "Scope", "SEVERITIES", "TYPES",
+__all__ = ["Conflict", "conflicts_json", "ConflictFilter", "ConflictIndex", "FactSet", "Proposal", "Scope", "SEVERITIES", "TYPES",
            "Tolerance", "check", "detect", "load_facts", "proposal_from_json", "proposal_from_text",
            "scopes_of_quads"]

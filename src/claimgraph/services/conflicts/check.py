@@ -38,7 +38,7 @@ from claimgraph.errors import DossierSyntaxError, InputError
 from claimgraph.extract import parse_dossier
 from claimgraph.extract.assertions import (ComparisonAssertion, EntityRef, Extraction, Proposition, ScoreAssertion,
                                            Setting, Span, Trend)
-from claimgraph.extract.mentions import Lexicon, variant_key
+from claimgraph.extract.mentions import Lexicon
 from claimgraph.extract.records import ClaimRecord, DossierRecord, ProvenanceEntry
 from claimgraph.model import iris, map_dossier
 from claimgraph.namespaces import CG, RDF
@@ -196,11 +196,7 @@ def _ref(name: Any, kind: str, lexicon: Lexicon, where: str) -> EntityRef:
     name = " ".join(name.split())
     if re.match(r"^https?://\S+$", name):
         return EntityRef(name, kind, "known", _GIVEN, key=name)
-    exact = [m for m in lexicon.find(name) if m.start == 0 and m.end == len(name)]
-    keys = exact[0].keys if exact else ()
-    if not keys:
-        variant = lexicon.lookup_variant(variant_key(name))
-        keys = (variant,) if variant else ()
+    keys = lexicon.resolve(name)
     if len(keys) > 1:
         raise InputError(f"{where}: {name!r} is ambiguous ({', '.join(keys)}); give an IRI")
     if keys:

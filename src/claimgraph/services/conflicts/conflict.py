@@ -23,7 +23,7 @@ from claimgraph.namespaces import CG, RDF
 from claimgraph.services.conflicts.facts import (ComparisonFact, FactSet, PropositionFact, ScoreFact, TrendFact,
                                                  Dependence)
 
-__all__ = ["Conflict", "TYPES", "SEVERITIES", "evidence_json", "Statement", "when", "phrase_value", "phrase_score"]
+__all__ = ["Conflict", "conflicts_json", "TYPES", "SEVERITIES", "evidence_json", "Statement", "when", "phrase_value", "phrase_score"]
 
 #: Every conflict type, in the order they are reported.
 TYPES = ("score-disagreement", "comparison-contradicted", "comparison-cycle", "rank-inconsistent",
@@ -62,13 +62,22 @@ class Conflict:
         out += [Quad(node, CG.evidence, NamedNode(e), g) for e in self.evidence]
         return out
 
-    def to_json(self, facts: FactSet | None = None) -> dict[str, Any]:
-        index = _index(facts) if facts is not None else {}
+    def to_json(self, facts: FactSet | None = None, index: dict[str, Statement] | None = None) -> dict[str, Any]:
+        """As JSON, its evidence described from ``facts`` (``index``: those facts by statement IRI, when the caller
+        shows many conflicts — :func:`conflicts_json` builds it once)."""
+        if index is None:
+            index = _index(facts) if facts is not None else {}
         return {"id": self.iri.value, "type": self.type, "severity": self.severity, "claims": list(self.claims),
                 "explanation": self.explanation,
                 "evidence": [evidence_json(index[e], facts) if e in index and facts is not None  # type: ignore[arg-type]
                              else {"statement": e} for e in self.evidence],
                 "scope": self.scope}
+
+
+def conflicts_json(conflicts: list[Conflict], facts: FactSet) -> list[dict[str, Any]]:
+    """Many conflicts as JSON, looking their evidence up in one index of ``facts``."""
+    index = _index(facts)
+    return [c.to_json(facts, index) for c in conflicts]
 
 
 def _index(facts: FactSet) -> dict[str, Statement]:

@@ -9,11 +9,11 @@ only matter to the claims that depend on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
@@ -26,7 +26,6 @@ __all__ = ["ClaimInfo", "ScoreFact", "ComparisonFact", "PropositionFact", "Trend
 
 #: Provenance actions (and stances) after which a claim no longer asserts what it says.
 WITHDRAWN_ACTIONS = frozenset({"retracted", "retract", "withdrawn", "withdraw", "superseded", "refuted"})
-
 
 
 @dataclass(frozen=True)
@@ -232,13 +231,16 @@ def _claim_of(row: object, claims: dict[str, ClaimInfo]) -> str:
     return claim
 
 
+def _scoped(store: Store, name: str, variable: str, values: frozenset[str] | None,
+            term: Callable[[str], object]) -> list[object]:
+    """The rows of a named query: all of them (``values`` None), or those for each value bound to ``variable``."""
+    if values is None:
+        return _query(store, name)
+    return [row for value in sorted(values) for row in _query(store, name, **{variable: term(value)})]
+
+
 def _scores(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[ScoreFact]:
-    rows: list[object] = []
-    if scope.benchmarks is None:
-        rows = _query(store, "conflict-scores")
-    else:
-        for benchmark in sorted(scope.benchmarks):
-            rows += _query(store, "conflict-scores", benchmark=NamedNode(benchmark))
+    rows = _scoped(store, "conflict-scores", "benchmark", scope.benchmarks, NamedNode)
     found: dict[str, ScoreFact] = {}
     for r in rows:
         iri = r["score"].value  # type: ignore[index]
@@ -252,17 +254,8 @@ def _scores(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[Sc
 
 
 def _comparisons(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[ComparisonFact]:
-    rows: list[object] = []
-    if scope.benchmarks is None:
-        rows += _query(store, "conflict-comparisons")
-    else:
-        for benchmark in sorted(scope.benchmarks):
-            rows += _query(store, "conflict-comparisons", benchmark=NamedNode(benchmark))
-    if scope.domains is None:
-        rows += _query(store, "conflict-comparisons-domain")
-    else:
-        for domain in sorted(scope.domains):
-            rows += _query(store, "conflict-comparisons-domain", domain=Literal(domain))
+    rows = _scoped(store, "conflict-comparisons", "benchmark", scope.benchmarks, NamedNode) + \
+        _scoped(store, "conflict-comparisons-domain", "domain", scope.domains, Literal)
     found: dict[str, ComparisonFact] = {}
     for r in rows:
         iri = r["comparison"].value  # type: ignore[index]
@@ -274,12 +267,7 @@ def _comparisons(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> li
 
 
 def _propositions(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[PropositionFact]:
-    rows: list[object] = []
-    if scope.subjects is None:
-        rows = _query(store, "conflict-propositions")
-    else:
-        for subject in sorted(scope.subjects):
-            rows += _query(store, "conflict-propositions", about=NamedNode(subject))
+    rows = _scoped(store, "conflict-propositions", "about", scope.subjects, NamedNode)
     found: dict[str, PropositionFact] = {}
     for r in rows:
         iri = r["statement"].value  # type: ignore[index]

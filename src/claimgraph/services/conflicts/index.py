@@ -113,16 +113,15 @@ class ConflictIndex:
         return fresh
 
     def held_facts(self, scope: Scope) -> FactSet:
-        """The facts the store holds in ``scope``: from the cache when it is as new as the store, else read."""
-        if self._cache is None or self._cache_generation != self.store.generation:
-            self.warm()
+        """The facts the store holds in ``scope``: from the cache when it is as new as the store, else read (a
+        one-off check reads its scopes only; long-running servers :meth:`warm` the cache once)."""
         if self._cache is not None and self._cache_generation == self.store.generation:
             return self._cache.facts(scope)
         return load_facts(self.store, scope)
 
     def warm(self) -> None:
-        """Read every fact into the cache (a server does it once at start; a write between makes it retry
-        at the next check)."""
+        """Read every fact into the cache (the HTTP and MCP servers do it once at start; after that the
+        recomputations keep it up to date)."""
         generation = self.store.generation
         facts = load_facts(self.store)
         if self.store.generation == generation:
