@@ -2,7 +2,7 @@
 
 ``python bench/corpus.py OUT_DIR --claims N [--per-dossier K] [--seed S]`` writes N claims in N/K dossiers.
 Claims mix the shapes real dossiers have: scores ("X scores 71.3% on MMLU (5-shot)"), comparisons
-("X beats Y on GSM8K"), ranks and method facts, over models, benchmarks and methods of the shipped
+("X beats Y on GSM8K"), ranks, method facts and a few trends ("smarter models hallucinate more"), over models, benchmarks and methods of the shipped
 vocabulary plus generated ones. The same seed always writes the same files.
 """
 
@@ -24,6 +24,10 @@ def claim_text(rng: random.Random, models: list[str]) -> str:
     a, b = rng.sample(models, 2)
     bench = rng.choice(BENCHMARKS)
     shape = rng.random()
+    if shape < 0.005:
+        return f"Across the leaderboard, smarter models hallucinate {rng.choice(['more', 'less'])}."
+    if shape < 0.45 and bench == "AA-Omniscience":
+        return f"{a} achieved {rng.uniform(20, 95):.0f}% non-hallucination on the AA-Omniscience benchmark."
     if shape < 0.45:
         return f"{a} scores {rng.uniform(20, 95):.1f}% on {bench} ({rng.choice(SETTINGS)})."
     if shape < 0.7:

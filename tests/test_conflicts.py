@@ -180,6 +180,79 @@ def test_trend_reversed(seeded: Claimgraph) -> None:
     assert seeded.check("Across the leaderboard, smarter models hallucinate more.")[0] == []
 
 
+AA = "{model} achieved {value}% non-hallucination on the AA-Omniscience benchmark."
+II = "{model} scores {value} on the Intelligence Index."
+
+
+def landscape(tmp: Path, rates: dict[str, int], slug: str = "aa") -> Path:
+    """A dossier of non-hallucination rates, plus GPT-4o's Intelligence Index score (the seed holds the others)."""
+    claims = [("evidence", AA.format(model=m, value=v), "2026-07-01") for m, v in rates.items()]
+    return dossier(tmp, slug, ("evidence", II.format(model="GPT-4o", value=40), "2026-07-01"), *claims)
+
+
+def test_trend_contradicted_by_the_scores_in_the_graph(seeded: Claimgraph, tmp_path: Path) -> None:
+    # the seed says smarter models hallucinate more; here the smarter ones hallucinate less (Intelligence Index
+    # 57, 53, 48, 40 against non-hallucination 85, 80, 78 (the seed's), 60)
+    seeded.ingest([landscape(tmp_path, {"Gemini 3.1 Pro": 85, "Claude Opus 4.6": 80, "GPT-4o": 60})])
+    found, facts = seeded.list_conflicts()
+    assert types(found) == ["proposition-contradicted"]
+    trend = "https://w3id.org/claimgraph/id/dossier/training-methodology-frontier-shift/claim/3"
+    assert trend in found[0].claims and len(found[0].claims) == 5
+    assert "+1.00" in found[0].explanation and "measures hallucination inversely" in found[0].explanation
+    evidence = found[0].to_json(facts)["evidence"]
+    assert sorted(e["kind"] for e in evidence) == ["score"] * 8 + ["trend"]
+    assert {e["model_label"] for e in evidence if e["kind"] == "score"} == {"Gemini 3.1 Pro", "Claude Opus 4.6", "GPT-4o",
+                                                        "Grok 4.20 Multi-Agent Beta"}
+    incremental = conflicts_graph(seeded)
+    with seeded.store.write_lock:
+        seeded.conflicts.recompute()
+    assert conflicts_graph(seeded) == incremental
+    # scores that agree with the trend, or too few models to say, contradict nothing; again as a full recompute would
+    for rates in ({"Gemini 3.1 Pro": 60, "Claude Opus 4.6": 70, "GPT-4o": 85}, {"Gemini 3.1 Pro": 85, "Claude Opus 4.6": 80}):
+        seeded.ingest([landscape(tmp_path, rates)])
+        assert seeded.list_conflicts()[0] == []
+        incremental = conflicts_graph(seeded)
+        with seeded.store.write_lock:
+            seeded.conflicts.recompute()
+        assert conflicts_graph(seeded) == incremental
+    # the fourth model's rate, proposed, would make the contradiction: a check says so before it is written
+    proposal = {"text": AA.format(model="GPT-4o", value=60), "date": "2026-07-02"}
+    assert types(seeded.check(proposal)[0]) == ["proposition-contradicted"]
+    # and so does a proposed trend against the scores held
+    seeded.ingest([landscape(tmp_path, {"Gemini 3.1 Pro": 85, "Claude Opus 4.6": 80, "GPT-4o": 60})])
+    assert types(seeded.check("Across the leaderboard, smarter models hallucinate more.")[0]) == \
+        ["proposition-contradicted"]
+    # the opposite trend agrees with the scores (it still contradicts the seed's claim, which says the reverse)
+    honest = seeded.check("Across the leaderboard, smarter models are more honest.")[0]
+    assert len(honest) == 1 and "scores in the graph" not in honest[0].explanation
+
+
+def test_scores_under_another_setting_do_not_speak_for_a_trend(seeded: Claimgraph, tmp_path: Path) -> None:
+    # each rate under its own setting: no two models share a comparable series, so no correlation is read
+    rates = {"Gemini 3.1 Pro": "85% (0-shot)", "Claude Opus 4.6": "80% (5-shot)", "GPT-4o": "60% (3-shot)"}
+    claims = [("evidence", f"{m} achieved {v} non-hallucination on the AA-Omniscience benchmark.", "2026-07-01")
+              for m, v in rates.items()]
+    seeded.ingest([dossier(tmp_path, "aa", ("evidence", II.format(model="GPT-4o", value=40), "2026-07-01"), *claims)])
+    assert seeded.list_conflicts()[0] == []
+
+
+def test_quantities_are_read_from_metric_words_and_benchmark_names() -> None:
+    import doctest
+
+    from claimgraph.services.conflicts import quantities
+    from claimgraph.services.conflicts.proposition_contradicted import spearman
+    assert doctest.testmod(quantities).failed == 0
+    assert quantities.quantity("Honesty") == ("hallucination", -1)
+    # a named metric is read, never the benchmark behind it
+    assert quantities.score_measures("accuracy", "Hallucination Leaderboard", {"hallucination"}) == {}
+    assert quantities.score_measures("", "Hallucination Leaderboard", {"hallucination"}) == {"hallucination": 1}
+    from decimal import Decimal as D
+    assert spearman([D(1), D(2), D(3), D(4)], [D(10), D(20), D(30), D(40)]) == pytest.approx(1)
+    assert spearman([D(1), D(2), D(3), D(4)], [D(4), D(3), D(2), D(1)]) == pytest.approx(-1)
+    assert spearman([D(1), D(2), D(2), D(3)], [D(1), D(3), D(2), D(4)]) == pytest.approx(0.9486832980505138)
+    assert spearman([D(1), D(1), D(1), D(1)], [D(1), D(2), D(3), D(4)]) is None
+
+
 # -- stale-dependence ----------------------------------------------------------------------------------
 
 def test_stale_dependence_on_a_retracted_claim(graph: Claimgraph, tmp_path: Path) -> None:

@@ -60,6 +60,15 @@ def test_revised_dossier_replaces_graphs_and_keeps_the_old_revision(graph: Claim
     (r3,), _ = graph.ingest([path])
     assert r3.status == "unchanged" and quads(graph) == before
     assert graph.validate().conforms
+    shutil.copy(DOSSIERS / "revision" / "v1.md", path)
+    (r4,), _ = graph.ingest([path])
+    (r5,), _ = graph.ingest([path])
+    assert (r4.status, r5.status) == ("revised", "unchanged")
+    chain = select(graph, """SELECT ?cur ?prev ?first WHERE { ?d cg:currentRevision ?cur . ?cur prov:wasRevisionOf ?prev .
+                               ?prev prov:wasRevisionOf ?first }""")
+    assert len(chain) == 1 and chain[0]["cur"] == chain[0]["first"] + "-1"
+    assert len(select(graph, "SELECT ?r WHERE { ?r a cg:DossierRevision }")) == 3
+    assert graph.validate().conforms
 
 
 def test_changed_mapping_rewrites_without_new_revision(graph: Claimgraph) -> None:

@@ -54,8 +54,10 @@ def revisions_graph(dossier: NamedNode) -> NamedNode:
     return NamedNode(dossier.value + "/revisions")
 
 
-def revision_iri(dossier: NamedNode, sha256: str) -> NamedNode:
-    return NamedNode(f"{dossier.value}/revision/{sha256[:16]}")
+def revision_iri(dossier: NamedNode, sha256: str, again: int = 0) -> NamedNode:
+    """The revision of ``dossier`` with this content; ``again`` counts the earlier revisions with the same content
+    (a dossier reverted to an earlier text is a new revision with that text)."""
+    return NamedNode(f"{dossier.value}/revision/{sha256[:16]}" + (f"-{again}" if again else ""))
 
 
 def claim_iri(dossier: NamedNode, position: int) -> NamedNode:

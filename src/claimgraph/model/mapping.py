@@ -224,10 +224,9 @@ def _claim(claim: ClaimRecord, node: NamedNode, dossier: NamedNode, agent: Named
     return list(out.items) + extracted, shared
 
 
-def revision_quads(record: DossierRecord, dossier: NamedNode, previous: NamedNode | None,
+def revision_quads(record: DossierRecord, dossier: NamedNode, revision: NamedNode, previous: NamedNode | None,
                    ingested_at: datetime) -> list[Quad]:
     """The quads that record one ingested revision of a dossier, for its revisions graph."""
-    revision = iris.revision_iri(dossier, record.sha256)
     out = _Quads(iris.revisions_graph(dossier))
     out.add(revision, RDF.type, CG.DossierRevision)
     out.add(revision, RDF.type, PROV.Entity)

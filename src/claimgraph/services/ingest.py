@@ -157,8 +157,8 @@ class Ingestor:
 
     def _plan(self, record: DossierRecord, now: datetime) -> _Plan:
         dossier = iris.dossier_iri(record.canonical_path, record.title)
-        revision = iris.revision_iri(dossier, record.sha256)
         current, current_previous = self._current_revision(dossier)
+        revision = self._revision_for(dossier, record.sha256, current)
         if current == revision:
             previous, status = current_previous, "unchanged"
         else:
@@ -172,7 +172,7 @@ class Ingestor:
             if held == canonical(mapped.quads) and shared_held:
                 return _Plan(record, dossier, status, [], list(mapped.quads), list(mapped.shared))
             status = "remapped"
-        extra = revision_quads(record, dossier, previous, now) if status in ("added", "revised") else []
+        extra = revision_quads(record, dossier, revision, previous, now) if status in ("added", "revised") else []
         return _Plan(record, dossier, status, remove, list(mapped.quads), list(mapped.shared), extra)
 
     def _current_revision(self, dossier: NamedNode) -> tuple[NamedNode | None, NamedNode | None]:
@@ -185,6 +185,16 @@ class Ingestor:
         if not rows:
             return None, None
         return rows[0]["rev"], rows[0]["prev"]
+
+    def _revision_for(self, dossier: NamedNode, sha256: str, current: NamedNode | None) -> NamedNode:
+        """The current revision when it has this content, else the first revision IRI for it not yet taken (a
+        dossier reverted to an earlier text gets a revision of its own)."""
+        graph, again = iris.revisions_graph(dossier), 0
+        while True:
+            revision = iris.revision_iri(dossier, sha256, again)
+            if revision == current or not any(True for _ in self.store.match(revision, None, None, graph)):
+                return revision
+            again += 1
 
     def _graphs_of(self, dossier: NamedNode) -> list[NamedNode]:
         rows = self.store.query("SELECT DISTINCT ?g ?d WHERE { GRAPH ?g { ?c cg:inDossier ?d } }",

@@ -82,7 +82,7 @@ def conflicts_json(conflicts: list[Conflict], facts: FactSet) -> list[dict[str, 
 
 def _index(facts: FactSet) -> dict[str, Statement]:
     out: dict[str, Statement] = {}
-    for items in (facts.scores, facts.comparisons, facts.propositions, facts.trends):
+    for items in (facts.scores, facts.series, facts.comparisons, facts.propositions, facts.trends):
         for item in items:
             out[item.iri] = item
     for dependence in facts.dependences:

@@ -34,11 +34,13 @@ def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = 
 
 def scopes_of_quads(quads: Iterable[Quad]) -> set[str]:
     """The conflict scopes that statements among ``quads`` belong to: a change to these quads can only change
-    the conflicts of these scopes (and of 'dependence', always included: retracting a claim stales others)."""
+    the conflicts of these scopes (and of 'dependence', always included: retracting a claim stales others;
+    and of 'trends' whenever a score changes, since the trends are checked against the scores)."""
     scopes = {"dependence"}
     for q in quads:
         if q.predicate == CG.benchmark:
             scopes.add(f"benchmark {q.object.value}")
+            scopes.add("trends")
         elif q.predicate == CG.domain:
             scopes.add(f"domain {q.object.value}")
         elif q.predicate == CG.about:

@@ -18,6 +18,7 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode
 
 from claimgraph.namespaces import PREFIXES
+from claimgraph.services.conflicts.quantities import quantity, score_measures
 from claimgraph.services.sparql import named_query
 from claimgraph.store import Store
 
@@ -137,6 +138,9 @@ class FactSet:
     dependences: list[Dependence] = field(default_factory=list)
     claims: dict[str, ClaimInfo] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    # scores outside the scope's benchmarks that measure a quantity one of the trends names: what the trends
+    # are checked against (when every benchmark is in scope they are all in ``scores`` already)
+    series: list[ScoreFact] = field(default_factory=list)
 
     def merge(self, other: "FactSet", *, replacing: Iterable[str] = ()) -> "FactSet":
         """This set plus ``other``, without the statements of the claims in ``replacing``."""
@@ -146,7 +150,7 @@ class FactSet:
                        keep(self.propositions) + other.propositions, keep(self.trends) + other.trends,
                        keep(self.dependences) + other.dependences,
                        {**{k: v for k, v in self.claims.items() if k not in gone}, **other.claims},
-                       {**self.labels, **other.labels})
+                       {**self.labels, **other.labels}, keep(self.series) + other.series)
 
     def standing(self, claim: str) -> bool:
         info = self.claims.get(claim)
@@ -160,6 +164,29 @@ class FactSet:
         if iri is None:
             return "?"
         return self.labels.get(iri) or iri.rstrip("/").rsplit("/", 1)[-1]
+
+    def quantities(self) -> set[str]:
+        """The quantity keys the standing trends name."""
+        return trend_quantities(t for t in self.trends if self.standing(t.claim))
+
+    def measured(self, score: ScoreFact, keys: Iterable[str]) -> dict[str, int]:
+        """Which of the quantity ``keys`` ``score`` measures, each with its orientation."""
+        return measured(score, keys, self.labels)
+
+
+def trend_quantities(trends: Iterable[TrendFact]) -> set[str]:
+    return {quantity(name)[0] for t in trends for name in (t.x, t.y)}
+
+
+def _metric_words(metric: str, labels: dict[str, str]) -> str:
+    """A metric's words: its label when it is an IRI (its IRI's last segment, whole, when it has none)."""
+    if metric.startswith(("http://", "https://")):
+        return labels.get(metric) or metric.rsplit("/", 1)[-1]
+    return metric
+
+
+def measured(score: ScoreFact, keys: Iterable[str], labels: dict[str, str]) -> dict[str, int]:
+    return score_measures(_metric_words(score.metric, labels), labels.get(score.benchmark, ""), keys)
 
 
 def _text(term: object) -> str | None:
@@ -345,16 +372,35 @@ def load_facts(store: Store, scope: Scope | None = None, *, label_store: Store |
                                                          or scope.domains is None or scope.domains) else []
     propositions = _propositions(store, scope, claims) if scope.subjects is None or scope.subjects else []
     trends = _trends(store, claims) if scope.trends else []
+    series: list[ScoreFact] = []
+    if trends and scope.benchmarks is not None:
+        series = [s for s in _series(store, trend_quantities(trends), claims) if s.benchmark not in scope.benchmarks]
     dependences = _dependences(store) if scope.dependence else []
     missing = {d.claim for d in dependences} | {d.target_claim for d in dependences if d.target_claim}
     claims.update(claim_infos(store, missing - set(claims)))
-    entities = {s.model for s in scores} | {s.benchmark for s in scores} | {c.model for c in comparisons} | \
-               {c.other for c in comparisons} | {c.benchmark for c in comparisons if c.benchmark} | \
-               {p.about for p in propositions}
+    entities = {s.model for s in scores + series} | {s.benchmark for s in scores + series} | \
+               {s.metric for s in scores + series if s.metric.startswith(("http://", "https://"))} | \
+               {c.model for c in comparisons} | {c.other for c in comparisons} | \
+               {c.benchmark for c in comparisons if c.benchmark} | {p.about for p in propositions}
     labels = _labels(store, entities)
     if label_store is not None:
         labels = {**_labels(label_store, entities - set(labels)), **labels}
-    return FactSet(scores, comparisons, propositions, trends, dependences, claims, labels)
+    return FactSet(scores, comparisons, propositions, trends, dependences, claims, labels, series)
+
+
+def _series(store: Store, keys: set[str], claims: dict[str, ClaimInfo]) -> list[ScoreFact]:
+    """Every score that measures one of the quantities ``keys``: those whose metric's words name one, and those
+    with no metric on a benchmark whose name names one."""
+    benchmarks = {r["b"].value: r["label"].value for r in _query(store, "conflict-benchmark-labels")}  # type: ignore[index]
+    metrics = {r["m"].value: r["label"].value for r in _query(store, "conflict-metric-labels")}  # type: ignore[index]
+    candidates = {b for b, label in benchmarks.items() if score_measures("", label, keys)}
+    for r in _query(store, "conflict-metric-benchmarks"):
+        if score_measures(_metric_words(_metric(r), metrics), "", keys):
+            candidates.add(r["benchmark"].value)  # type: ignore[index]
+    labels = {**benchmarks, **metrics}
+    if not candidates:
+        return []
+    return [s for s in _scores(store, Scope(frozenset(candidates)), claims) if measured(s, keys, labels)]
 
 
 class FactCache:
@@ -369,11 +415,13 @@ class FactCache:
         self.propositions: dict[str, list[PropositionFact]] = {}
         self.trends = list(facts.trends)
         self.dependences = list(facts.dependences)
+        self._metrics: dict[str, set[str]] = {}  # the metrics each benchmark has had scores in (a superset)
         self._add(facts)
 
     def _add(self, facts: FactSet) -> None:
         for s in facts.scores:
             self.scores.setdefault(s.benchmark, []).append(s)
+            self._metrics.setdefault(s.benchmark, set()).add(s.metric)
         for c in facts.comparisons:
             key = f"benchmark {c.benchmark}" if c.benchmark else f"domain {c.domain}"
             self.comparisons.setdefault(key, []).append(c)
@@ -434,8 +482,19 @@ class FactCache:
         comparisons += [c for d in sorted(scope.domains or ()) for c in self.comparisons.get(f"domain {d}", [])]
         propositions = [p for a in sorted(scope.subjects or ()) for p in self.propositions.get(a, [])]
         trends = self.trends if scope.trends else []
+        series = self.series(trend_quantities(trends), scope.benchmarks or frozenset()) if trends else []
         dependences = self.dependences if scope.dependence else []
-        claims = {s.claim for items in (scores, comparisons, propositions, trends) for s in items}
+        claims = {s.claim for items in (scores, comparisons, propositions, trends, series) for s in items}
         claims |= {d.claim for d in dependences} | {d.target_claim for d in dependences if d.target_claim}
         return FactSet(scores, comparisons, propositions, trends, dependences,
-                       {c: self.claims[c] for c in claims if c in self.claims}, self.labels)
+                       {c: self.claims[c] for c in claims if c in self.claims}, self.labels, series)
+
+    def series(self, keys: set[str], besides: frozenset[str] = frozenset()) -> list[ScoreFact]:
+        """The scores, on benchmarks other than ``besides``, that measure one of the quantities ``keys``."""
+        out = []
+        for benchmark, metrics in sorted(self._metrics.items()):
+            if benchmark in besides or not any(score_measures(_metric_words(m, self.labels),
+                                                              self.labels.get(benchmark, ""), keys) for m in metrics):
+                continue
+            out += [s for s in self.scores.get(benchmark, []) if measured(s, keys, self.labels)]
+        return out
