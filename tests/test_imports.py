@@ -150,6 +150,51 @@ def test_json_claims_by_cli_and_by_post(tmp_path: Path) -> None:
         assert bad.status_code == 400 and "scores[0]" in bad.json()["detail"]
 
 
+def test_json_claims_are_json_ld_in_the_published_context(tmp_path: Path) -> None:
+    import rdflib
+
+    from claimgraph.resources import CONTEXT_IRI, claim_context
+    falcon, mmlu = "https://w3id.org/claimgraph/id/model/falcon-40b", "https://w3id.org/claimgraph/id/benchmark/mmlu"
+    claim = {"@type": "Claim", "text": "Falcon-40B scores 57.0% on MMLU (5-shot).", "stance": "evidence",
+             "date": "2023-06-01",
+             "assertions": {"scores": [{"@type": "Score", "model": falcon, "benchmark": mmlu, "value": 57.0,
+                                        "unit": "percent", "shots": 5}],
+                            "comparisons": [{"model": falcon, "other": "https://w3id.org/claimgraph/id/model/llama-65b",
+                                             "direction": "worse", "benchmark": mmlu}]}}
+    with Claimgraph(Settings(store="memory:", token=TOKEN)) as graph, TestClient(create_app(graph)) as client:
+        # the context is published, and what a JSON-LD processor reads with it is the claim, in claimgraph's terms
+        served = client.get("/context.jsonld")
+        assert served.status_code == 200 and served.headers["content-type"].startswith("application/ld+json")
+        assert served.json()["@context"] == claim_context()
+        read = rdflib.Dataset()
+        read.parse(data=json.dumps({"@context": served.json()["@context"], "claims": [claim]}), format="json-ld")
+        cg = rdflib.Namespace("https://w3id.org/claimgraph/ns#")
+        (node,) = read.subjects(cg.text, None)
+        assert (node, rdflib.RDF.type, cg.Claim) in read and (node, cg.stance, rdflib.Literal("evidence")) in read
+        (score,) = read.subjects(rdflib.RDF.type, cg.Score)
+        assert (score, cg.assertedBy, node) in read and (score, cg.model, rdflib.URIRef(falcon)) in read
+        assert (score, cg.shots, rdflib.Literal(5)) in read
+        (comparison,) = read.subjects(cg.direction, rdflib.Literal("worse"))
+        assert (comparison, cg.comparedWith, rdflib.URIRef("https://w3id.org/claimgraph/id/model/llama-65b")) in read
+        # claimgraph takes the same document by the context's IRI, as application/ld+json
+        auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/ld+json"}
+        body = json.dumps({"@context": CONTEXT_IRI, "claims": [claim]})
+        posted = client.post("/claims", content=body, params={"source": "https://example.org/agent"}, headers=auth)
+        assert posted.status_code == 201, posted.text
+        rows = select(graph, "SELECT ?m ?v ?shots WHERE { ?s cg:model ?m ; cg:value ?v ; cg:shots ?shots }",
+                      m=__import__("pyoxigraph").NamedNode(falcon))
+        assert [(r["v"], r["shots"]) for r in rows] in ([("57", "5")], [("57.0", "5")])
+        # another context would make the same keys mean something else: refused, naming the field
+        for other in ({"@context": "https://schema.org/", "claims": [claim]},
+                      {"claims": [{**claim, "@context": {"text": "http://example.org/text"}}]},
+                      {"claims": [{**claim, "assertions": {"scores": [{"model": falcon, "benchmark": mmlu,
+                                                                       "value": 1, "shot": 5}]}}]}):
+            refused = client.post("/claims", json=other, params={"source": "https://example.org/agent"},
+                                  headers={"Authorization": f"Bearer {TOKEN}"})
+            assert refused.status_code == 400, refused.text
+            assert any(k in refused.json()["detail"] for k in ("@context", "shot"))
+
+
 # -- arbitrary input: a result or an error with a position, never a crash --------------------------------------
 
 from hypothesis import given, settings  # noqa: E402

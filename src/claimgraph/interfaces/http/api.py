@@ -17,6 +17,7 @@ from claimgraph.extract import parse_dossier
 from claimgraph.interfaces.http.deps import core, read_body, require_writer
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.namespaces import DATA
+from claimgraph.resources import CONTEXT_IRI
 from claimgraph.services import catalog
 from claimgraph.services.imports import plan_json_claims
 
@@ -117,16 +118,18 @@ async def post_dossier(request: Request,
     return await run_in_threadpool(ingest)
 
 
+_EXAMPLE = {"claims": [{"text": "Zephyr-7B-beta scores 7.34 on MT-Bench.", "stance": "evidence", "date": "2023-10-26",
+                        "assertions": {"scores": [{"model": "Zephyr-7B-beta", "benchmark": "MT-Bench", "value": 7.34}]}}]}
+
+
 @claims_router.post("/claims", status_code=201, include_in_schema=False)
 @router.post("/claims", status_code=201, summary="Add claims given as JSON, with structured assertions (bearer token)",
              responses={201: {"description": "added"}, 200: {"description": "already held (the same claims)"},
                         400: {"description": "malformed (the field in the problem)"}},
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
-                 "type": "object", "example": {"claims": [{"text": "Zephyr-7B-beta scores 7.34 on MT-Bench.",
-                                                           "stance": "evidence", "date": "2023-10-26",
-                                                           "assertions": {"scores": [{
-                                                               "model": "Zephyr-7B-beta", "benchmark": "MT-Bench",
-                                                               "value": 7.34}]}}]}}}}}})
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": {"type": "object", "example": _EXAMPLE}},
+                 "application/ld+json": {"schema": {"type": "object", "example": {"@context": CONTEXT_IRI,
+                                                                                  **_EXAMPLE}}}}}})
 async def post_claims(request: Request,
                       source: Annotated[str, Query(description="where the claims come from (a URL or URI)")],
                       ) -> JSONResponse:

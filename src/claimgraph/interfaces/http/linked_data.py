@@ -17,6 +17,7 @@ from claimgraph.interfaces.http.deps import answers, core
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.model import iris
 from claimgraph.namespaces import CG, DATA, DCTERMS, RDF, RDFS, SERIALIZATION_PREFIXES, compact
+from claimgraph.resources import claim_context
 from claimgraph.services import catalog, views
 from claimgraph.services.negotiation import best_match
 from claimgraph.services.protocol import DATASET_TYPES, GRAPH_TYPES, content_type_of
@@ -131,6 +132,13 @@ async def resource(request: Request, path: str) -> Response:
     except ValueError:
         raise Problem(400, f"not a valid IRI path: {bare!r}") from None
     return await run_in_threadpool(_resolve, request, iri, media, f"/id/{bare}.json")
+
+
+@router.get("/context.jsonld", summary="The JSON-LD context of JSON claims (what POST /claims and check take)",
+            responses={200: {"content": {"application/ld+json": {}}}})
+async def context() -> Response:
+    return JSONResponse({"@context": claim_context()}, media_type="application/ld+json",
+                        headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"})
 
 
 @router.get("/ns", summary="The claimgraph ontology (HTML, JSON twin at /ns.json, RDF by Accept)",

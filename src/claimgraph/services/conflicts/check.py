@@ -42,10 +42,11 @@ from claimgraph.extract.mentions import Lexicon
 from claimgraph.extract.records import ClaimRecord, DossierRecord, ProvenanceEntry
 from claimgraph.model import iris, map_dossier
 from claimgraph.namespaces import CG, RDF
+from claimgraph.resources import CONTEXT_IRI, claim_context
 from claimgraph.services.conflicts.comparability import Tolerance, comparable_key
 from claimgraph.services.conflicts.conflict import Conflict
 from claimgraph.services.conflicts.detectors import detect, scopes_of_quads
-from claimgraph.services.conflicts.facts import Dependence, FactSet, Scope, claim_infos, load_facts
+from claimgraph.services.conflicts.facts import Dependence, FactSet, Scope, claim_infos, load_facts, trend_quantities
 from claimgraph.store import OxigraphStore, Store
 
 __all__ = ["Proposal", "proposal_from_text", "proposal_from_json", "claims_from_json", "check", "MAX_PROPOSED_CLAIMS"]
@@ -98,7 +99,14 @@ def proposal_from_json(data: Any, lexicon: Lexicon, today: date) -> Proposal:
 def claims_from_json(data: Any, lexicon: Lexicon, today: date, *, note: str = "") -> list[ClaimRecord]:
     """Claims from their JSON form (see the module's documentation); a claim with no date is dated ``today``.
     Raises InputError naming the field that is wrong."""
-    items = data.get("claims") if isinstance(data, dict) and "claims" in data else data
+    if isinstance(data, dict) and "claims" in data:
+        unknown = set(data) - {"claims", "@context", "@id"}
+        if unknown:
+            raise InputError(f"unknown field(s) {', '.join(sorted(unknown))} beside 'claims'")
+        _check_context(data.get("@context"), "@context")
+        items = data["claims"]
+    else:
+        items = data
     items = items if isinstance(items, list) else [items]
     if not items:
         raise InputError("no claims given")
@@ -112,6 +120,9 @@ def claims_from_json(data: Any, lexicon: Lexicon, today: date, *, note: str = ""
         unknown = set(item) - {"text", "stance", "date", "assertions", "@context", "@type", "@id"}
         if unknown:
             raise InputError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        _check_context(item.get("@context"), f"{where}.@context")
+        if item.get("@type", "Claim") not in ("Claim", "cg:Claim", CG.Claim.value):
+            raise InputError(f"{where}.@type: a claim's type is Claim, not {item['@type']!r}")
         text, assertions = item.get("text"), item.get("assertions")
         if text is not None and not isinstance(text, str):
             raise InputError(f"{where}.text: expected a string")
@@ -127,6 +138,15 @@ def claims_from_json(data: Any, lexicon: Lexicon, today: date, *, note: str = ""
         claims.append(ClaimRecord(n, stance.lower(), " ".join((text or "(structured assertions)").split()), 0,
                                   history, given=extraction, depends_on=tuple(depends)))
     return claims
+
+
+def _check_context(value: Any, where: str) -> None:
+    """JSON claims are JSON-LD in claimgraph's own context: by its IRI, or the context itself, or neither."""
+    contexts = value if isinstance(value, list) else [value]
+    if all(c is None or c == CONTEXT_IRI or c == claim_context() for c in contexts):
+        return
+    shown = json.dumps(value)[:80]
+    raise InputError(f"{where}: JSON claims are read in claimgraph's context ({CONTEXT_IRI}) only, not {shown}")
 
 
 def _proposal(record: DossierRecord, lexicon: Lexicon, today: date) -> Proposal:
@@ -157,8 +177,14 @@ def check(store: Store, proposal: Proposal, tolerance: Tolerance,
     proposed.dependences = [_resolved(store, d, mine) for d in proposed.dependences]
     proposed.claims.update(claim_infos(store, {d.target_claim for d in proposed.dependences if d.target_claim}
                                        - mine))
+    read = held_facts or (lambda wanted: load_facts(store, wanted))
     scope = replace(Scope.of(scopes), dependence=False)
-    held = held_facts(scope) if held_facts is not None else load_facts(store, scope)
+    if scope.trends and not proposed.trends:
+        # the trends held bear on this proposal only through its scores that measure one of their quantities
+        keys = trend_quantities(read(Scope(frozenset(), frozenset(), frozenset(), True, False, False)).trends)
+        if not any(proposed.measured(s, keys) for s in proposed.scores):
+            scope = replace(scope, trends=False)
+    held = read(scope)
     # only the groups the proposal can meet: scores comparable with one of its scores, or of a model it compares
     keys = {comparable_key(score) for score in proposed.scores}
     pairs = {(c.benchmark, m) for c in proposed.comparisons for m in (c.model, c.other)}
@@ -218,10 +244,26 @@ def _number(value: Any, where: str) -> Decimal | None:
     return number
 
 
+#: The fields of each kind of structured assertion (and its JSON-LD type).
+_FIELDS = {"scores": ({"model", "benchmark", "value", "unit", "rank", "shots", "metric", "chain_of_thought", "judge",
+                       "version", "harness", "superlative"}, "Score"),
+           "comparisons": ({"model", "other", "direction", "benchmark", "domain"}, "Comparison"),
+           "propositions": ({"about", "property", "polarity"}, "Proposition"),
+           "trends": ({"x", "y", "sign"}, "Trend")}
+
+
 def _list(assertions: dict[str, Any], name: str, where: str) -> list[dict[str, Any]]:
     items = assertions.get(name, [])
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise InputError(f"{where}.{name}: expected a list of objects")
+    fields, kind = _FIELDS[name]
+    for n, item in enumerate(items):
+        unknown = set(item) - fields - {"@type", "@id"}
+        if unknown:
+            raise InputError(f"{where}.{name}[{n}]: unknown field(s) {', '.join(sorted(unknown))}; "
+                             f"expected {', '.join(sorted(fields))}")
+        if item.get("@type", kind) not in (kind, f"cg:{kind}", CG[kind].value):
+            raise InputError(f"{where}.{name}[{n}].@type: expected {kind}")
     return items
 
 

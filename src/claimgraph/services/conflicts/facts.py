@@ -10,7 +10,7 @@ only matter to the claims that depend on it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -38,6 +38,10 @@ class Scope:
     subjects: frozenset[str] | None = None  # subjects of propositions
     trends: bool = True
     dependence: bool = True
+    series: bool = True  # with the trends, the scores that measure their quantities
+
+    def without_series(self) -> "Scope":
+        return replace(self, series=False)
 
     @classmethod
     def everything(cls) -> "Scope":
@@ -165,17 +169,17 @@ class FactSet:
             return "?"
         return self.labels.get(iri) or iri.rstrip("/").rsplit("/", 1)[-1]
 
-    def quantities(self) -> set[str]:
+    def quantities(self) -> frozenset[str]:
         """The quantity keys the standing trends name."""
         return trend_quantities(t for t in self.trends if self.standing(t.claim))
 
-    def measured(self, score: ScoreFact, keys: Iterable[str]) -> dict[str, int]:
+    def measured(self, score: ScoreFact, keys: frozenset[str]) -> dict[str, int]:
         """Which of the quantity ``keys`` ``score`` measures, each with its orientation."""
         return measured(score, keys, self.labels)
 
 
-def trend_quantities(trends: Iterable[TrendFact]) -> set[str]:
-    return {quantity(name)[0] for t in trends for name in (t.x, t.y)}
+def trend_quantities(trends: Iterable[TrendFact]) -> frozenset[str]:
+    return frozenset(quantity(name)[0] for t in trends for name in (t.x, t.y))
 
 
 def _metric_words(metric: str, labels: dict[str, str]) -> str:
@@ -185,7 +189,7 @@ def _metric_words(metric: str, labels: dict[str, str]) -> str:
     return metric
 
 
-def measured(score: ScoreFact, keys: Iterable[str], labels: dict[str, str]) -> dict[str, int]:
+def measured(score: ScoreFact, keys: frozenset[str], labels: dict[str, str]) -> dict[str, int]:
     return score_measures(_metric_words(score.metric, labels), labels.get(score.benchmark, ""), keys)
 
 
@@ -373,7 +377,7 @@ def load_facts(store: Store, scope: Scope | None = None, *, label_store: Store |
     propositions = _propositions(store, scope, claims) if scope.subjects is None or scope.subjects else []
     trends = _trends(store, claims) if scope.trends else []
     series: list[ScoreFact] = []
-    if trends and scope.benchmarks is not None:
+    if trends and scope.series and scope.benchmarks is not None:
         series = [s for s in _series(store, trend_quantities(trends), claims) if s.benchmark not in scope.benchmarks]
     dependences = _dependences(store) if scope.dependence else []
     missing = {d.claim for d in dependences} | {d.target_claim for d in dependences if d.target_claim}
@@ -388,7 +392,7 @@ def load_facts(store: Store, scope: Scope | None = None, *, label_store: Store |
     return FactSet(scores, comparisons, propositions, trends, dependences, claims, labels, series)
 
 
-def _series(store: Store, keys: set[str], claims: dict[str, ClaimInfo]) -> list[ScoreFact]:
+def _series(store: Store, keys: frozenset[str], claims: dict[str, ClaimInfo]) -> list[ScoreFact]:
     """Every score that measures one of the quantities ``keys``: those whose metric's words name one, and those
     with no metric on a benchmark whose name names one."""
     benchmarks = {r["b"].value: r["label"].value for r in _query(store, "conflict-benchmark-labels")}  # type: ignore[index]
@@ -482,14 +486,15 @@ class FactCache:
         comparisons += [c for d in sorted(scope.domains or ()) for c in self.comparisons.get(f"domain {d}", [])]
         propositions = [p for a in sorted(scope.subjects or ()) for p in self.propositions.get(a, [])]
         trends = self.trends if scope.trends else []
-        series = self.series(trend_quantities(trends), scope.benchmarks or frozenset()) if trends else []
+        series = self.series(trend_quantities(trends), scope.benchmarks or frozenset()) \
+            if trends and scope.series else []
         dependences = self.dependences if scope.dependence else []
         claims = {s.claim for items in (scores, comparisons, propositions, trends, series) for s in items}
         claims |= {d.claim for d in dependences} | {d.target_claim for d in dependences if d.target_claim}
         return FactSet(scores, comparisons, propositions, trends, dependences,
                        {c: self.claims[c] for c in claims if c in self.claims}, self.labels, series)
 
-    def series(self, keys: set[str], besides: frozenset[str] = frozenset()) -> list[ScoreFact]:
+    def series(self, keys: frozenset[str], besides: frozenset[str] = frozenset()) -> list[ScoreFact]:
         """The scores, on benchmarks other than ``besides``, that measure one of the quantities ``keys``."""
         out = []
         for benchmark, metrics in sorted(self._metrics.items()):

@@ -122,7 +122,7 @@ def _ranks(values: list[Decimal]) -> list[float]:
     return ranks
 
 
-def _series(facts: FactSet, keys: set[str]) -> dict[str, dict[ComparableKey, tuple[int, dict[str, ScoreFact]]]]:
+def _series(facts: FactSet, keys: frozenset[str]) -> dict[str, dict[ComparableKey, tuple[int, dict[str, ScoreFact]]]]:
     """For each quantity, its comparable series: orientation and each model's latest standing score."""
     seen: dict[str, ScoreFact] = {}
     for s in facts.scores + facts.series:
@@ -141,7 +141,7 @@ def _against_scores(facts: FactSet, by_pair: dict[tuple[str, str], dict[int, lis
                     focus: frozenset[str] | None) -> list[Conflict]:
     if not by_pair:
         return []
-    series = _series(facts, {q for pair in by_pair for q in pair})
+    series = _series(facts, frozenset(q for pair in by_pair for q in pair))
     out = []
     for (x, y), sides in sorted(by_pair.items()):
         for kx, (ox, xs) in sorted(series.get(x, {}).items()):

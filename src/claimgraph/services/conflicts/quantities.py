@@ -60,16 +60,21 @@ def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
 def measures(text: str, keys: Iterable[str]) -> dict[str, int]:
     """Which of the quantity ``keys`` the words of ``text`` measure, each with its orientation (+1: a higher
     score is more of it, -1: less). A text that names a quantity both ways says nothing of it."""
+    return dict(_measures(text, keys if isinstance(keys, frozenset) else frozenset(keys)))
+
+
+@lru_cache(maxsize=65536)
+def _measures(text: str, keys: frozenset[str]) -> tuple[tuple[str, int], ...]:
     have = words(text)
-    out = {}
-    for key in keys:
+    out = []
+    for key in sorted(keys):
         signs = {sign for form, sign in _forms(key) if _contains(have, form)}
         if len(signs) == 1:
-            out[key] = signs.pop()
-    return out
+            out.append((key, signs.pop()))
+    return tuple(out)
 
 
 def score_measures(metric: str, benchmark: str, keys: Iterable[str]) -> dict[str, int]:
     """What a score measures of ``keys``: by the words of its ``metric``, or by its ``benchmark``'s name when
     it names no metric."""
-    return measures(metric, keys) if metric else measures(benchmark, keys)
+    return measures(metric or benchmark, keys)
