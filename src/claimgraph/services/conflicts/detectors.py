@@ -37,14 +37,16 @@ def scopes_of_quads(quads: Iterable[Quad]) -> set[str]:
     the conflicts of these scopes (and of 'dependence', always included: retracting a claim stales others;
     and of 'trends' whenever a score changes, since the trends are checked against the scores)."""
     scopes = {"dependence"}
+    benchmark, domain, about, kind, trend = CG.benchmark, CG.domain, CG.about, RDF.type, CG.Trend
     for q in quads:
-        if q.predicate == CG.benchmark:
+        predicate = q.predicate
+        if predicate == benchmark:
             scopes.add(f"benchmark {q.object.value}")
             scopes.add("trends")
-        elif q.predicate == CG.domain:
+        elif predicate == domain:
             scopes.add(f"domain {q.object.value}")
-        elif q.predicate == CG.about:
+        elif predicate == about:
             scopes.add(f"proposition {q.object.value}")
-        elif q.predicate == RDF.type and q.object == CG.Trend:
+        elif predicate == kind and q.object == trend:
             scopes.add("trends")
     return scopes

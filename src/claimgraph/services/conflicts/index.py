@@ -21,7 +21,7 @@ from claimgraph.namespaces import CG, DATA, PREFIXES, RDF, XSD
 from claimgraph.services.conflicts.comparability import Tolerance
 from claimgraph.services.conflicts.conflict import SEVERITIES, TYPES, Conflict
 from claimgraph.services.conflicts.detectors import detect
-from claimgraph.services.conflicts.facts import FactCache, FactSet, GraphView, Scope, load_facts
+from claimgraph.services.conflicts.facts import FactCache, FactSet, Scope, graphs_copy, load_facts
 from claimgraph.store import Store, canonical
 
 __all__ = ["ConflictIndex", "ConflictFilter", "Change", "REPORT"]
@@ -78,9 +78,12 @@ class ConflictIndex:
         if wanted is not None and changed is not None and follows:
             assert self._cache is not None
             scope = Scope.of(wanted)
-            added = load_facts(GraphView(self.store, changed.graphs + [iris.VOCABULARY_GRAPH]),  # type: ignore[arg-type]
-                               replace(scope, benchmarks=None, domains=None, subjects=None, dependence=False),
-                               label_store=self.store)
+            written = graphs_copy(self.store, changed.graphs + [iris.VOCABULARY_GRAPH])
+            try:
+                added = load_facts(written, replace(scope, benchmarks=None, domains=None, subjects=None,
+                                                    dependence=False), label_store=self.store)
+            finally:
+                written.close()
             self._cache.swap(scope, changed.removed, added, changed.superseded)
             facts = self._cache.facts(replace(scope, dependence=False))
             if scope.dependence:
