@@ -229,10 +229,14 @@ def test_trend_contradicted_by_the_scores_in_the_graph(seeded: Claimgraph, tmp_p
 
 def test_scores_under_another_setting_do_not_speak_for_a_trend(seeded: Claimgraph, tmp_path: Path) -> None:
     # each rate under its own setting: no two models share a comparable series, so no correlation is read
-    rates = {"Gemini 3.1 Pro": "85% (0-shot)", "Claude Opus 4.6": "80% (5-shot)", "GPT-4o": "60% (3-shot)"}
-    claims = [("evidence", f"{m} achieved {v} non-hallucination on the AA-Omniscience benchmark.", "2026-07-01")
-              for m, v in rates.items()]
+    # (the same values with one setting contradict the seed's trend: the test above)
+    rates = {"Gemini 3.1 Pro": (85, 0), "Claude Opus 4.6": (80, 5), "GPT-4o": (60, 3)}
+    claims = [("evidence", f"{m} achieved {v}% non-hallucination on the AA-Omniscience benchmark ({k}-shot).",
+               "2026-07-01") for m, (v, k) in rates.items()]
     seeded.ingest([dossier(tmp_path, "aa", ("evidence", II.format(model="GPT-4o", value=40), "2026-07-01"), *claims)])
+    from claimgraph.services.conflicts import load_facts
+    read = {s.setting for s in load_facts(seeded.store).scores if s.metric.endswith("non-hallucination-rate")}
+    assert read == {"", "shots=0", "shots=5", "shots=3"}  # the rates were read, each under its own setting
     assert seeded.list_conflicts()[0] == []
 
 

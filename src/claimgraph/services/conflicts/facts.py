@@ -10,10 +10,9 @@ only matter to the claims that depend on it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
@@ -39,9 +38,6 @@ class Scope:
     trends: bool = True
     dependence: bool = True
     series: bool = True  # with the trends, the scores that measure their quantities
-
-    def without_series(self) -> "Scope":
-        return replace(self, series=False)
 
     @classmethod
     def everything(cls) -> "Scope":
@@ -168,10 +164,6 @@ class FactSet:
         if iri is None:
             return "?"
         return self.labels.get(iri) or iri.rstrip("/").rsplit("/", 1)[-1]
-
-    def quantities(self) -> frozenset[str]:
-        """The quantity keys the standing trends name."""
-        return trend_quantities(t for t in self.trends if self.standing(t.claim))
 
     def measured(self, score: ScoreFact, keys: frozenset[str]) -> dict[str, int]:
         """Which of the quantity ``keys`` ``score`` measures, each with its orientation."""
