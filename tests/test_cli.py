@@ -147,9 +147,11 @@ def test_usage_errors_exit_2() -> None:
     assert done.returncode == 1 and "no such file or folder" in done.stderr
 
 
-def test_remote_store_url_is_refused_clearly() -> None:
-    done = run_cli("query", COUNT, store="http://127.0.0.1:9/sparql")
-    assert done.returncode == 2 and "remote stores" in done.stderr
+def test_store_urls_that_cannot_be_used_are_said_clearly() -> None:
+    done = run_cli("query", COUNT, store="http://127.0.0.1:9/sparql")  # no sparql+: not a store URL
+    assert done.returncode == 2 and "sparql+http://" in done.stderr
+    done = run_cli("query", COUNT, store="sparql+http://127.0.0.1:9/sparql")  # nothing listens there
+    assert done.returncode == 3 and "cannot reach the store" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_read_commands_do_not_create_a_store(tmp_path: Path) -> None:

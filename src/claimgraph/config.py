@@ -12,7 +12,7 @@ from pathlib import Path
 
 from claimgraph.errors import UsageError
 
-__all__ = ["Settings", "DEFAULT_STORE", "MEMORY"]
+__all__ = ["Settings", "RemoteSettings", "DEFAULT_STORE", "MEMORY"]
 
 #: The embedded on-disk store used when neither ``--store`` nor ``CLAIMGRAPH_STORE`` is given.
 DEFAULT_STORE = "data/store"
@@ -31,6 +31,7 @@ class Settings:
     ``write_rate`` / ``write_burst``: writes a client address may make per second on average / at once.
     ``score_tolerance`` / ``score_relative_tolerance``: how far two comparable scores may differ (in points,
     and as a fraction of the larger) beyond their rounding before they are a conflict.
+    ``remote``: how to reach a remote store, when ``store`` is a ``sparql+http(s)://`` URL.
     """
 
     store: str = DEFAULT_STORE
@@ -45,6 +46,7 @@ class Settings:
     write_burst: int = 200
     score_tolerance: float = 0.5
     score_relative_tolerance: float = 0.01
+    remote: "RemoteSettings" = field(default_factory=lambda: RemoteSettings())
 
     @classmethod
     def from_env(cls, store: str | None = None, environ: dict[str, str] | None = None) -> "Settings":
@@ -70,11 +72,54 @@ class Settings:
             write_burst=_number(env, "CLAIMGRAPH_WRITE_BURST", 200, int),
             score_tolerance=_number(env, "CLAIMGRAPH_SCORE_TOLERANCE", 0.5, float, zero=True),
             score_relative_tolerance=_number(env, "CLAIMGRAPH_SCORE_RELATIVE_TOLERANCE", 0.01, float, zero=True),
+            remote=RemoteSettings.from_env(env),
         )
 
     @property
     def in_memory(self) -> bool:
         return self.store == MEMORY
+
+    @property
+    def is_remote(self) -> bool:
+        return "://" in self.store
+
+
+@dataclass(frozen=True)
+class RemoteSettings:
+    """A remote store's endpoints and credentials (see :mod:`claimgraph.store.remote`).
+
+    ``update_url`` / ``graph_store_url``: where updates and Graph Store requests go, when not where the store
+    URL implies. ``auth``: none, basic, digest, bearer or hook:module:callable; ``user`` / ``password`` its
+    credentials (the password is the token for bearer). ``dialect``: auto (from the server's answer),
+    virtuoso, oxigraph or sparql. ``timeout``: seconds a request to the store may take.
+    """
+
+    update_url: str | None = None
+    graph_store_url: str | None = None
+    auth: str = "none"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    dialect: str = "auto"
+    timeout: float = 60.0
+
+    @classmethod
+    def from_env(cls, env: os._Environ[str] | dict[str, str]) -> "RemoteSettings":  # type: ignore[type-arg]
+        password = env.get("CLAIMGRAPH_STORE_PASSWORD") or None
+        password_file = env.get("CLAIMGRAPH_STORE_PASSWORD_FILE")
+        if password is None and password_file:
+            try:
+                password = Path(password_file).read_text(encoding="utf-8").strip() or None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"CLAIMGRAPH_STORE_PASSWORD_FILE {password_file}: cannot read it: {exc}") from None
+        return cls(
+            update_url=env.get("CLAIMGRAPH_STORE_UPDATE_URL") or None,
+            graph_store_url=env.get("CLAIMGRAPH_STORE_GSP_URL") or None,
+            auth=env.get("CLAIMGRAPH_STORE_AUTH") or "none",
+            user=env.get("CLAIMGRAPH_STORE_USER") or None,
+            password=password,
+            dialect=env.get("CLAIMGRAPH_STORE_DIALECT") or "auto",
+            timeout=_number(env, "CLAIMGRAPH_STORE_TIMEOUT", 60.0, float),
+        )
 
 
 def _number(env: os._Environ[str] | dict[str, str], name: str, default: float, kind: type,  # type: ignore[type-arg]

@@ -36,7 +36,7 @@ from claimgraph.namespaces import PREFIXES
 from claimgraph.services import catalog
 from claimgraph.services.citations import cite_claims, claims_depending_on
 from claimgraph.services.conflicts import ConflictFilter, conflicts_json
-from claimgraph.services.executor import QueryExecutor
+from claimgraph.services.executor import executor_for
 
 __all__ = ["build_server", "MAX_LIMIT"]
 
@@ -123,8 +123,8 @@ def build_server(settings: Settings) -> MCPServer:
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[None]:
         graph = Claimgraph(settings, create=False)
-        executor = QueryExecutor(graph.store, workers=1, time_limit=settings.query_timeout,
-                                 max_result_bytes=_RESULT_BYTES)
+        executor = executor_for(graph.store, workers=1, time_limit=settings.query_timeout,
+                                max_result_bytes=_RESULT_BYTES)
         await executor.start()
         state.update(graph=graph, executor=executor)
         # conflicts current and their facts in memory, so that check_claim reads no more than it must

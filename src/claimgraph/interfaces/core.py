@@ -42,7 +42,8 @@ class Claimgraph:
 
     def __init__(self, settings: Settings | None = None, store: Store | None = None, *, create: bool = True) -> None:
         self.settings = settings or Settings.from_env()
-        self.store = store if store is not None else open_store(self.settings.store, create=create)
+        self.store = store if store is not None else open_store(self.settings.store, create=create,
+                                                                remote=self.settings.remote)
         self._memo: dict[str, tuple[int, Any]] = {}
 
     def memo(self, key: str, build: Callable[[], T]) -> T:

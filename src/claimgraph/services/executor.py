@@ -25,6 +25,7 @@ thread hop, which keeps the fixed cost of a query well under a millisecond.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import shutil
 import socket
@@ -43,7 +44,8 @@ from claimgraph.errors import ClaimgraphError, QueryError
 from claimgraph.services.protocol import Dataset
 from claimgraph.store import Store
 
-__all__ = ["QueryExecutor", "QueryAnswer", "QueryTimeout", "QueryRefused", "ExecutorBusy"]
+__all__ = ["QueryExecutor", "RemoteQueryExecutor", "executor_for", "QueryAnswer", "QueryTimeout", "QueryRefused",
+           "ExecutorBusy"]
 
 _HEADER = struct.Struct("!i")  # multiprocessing.connection's framing, which the worker speaks
 
@@ -263,3 +265,74 @@ class QueryExecutor:
         while not self._idle.empty():
             self._idle.get_nowait().kill()
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+class RemoteQueryExecutor:
+    """Users' queries on a remote store: the server evaluates them, so there is no worker to kill. Each query
+    runs in a thread with the time limit as its HTTP timeout; a query that runs past it is answered with the
+    same error as on the embedded store, while other queries go on. The server may keep evaluating after the
+    connection closes: give it a limit of its own too (Virtuoso: ``MaxQueryExecutionTime``; Oxigraph server:
+    ``--timeout-s``). The answer is normalised (see :mod:`claimgraph.store.remote`) and serialised here in the
+    format the client asked for; it is held in memory whole, bounded by ``max_result_bytes``."""
+
+    def __init__(self, store: Store, *, workers: int = 2, time_limit: float = 30.0,
+                 max_result_bytes: int = 1 << 30) -> None:
+        self.store = store
+        self.time_limit = time_limit
+        self.max_result_bytes = max_result_bytes
+        self._slots = asyncio.Semaphore(max(1, workers) * 4)  # requests in flight to the server at once
+
+    async def start(self) -> None:
+        """Nothing to start: the server is already running."""
+
+    async def run(self, query: str, *, accept: str | None = None, dataset: Dataset | None = None,
+                  prefixes: Mapping[str, str] | None = None, base_iri: str | None = None) -> QueryAnswer:
+        try:
+            await asyncio.wait_for(self._slots.acquire(), timeout=self.time_limit)
+        except asyncio.TimeoutError:
+            raise ExecutorBusy(f"every query slot stayed busy for {self.time_limit:g} s; try again") from None
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                None, self._answer, query, accept, dataset, prefixes, base_iri)
+        finally:
+            self._slots.release()
+
+    def _answer(self, query: str, accept: str | None, dataset: Dataset | None, prefixes: Mapping[str, str] | None,
+                base_iri: str | None) -> QueryAnswer:
+        import pyoxigraph as ox
+
+        from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, negotiate
+
+        given = dataset is not None and dataset.given
+        try:
+            result = self.store.query(  # type: ignore[call-arg]
+                query, prefixes=prefixes, timeout=self.time_limit, base_iri=base_iri,
+                default_graph=[ox.NamedNode(g) for g in dataset.default_graphs] if given else None,  # type: ignore[union-attr]
+                named_graphs=[ox.NamedNode(g) for g in dataset.named_graphs] if given else None)  # type: ignore[union-attr]
+        except QueryError as exc:
+            if "did not answer within" in str(exc):
+                raise QueryTimeout(f"the query ran longer than the time limit of {self.time_limit:g} s "
+                                   "and was stopped") from None
+            raise QueryRefused(400, str(exc)) from None
+        kind = ("boolean" if isinstance(result, ox.QueryBoolean)
+                else "solutions" if isinstance(result, ox.QuerySolutions) else "graph")
+        media = negotiate(kind, accept)
+        if media is None:
+            offered = ", ".join(GRAPH_TYPES if kind == "graph" else RESULT_TYPES)
+            raise QueryRefused(406, f"this query's results are offered as {offered}")
+        body = io.BytesIO()
+        result.serialize(body, GRAPH_TYPES[media] if kind == "graph" else RESULT_TYPES[media])  # type: ignore[arg-type]
+        if body.tell() > self.max_result_bytes:
+            raise QueryError(f"the result is larger than the limit of {self.max_result_bytes} bytes")
+        return QueryAnswer(media, body=body.getvalue())
+
+    async def close(self) -> None:
+        """Nothing to stop."""
+
+
+def executor_for(store: Store, *, workers: int = 2, time_limit: float = 30.0,
+                 max_result_bytes: int = 1 << 30) -> QueryExecutor | RemoteQueryExecutor:
+    """Worker processes over snapshots for the embedded store; the server itself for a remote one."""
+    if store.location.startswith("sparql+"):
+        return RemoteQueryExecutor(store, workers=workers, time_limit=time_limit, max_result_bytes=max_result_bytes)
+    return QueryExecutor(store, workers=workers, time_limit=time_limit, max_result_bytes=max_result_bytes)

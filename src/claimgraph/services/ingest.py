@@ -29,7 +29,7 @@ from claimgraph.model import iris
 from claimgraph.namespaces import CG, DCTERMS, PROV
 from claimgraph.services.conflicts import ConflictIndex, scopes_of_quads
 from claimgraph.services.conflicts.index import Change
-from claimgraph.store import Store, canonical
+from claimgraph.store import Store
 
 __all__ = ["IngestResult", "Ingestor", "dossier_files", "DOSSIER_SUFFIXES"]
 
@@ -152,7 +152,7 @@ class Ingestor:
         """Keep the ontology and vocabulary graphs equal to the shipped files."""
         for graph, quads in ((iris.ONTOLOGY_GRAPH, self.vocabulary.ontology_quads),
                              (iris.VOCABULARY_GRAPH, self.vocabulary.vocabulary_quads)):
-            if set(self.store.quads(graph)) != canonical(quads):
+            if set(self.store.quads(graph)) != self.store.held_form(quads):
                 self.store.replace_graphs([graph], quads)
 
     def _plan(self, record: DossierRecord, now: datetime) -> _Plan:
@@ -168,8 +168,8 @@ class Ingestor:
         if status == "unchanged":
             held = {q for g in remove for q in self.store.quads(g)}
             shared_held = all(any(True for _ in self.store.match(q.subject, q.predicate, q.object, q.graph_name))
-                              for q in canonical(mapped.shared))
-            if held == canonical(mapped.quads) and shared_held:
+                              for q in self.store.held_form(mapped.shared))
+            if held == self.store.held_form(mapped.quads) and shared_held:
                 return _Plan(record, dossier, status, [], list(mapped.quads), list(mapped.shared))
             status = "remapped"
         extra = revision_quads(record, dossier, revision, previous, now) if status in ("added", "revised") else []

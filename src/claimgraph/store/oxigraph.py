@@ -162,6 +162,9 @@ class OxigraphStore:
             self._store.flush()
             self._unflushed = 0
 
+    def held_form(self, quads: Iterable[Quad]) -> set[Quad]:
+        return canonical(quads)
+
     def has_graph(self, graph: GraphName) -> bool:
         if isinstance(graph, ox.DefaultGraph):
             return True

@@ -25,7 +25,7 @@ from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http import api, conflicts, describe, graph_store, linked_data, sparql, web
 from claimgraph.interfaces.http.problems import Problem, problem_response
 from claimgraph.interfaces.http.ratelimit import WriteLimiter
-from claimgraph.services.executor import QueryExecutor
+from claimgraph.services.executor import executor_for
 
 __all__ = ["create_app"]
 
@@ -39,9 +39,9 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
         core = Claimgraph(graph) if isinstance(graph, Settings) else graph
         settings = core.settings
         app.state.graph = core
-        app.state.executor = QueryExecutor(core.store, workers=settings.query_workers,
-                                           time_limit=settings.query_timeout,
-                                           max_result_bytes=settings.max_result_bytes)
+        app.state.executor = executor_for(core.store, workers=settings.query_workers,
+                                          time_limit=settings.query_timeout,
+                                          max_result_bytes=settings.max_result_bytes)
         await app.state.executor.start()
         # conflicts current and their facts in memory, so that the first checks are as fast as the rest
         threading.Thread(target=web.warm, args=(core,), name="claimgraph-warm", daemon=True).start()

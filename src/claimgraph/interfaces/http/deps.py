@@ -9,7 +9,7 @@ from fastapi import Request
 
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.problems import Problem
-from claimgraph.services.executor import QueryExecutor
+from claimgraph.services.executor import QueryExecutor, RemoteQueryExecutor
 
 __all__ = ["core", "executor", "require_writer", "read_body", "multi_params", "parse_form", "endpoint_url", "answers"]
 
@@ -18,7 +18,7 @@ def core(request: Request) -> Claimgraph:
     return request.app.state.graph  # type: ignore[no-any-return]
 
 
-def executor(request: Request) -> QueryExecutor:
+def executor(request: Request) -> QueryExecutor | RemoteQueryExecutor:
     return request.app.state.executor  # type: ignore[no-any-return]
 
 

@@ -22,7 +22,7 @@ from claimgraph.services.conflicts.comparability import Tolerance
 from claimgraph.services.conflicts.conflict import SEVERITIES, TYPES, Conflict
 from claimgraph.services.conflicts.detectors import detect
 from claimgraph.services.conflicts.facts import FactCache, FactSet, Scope, graphs_copy, load_facts
-from claimgraph.store import Store, canonical
+from claimgraph.store import Store
 
 __all__ = ["ConflictIndex", "ConflictFilter", "Change", "REPORT"]
 
@@ -98,7 +98,7 @@ class ConflictIndex:
         if wanted is not None:
             gone = {q.subject for q in kept if q.predicate == CG.conflictScope and q.object.value in wanted}
             kept = {q for q in kept if q.subject not in gone}
-        target = kept | canonical([q for c in fresh for q in c.quads()] + self._report_quads())
+        target = kept | self.store.held_form([q for c in fresh for q in c.quads()] + self._report_quads())
         generation = self.store.generation
         self.store.change_quads(held - target, target - held)  # only what changed: most of it rarely does
         if wanted is None:
@@ -132,7 +132,7 @@ class ConflictIndex:
 
     def current(self) -> bool:
         """Whether the conflicts graph exists and was computed with these tolerances."""
-        return set(self.store.match(REPORT, None, None, iris.CONFLICTS_GRAPH)) == canonical(self._report_quads())
+        return set(self.store.match(REPORT, None, None, iris.CONFLICTS_GRAPH)) == self.store.held_form(self._report_quads())
 
     def invalidate(self) -> bool:
         """Mark the conflicts graph as not current before a write that will change what it is computed from,
