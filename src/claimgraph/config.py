@@ -51,13 +51,7 @@ class Settings:
     @classmethod
     def from_env(cls, store: str | None = None, environ: dict[str, str] | None = None) -> "Settings":
         env = os.environ if environ is None else environ
-        token = env.get("CLAIMGRAPH_TOKEN") or None
-        token_file = env.get("CLAIMGRAPH_TOKEN_FILE")
-        if token is None and token_file:
-            try:
-                token = Path(token_file).read_text(encoding="utf-8").strip() or None
-            except (OSError, UnicodeDecodeError) as exc:
-                raise UsageError(f"CLAIMGRAPH_TOKEN_FILE {token_file}: cannot read the token: {exc}") from None
+        token = _secret(env, "CLAIMGRAPH_TOKEN")
         origins = tuple(o.strip() for o in env.get("CLAIMGRAPH_CORS_ORIGINS", "").split(",") if o.strip())
         return cls(
             store=store or env.get("CLAIMGRAPH_STORE") or DEFAULT_STORE,
@@ -104,13 +98,7 @@ class RemoteSettings:
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str]) -> "RemoteSettings":  # type: ignore[type-arg]
-        password = env.get("CLAIMGRAPH_STORE_PASSWORD") or None
-        password_file = env.get("CLAIMGRAPH_STORE_PASSWORD_FILE")
-        if password is None and password_file:
-            try:
-                password = Path(password_file).read_text(encoding="utf-8").strip() or None
-            except (OSError, UnicodeDecodeError) as exc:
-                raise UsageError(f"CLAIMGRAPH_STORE_PASSWORD_FILE {password_file}: cannot read it: {exc}") from None
+        password = _secret(env, "CLAIMGRAPH_STORE_PASSWORD")
         return cls(
             update_url=env.get("CLAIMGRAPH_STORE_UPDATE_URL") or None,
             graph_store_url=env.get("CLAIMGRAPH_STORE_GSP_URL") or None,
@@ -120,6 +108,18 @@ class RemoteSettings:
             dialect=env.get("CLAIMGRAPH_STORE_DIALECT") or "auto",
             timeout=_number(env, "CLAIMGRAPH_STORE_TIMEOUT", 60.0, float),
         )
+
+
+def _secret(env: os._Environ[str] | dict[str, str], name: str) -> str | None:  # type: ignore[type-arg]
+    """A secret from the variable ``name``, else from the file that ``name``_FILE names."""
+    value = env.get(name) or None
+    path = env.get(f"{name}_FILE")
+    if value is None and path:
+        try:
+            value = Path(path).read_text(encoding="utf-8").strip() or None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{name}_FILE {path}: cannot read it: {exc}") from None
+    return value
 
 
 def _number(env: os._Environ[str] | dict[str, str], name: str, default: float, kind: type,  # type: ignore[type-arg]
