@@ -73,10 +73,6 @@ class Settings:
     def in_memory(self) -> bool:
         return self.store == MEMORY
 
-    @property
-    def is_remote(self) -> bool:
-        return "://" in self.store
-
 
 @dataclass(frozen=True)
 class RemoteSettings:
