@@ -290,3 +290,35 @@ def answers_with(graph: Claimgraph, query: str, substitutions: dict[str, object]
         names = [v.value for v in result.variables]
         return sorted(repr([row[n] for n in names]) for row in result)
     return sorted(repr(t) for t in result)
+
+
+def test_a_runaway_query_on_a_remote_store_is_cut_off_while_others_are_answered(
+        servers: dict[str, str], tmp_path: Path) -> None:
+    """Through claimgraph's endpoint on Oxigraph server: a query of hours (a cross product of the seed's quads,
+    cubed) ends at the time limit with the endpoint's timeout error; a small query sent meanwhile is answered."""
+    import threading
+
+    settings = Settings(store=servers["CLAIMGRAPH_TEST_OXIGRAPH_URL"], token="t", query_timeout=2.0)
+    with Claimgraph(settings) as g:
+        wipe(g.store)
+        g.ingest([SEED])
+    try:
+        with TestClient(create_app(settings)) as client:
+            slow: dict[str, object] = {}
+
+            def runaway() -> None:
+                slow["answer"] = client.get("/sparql", params={
+                    "query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"})
+
+            thread = threading.Thread(target=runaway)
+            thread.start()
+            small = client.get("/sparql", params={"query": "ASK { ?s a cg:Claim }"},
+                               headers={"Accept": "application/sparql-results+json"})
+            assert small.status_code == 200 and small.json()["boolean"] is True
+            thread.join(timeout=60)
+            answer = slow["answer"]
+            assert answer.status_code == 503, answer.text  # type: ignore[attr-defined]
+            assert "time limit of 2 s" in answer.text  # type: ignore[attr-defined]
+    finally:
+        with Claimgraph(settings) as g:
+            wipe(g.store)

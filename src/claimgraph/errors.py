@@ -8,7 +8,7 @@ a bad query, SHACL violations); 2 the command line is wrong; 3 the store cannot 
 from __future__ import annotations
 
 __all__ = ["ClaimgraphError", "DossierSyntaxError", "InputError", "ManyErrors", "QueryError", "StoreError",
-           "UnsupportedMediaType", "UsageError", "ValidationError"]
+           "StoreTimeout", "UnsupportedMediaType", "UsageError", "ValidationError"]
 
 
 class ClaimgraphError(Exception):
@@ -33,6 +33,10 @@ class DossierSyntaxError(InputError):
 
 class QueryError(ClaimgraphError):
     """A SPARQL query or update that cannot be parsed or run."""
+
+
+class StoreTimeout(QueryError):
+    """A remote store that did not answer a request within its time limit."""
 
 
 class UsageError(ClaimgraphError):

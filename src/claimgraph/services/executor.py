@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from claimgraph.errors import ClaimgraphError, QueryError
+from claimgraph.errors import ClaimgraphError, QueryError, StoreTimeout
 from claimgraph.services.protocol import Dataset
 from claimgraph.store import Store
 
@@ -309,10 +309,10 @@ class RemoteQueryExecutor:
                 query, prefixes=prefixes, timeout=self.time_limit, base_iri=base_iri,
                 default_graph=[ox.NamedNode(g) for g in dataset.default_graphs] if given else None,  # type: ignore[union-attr]
                 named_graphs=[ox.NamedNode(g) for g in dataset.named_graphs] if given else None)  # type: ignore[union-attr]
+        except StoreTimeout:
+            raise QueryTimeout(f"the query ran longer than the time limit of {self.time_limit:g} s "
+                               "and was stopped") from None
         except QueryError as exc:
-            if "did not answer within" in str(exc):
-                raise QueryTimeout(f"the query ran longer than the time limit of {self.time_limit:g} s "
-                                   "and was stopped") from None
             raise QueryRefused(400, str(exc)) from None
         kind = ("boolean" if isinstance(result, ox.QueryBoolean)
                 else "solutions" if isinstance(result, ox.QuerySolutions) else "graph")

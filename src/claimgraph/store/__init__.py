@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from claimgraph.config import MEMORY, RemoteSettings
-
 from claimgraph.errors import StoreError, UsageError
 from claimgraph.store.base import QueryResult, Store
 from claimgraph.store.oxigraph import OxigraphStore, canonical
@@ -26,7 +25,7 @@ def open_store(location: str, *, create: bool = True, remote: RemoteSettings | N
         from claimgraph.store.remote import RemoteStore, remote_auth
 
         remote = remote or RemoteSettings()
-        auth = remote_auth(remote.auth, user=remote.user, password=remote.password, token=remote.password)
+        auth = remote_auth(remote.auth, user=remote.user, password=remote.password)
         return RemoteStore(location, update_url=remote.update_url, graph_store_url=remote.graph_store_url,
                            auth=auth, dialect=remote.dialect, timeout=remote.timeout)
     if "://" in location:

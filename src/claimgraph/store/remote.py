@@ -44,7 +44,7 @@ import httpx
 import pyoxigraph as ox
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryResultsFormat, RdfFormat
 
-from claimgraph.errors import InputError, QueryError, StoreError, UsageError
+from claimgraph.errors import InputError, QueryError, StoreError, StoreTimeout, UsageError
 from claimgraph.store.base import GraphName, QueryResult, Term
 from claimgraph.store.oxigraph import canonical
 from claimgraph.store.sparql_text import expand_escaped_names, query_form, substitute
@@ -100,8 +100,7 @@ def endpoints_of(url: str, update: str | None = None, graph_store: str | None = 
     return url, update, graph_store
 
 
-def remote_auth(kind: str | None, *, user: str | None = None, password: str | None = None,
-                token: str | None = None) -> httpx.Auth | None:
+def remote_auth(kind: str | None, *, user: str | None = None, password: str | None = None) -> httpx.Auth | None:
     """The authentication a remote store's requests carry: ``none``, ``basic``, ``digest`` (Virtuoso's
     ``/sparql-auth``), ``bearer``, or ``hook:module:callable`` — a callable that returns an :class:`httpx.Auth`,
     for request signing such as AWS SigV4 (Neptune with IAM)."""
@@ -113,9 +112,9 @@ def remote_auth(kind: str | None, *, user: str | None = None, password: str | No
             raise UsageError(f"{kind} authentication needs CLAIMGRAPH_STORE_USER and CLAIMGRAPH_STORE_PASSWORD")
         return httpx.BasicAuth(user, password) if kind == "basic" else httpx.DigestAuth(user, password)
     if kind == "bearer":
-        if not token:
+        if not password:
             raise UsageError("bearer authentication needs CLAIMGRAPH_STORE_PASSWORD (the token)")
-        return _Bearer(token)
+        return _Bearer(password)
     if kind.startswith("hook:"):
         module, _, name = kind[len("hook:"):].partition(":")
         try:
@@ -216,7 +215,7 @@ class RemoteStore:
                                             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
                                             **kwargs)
         except httpx.TimeoutException:
-            raise QueryError(f"the store at {url} did not answer within {timeout or self.timeout:g} s") from None
+            raise StoreTimeout(f"the store at {url} did not answer within {timeout or self.timeout:g} s") from None
         except httpx.HTTPError as exc:
             raise StoreError(f"cannot reach the store at {url}: {exc}") from None
         self._check(response)

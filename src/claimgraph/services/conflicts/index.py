@@ -132,7 +132,8 @@ class ConflictIndex:
 
     def current(self) -> bool:
         """Whether the conflicts graph exists and was computed with these tolerances."""
-        return set(self.store.match(REPORT, None, None, iris.CONFLICTS_GRAPH)) == self.store.held_form(self._report_quads())
+        held = set(self.store.match(REPORT, None, None, iris.CONFLICTS_GRAPH))
+        return held == self.store.held_form(self._report_quads())
 
     def invalidate(self) -> bool:
         """Mark the conflicts graph as not current before a write that will change what it is computed from,
