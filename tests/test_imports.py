@@ -245,3 +245,71 @@ def test_json_claims_of_anything_map_or_fail_clearly(data: object) -> None:
                          lexicon=load_vocabulary().lexicon)
     except InputError as exc:
         assert str(exc)
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Imports in parts of 2 rows, written one part per batch: a 7-row table is four parts, four batches."""
+    from functools import partial
+
+    from claimgraph.interfaces import core
+    from claimgraph.services.imports import plan_import
+
+    monkeypatch.setattr(core, "plan_import", partial(plan_import, part_rows=2))
+    monkeypatch.setattr(core, "IMPORT_BATCH", 1)
+
+
+MANY_PARTS = ("Model,MMLU (5-shot),GSM8K (8-shot)\nFalcon-40B,57.0,19.6\nm2,40.1,20\nm3,41,21\nm4,42,22\n"
+              "m5,43,23\nm6,44,24\nFalcon-40B,52.7,-\n")
+
+
+@pytest.mark.parametrize("follow", [True, False], ids=["cache-follows", "re-read-from-store"])
+def test_an_import_in_many_parts_keeps_the_conflicts_a_full_recomputation_finds(
+        tmp_path: Path, small_parts: None, follow: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimgraph.services import ingest
+
+    if not follow:  # as a long import does: the scopes re-read from the store, not the written graphs copied
+        monkeypatch.setattr(ingest, "_FOLLOW_GRAPHS", 0)
+    table = tmp_path / "board.csv"
+    table.write_text(MANY_PARTS, encoding="utf-8")
+    with Claimgraph(Settings(store="memory:")) as graph:
+        graph.ingest([SEED, REAL])
+        graph.conflicts.warm()
+        _, results = graph.import_file(table, source="https://example.org/board", when=date(2026, 1, 1))
+        assert [r.status for r in results] == ["added"] * 4
+        held = sorted(c.iri.value for c in graph.list_conflicts()[0])
+        # Falcon-40B's two MMLU rows are in the first and the last part: found across parts
+        assert any(c.type == "score-disagreement" and
+                   sum("/source/example-org-board/" in claim for claim in c.claims) == 2
+                   for c in graph.list_conflicts()[0])
+        assert sorted(c.iri.value for c in graph.list_conflicts(recompute=True)[0]) == held
+
+
+def test_a_part_that_fails_validation_leaves_the_parts_before_it_unwritten(
+        tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyoxigraph import Literal, Quad
+
+    from claimgraph.errors import ValidationError
+    from claimgraph.namespaces import CG, XSD
+    from claimgraph.services import ingest as ingest_module
+
+    real = ingest_module.map_dossier
+
+    def broken_last_part(record, *args, **kwargs):  # type: ignore[no-untyped-def]
+        mapped = real(record, *args, **kwargs)
+        if not record.canonical_path.endswith("/part-4"):
+            return mapped
+        claim = mapped.claims[0]
+        extra = Quad(claim, CG.position, Literal("0", datatype=XSD.integer), ingest_module.iris.claim_graph(claim))
+        return type(mapped)(mapped.iri, mapped.graph, mapped.claims, mapped.quads + (extra,))
+
+    monkeypatch.setattr(ingest_module, "map_dossier", broken_last_part)
+    table = tmp_path / "board.csv"
+    table.write_text(MANY_PARTS, encoding="utf-8")
+    with Claimgraph(Settings(store="memory:")) as graph:
+        graph.ingest([SEED])
+        count = graph.store.count()
+        with pytest.raises(ValidationError, match="part-4"):
+            graph.import_file(table, source="https://example.org/board", when=date(2026, 1, 1))
+        assert graph.store.count() == count
+        assert graph.conflicts.current()

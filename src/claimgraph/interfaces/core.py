@@ -3,7 +3,7 @@ vocabulary and shapes. The CLI, the HTTP app and the tests all go through it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -89,15 +89,10 @@ class Claimgraph:
         all of the file or none of it."""
         plan = plan_import(Path(path), source=source, when=when or date.today(), lexicon=self.vocabulary.lexicon,
                            mapping=mapping, fmt=fmt, store=self.store)
-        results: list[IngestResult] = []
-        batch: list[DossierRecord] = []
-        for record in plan.records:  # a few parts at a time: memory stays bounded however long the table
-            batch.append(record)
-            if len(batch) >= IMPORT_BATCH:
-                results += self.ingest_records(batch, validate=validate)
-                batch = []
-        if batch:
-            results += self.ingest_records(batch, validate=validate)
+        ingestor = Ingestor(self.store, self.vocabulary, self.validator if validate else None, self.conflicts)
+        # a few parts at a time, every part validated before the first is written, the conflicts brought up to
+        # date once at the end: memory stays bounded and time linear however long the table
+        results, _ = ingestor.ingest_batches(_Batches(plan.records, IMPORT_BATCH), validate_first=validate)
         return plan, results
 
     @cached_property
@@ -177,3 +172,20 @@ class Claimgraph:
 
     def close(self) -> None:
         self.store.close()
+
+
+class _Batches:
+    """``records`` in lists of ``size``, afresh on each iteration."""
+
+    def __init__(self, records: Iterable[DossierRecord], size: int) -> None:
+        self.records, self.size = records, size
+
+    def __iter__(self) -> Iterator[list[DossierRecord]]:
+        batch: list[DossierRecord] = []
+        for record in self.records:
+            batch.append(record)
+            if len(batch) >= self.size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -49,7 +49,7 @@ PART_ROWS = 500
 
 @dataclass
 class ImportPlan:
-    records: Iterable[DossierRecord]  # made as they are consumed (a table's parts)
+    records: Iterable[DossierRecord]  # made as they are consumed (a table's parts), afresh on each iteration
     rows: int
     results: int
     notes: list[str] = field(default_factory=list)  # ambiguous names and the like, for review
@@ -219,7 +219,18 @@ def plan_import(path: Path, *, source: str, when: date, lexicon: Lexicon, mappin
                                 last_tended=when, canonical_path=canonical, claims=tuple(claims),
                                 extra_metadata=(("source", source), ("sha256", digest)))
 
-    return ImportPlan(records(), total_rows, total_results, sorted(resolver.notes.values()))
+    return ImportPlan(_Again(records), total_rows, total_results, sorted(resolver.notes.values()))
+
+
+class _Again:
+    """An iterable made afresh each time it is iterated: an import reads its parts twice (validated, then
+    written) without holding them all."""
+
+    def __init__(self, make: Callable[[], Iterator[DossierRecord]]) -> None:
+        self.make = make
+
+    def __iter__(self) -> Iterator[DossierRecord]:
+        return self.make()
 
 
 def plan_json_claims(data: Any, *, source: str, when: date, lexicon: Lexicon, name: str = "<posted claims>",

@@ -35,6 +35,7 @@ __all__ = ["IngestResult", "Ingestor", "dossier_files", "DOSSIER_SUFFIXES"]
 
 DOSSIER_SUFFIXES = (".md", ".markdown", ".txt")
 _VALIDATION_CHUNK = 25  # dossiers per SHACL run
+_FOLLOW_GRAPHS = 5_000  # graphs written beyond which the conflicts re-read their scopes from the store
 
 
 @dataclass(frozen=True)
@@ -111,42 +112,90 @@ class Ingestor:
                        ) -> tuple[list[IngestResult], list[ClaimgraphError]]:
         """Plan every record (mapping errors, such as a statement block that does not parse, are found
         here, before any write), validate the batch, then write each dossier in its own transaction."""
-        _check_distinct(records)
-        now = datetime.now(timezone.utc)
+        return self.ingest_batches([records], keep_going=keep_going, progress=progress)
+
+    def ingest_batches(self, batches: Iterable[Sequence[DossierRecord]], *, keep_going: bool = False,
+                       progress: Callable[[IngestResult, int, int], None] | None = None,
+                       validate_first: bool = False) -> tuple[list[IngestResult], list[ClaimgraphError]]:
+        """Ingest batch after batch (each planned, validated and written as :meth:`ingest_records` says) under
+        one write lock, and bring the conflicts up to date once, at the end, for every scope the batches
+        touched: a long import then costs time linear in its size, where recomputing after every batch
+        re-read the growing scopes each time (quadratic). The conflicts graph is marked not current before the
+        first write, so a crash half-way leaves a graph that the next reader recomputes.
+
+        With ``validate_first`` (``batches`` must then be iterable twice), every batch is planned and validated
+        before the first is written: a batch that fails leaves the store as it was, not with the batches before
+        it written."""
         with self.store.write_lock:
-            plans, errors = [], []
-            for record in records:
-                try:
-                    plans.append(self._plan(record, now))
-                except ClaimgraphError as exc:
-                    errors.append(exc)
-            if errors and not keep_going:
-                raise ManyErrors(errors) if len(errors) > 1 else errors[0]
-            todo = [p for p in plans if p.status != "unchanged"]
-            if todo and self.validator is not None:
-                self._validate(todo)
-            self._sync_reference_graphs()
-            results = []
+            validator = self.validator
+            if validate_first:
+                for records in batches:
+                    _check_distinct(records)
+                    plans, _ = self._plans(records, False)
+                    todo = [p for p in plans if p.status != "unchanged"]
+                    if todo and validator is not None:
+                        self._validate(todo)
+                self.validator = None  # done: the writing pass does not repeat it
+            results: list[IngestResult] = []
+            errors: list[ClaimgraphError] = []
             scopes: set[str] = set()
             change = Change(set(), [], set())
-            current = self.conflicts.invalidate() if self.conflicts is not None and todo else True
-            for plan in plans:
-                if plan.status != "unchanged":
-                    scopes |= scopes_of_quads(q for g in plan.remove for q in self.store.quads(g))
-                    scopes |= scopes_of_quads(plan.quads)
-                    change.removed.update(g.value.removesuffix("/assertion") for g in plan.remove
-                                          if g.value.endswith("/assertion"))
-                    change.graphs.extend(dict.fromkeys(q.graph_name for q in plan.quads))  # type: ignore[arg-type]
-                    change.superseded.update(q.subject.value for q in plan.quads if q.predicate == DCTERMS.isReplacedBy)
-                    self.store.replace_graphs(plan.remove, plan.quads + plan.shared + plan.revision)
-                result = IngestResult(plan.record.source, plan.dossier.value, plan.status,
-                                      len(plan.record.claims), len(plan.quads))
-                results.append(result)
-                if progress:
-                    progress(result, len(results), len(plans))
-            if self.conflicts is not None and (todo or not self.conflicts.current()):
-                self.conflicts.recompute(scopes if current else None, changed=change if current else None)
+            state = {"wrote": False, "current": True, "failed": True}
+            try:
+                for records in batches:
+                    errors += self._ingest_batch(records, keep_going, progress, results, scopes, change, state)
+                state["failed"] = False
+            finally:
+                self.validator = validator
+                stale = state["wrote"] or not state["failed"] and self.conflicts is not None and \
+                    not self.conflicts.current()
+                if self.conflicts is not None and stale:
+                    # the graphs just written are read back for the conflicts; past a size, from the store by
+                    # scope rather than copied whole into memory
+                    follow = state["current"] and len(change.graphs) <= _FOLLOW_GRAPHS
+                    self.conflicts.recompute(scopes if state["current"] else None,
+                                             changed=change if follow else None)
             return results, errors
+
+    def _ingest_batch(self, records: Sequence[DossierRecord], keep_going: bool,
+                      progress: Callable[[IngestResult, int, int], None] | None, results: list[IngestResult],
+                      scopes: set[str], change: Change, state: dict[str, bool]) -> list[ClaimgraphError]:
+        _check_distinct(records)
+        plans, errors = self._plans(records, keep_going)
+        todo = [p for p in plans if p.status != "unchanged"]
+        if todo and self.validator is not None:
+            self._validate(todo)
+        self._sync_reference_graphs()
+        if todo and not state["wrote"]:
+            state["current"] = self.conflicts.invalidate() if self.conflicts is not None else True
+            state["wrote"] = True
+        for n, plan in enumerate(plans, start=1):
+            if plan.status != "unchanged":
+                scopes |= scopes_of_quads(q for g in plan.remove for q in self.store.quads(g))
+                scopes |= scopes_of_quads(plan.quads)
+                change.removed.update(g.value.removesuffix("/assertion") for g in plan.remove
+                                      if g.value.endswith("/assertion"))
+                change.graphs.extend(dict.fromkeys(q.graph_name for q in plan.quads))  # type: ignore[arg-type]
+                change.superseded.update(q.subject.value for q in plan.quads if q.predicate == DCTERMS.isReplacedBy)
+                self.store.replace_graphs(plan.remove, plan.quads + plan.shared + plan.revision)
+            result = IngestResult(plan.record.source, plan.dossier.value, plan.status,
+                                  len(plan.record.claims), len(plan.quads))
+            results.append(result)
+            if progress:
+                progress(result, n, len(plans))
+        return errors
+
+    def _plans(self, records: Sequence[DossierRecord], keep_going: bool) -> tuple[list[_Plan], list[ClaimgraphError]]:
+        now = datetime.now(timezone.utc)
+        plans, errors = [], []
+        for record in records:
+            try:
+                plans.append(self._plan(record, now))
+            except ClaimgraphError as exc:
+                errors.append(exc)
+        if errors and not keep_going:
+            raise ManyErrors(errors) if len(errors) > 1 else errors[0]
+        return plans, errors
 
     def _sync_reference_graphs(self) -> None:
         """Keep the ontology and vocabulary graphs equal to the shipped files."""
