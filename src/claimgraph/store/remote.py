@@ -430,7 +430,9 @@ class RemoteStore:
 
     # -- reads ---------------------------------------------------------------------------------------
     def _graph_names(self) -> list[NamedNode]:
-        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        # GROUP BY, not DISTINCT: the same answer, but Virtuoso 7.2 takes a minute over DISTINCT ?g on a few
+        # hundred graphs (measured: 59 s against 10 ms for 268 graphs, 19k quads)
+        rows = self.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return [r["g"] for r in rows if isinstance(r["g"], NamedNode) and not self._is_system(r["g"].value)]  # type: ignore[index, union-attr]
 
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
