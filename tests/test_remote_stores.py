@@ -159,6 +159,30 @@ def test_a_revised_dossier_replaces_its_graphs_and_keeps_its_history(backend: tu
         assert g.store.count() != before
 
 
+def test_the_qlever_dialect_empties_graphs_by_delete_where(servers: dict[str, str], tmp_path: Path) -> None:
+    """QLever has no DROP; its dialect empties a graph with DELETE WHERE. QLever does not run here, so the
+    dialect runs on Oxigraph server (the statements are plain SPARQL 1.1 Update): a revision and a wipe give
+    what the default dialect gives."""
+    dossier = tmp_path / "seed.txt"
+    text = SEED.read_text(encoding="utf-8")
+    first = text.index("\n### ")
+    revised = text[:first] + text[text.index("\n### ", first + 1):]
+    held = {}
+    for dialect in ("oxigraph", "qlever"):
+        settings = Settings(store=servers["CLAIMGRAPH_TEST_OXIGRAPH_URL"], remote=RemoteSettings(dialect=dialect))
+        with Claimgraph(settings) as g:
+            assert g.store.dialect.name == dialect  # type: ignore[attr-defined]
+            wipe(g.store)
+            dossier.write_text(text, encoding="utf-8")
+            g.ingest([dossier])
+            dossier.write_text(revised, encoding="utf-8")
+            assert [r.status for r in g.ingest([dossier])[0]] == ["revised"]
+            held[dialect] = sorted(answers(g, "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"), key=repr)
+            wipe(g.store)
+            assert g.store.count() == 0
+    assert held["qlever"] == held["oxigraph"]
+
+
 def test_a_malformed_dossier_writes_nothing(backend: tuple[str, Settings]) -> None:
     """A batch of a good dossier and a malformed one: the error names the file and line, nothing is written."""
     _, settings = backend

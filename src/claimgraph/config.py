@@ -81,7 +81,7 @@ class RemoteSettings:
     ``update_url`` / ``graph_store_url``: where updates and Graph Store requests go, when not where the store
     URL implies. ``auth``: none, basic, digest, bearer or hook:module:callable; ``user`` / ``password`` its
     credentials (the password is the token for bearer). ``dialect``: auto (from the server's answer),
-    virtuoso, oxigraph or sparql. ``timeout``: seconds a request to the store may take.
+    virtuoso, oxigraph, qlever or sparql. ``timeout``: seconds a request to the store may take.
     """
 
     update_url: str | None = None

@@ -71,6 +71,10 @@ class Dialect:
     atomic_requests: bool  # a multi-operation update request is one transaction
     union_parameters: tuple[tuple[str, str], ...]  # what asks for the union of all graphs as the default graph
     system_graph_prefixes: tuple[str, ...] = ()  # the server's own graphs, never claimgraph's
+    drop: str = "DROP SILENT GRAPH {graph}"  # how a graph is emptied
+
+    def drop_statement(self, graph: NamedNode) -> str:
+        return self.drop.format(graph=graph)
 
     def is_system_graph(self, iri: str) -> bool:
         return iri.startswith(self.system_graph_prefixes)
@@ -79,7 +83,10 @@ class Dialect:
 GENERIC = Dialect("sparql", 20_000, True, ())
 OXIGRAPH = Dialect("oxigraph", 50_000, True, (("union-default-graph", ""),))
 VIRTUOSO = Dialect("virtuoso", 1_000, False, (), ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#"))
-DIALECTS = {d.name: d for d in (GENERIC, OXIGRAPH, VIRTUOSO)}
+#: QLever has no graph management operations (no DROP, CLEAR or CREATE): a graph is emptied by DELETE WHERE.
+#: Not tested against QLever itself (see docs/remote-stores.md); its multi-operation updates are not taken as atomic.
+QLEVER = Dialect("qlever", 20_000, False, (), drop="DELETE WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+DIALECTS = {d.name: d for d in (GENERIC, OXIGRAPH, VIRTUOSO, QLEVER)}
 
 
 def endpoints_of(url: str, update: str | None = None, graph_store: str | None = None) -> tuple[str, str, str | None]:
@@ -354,7 +361,7 @@ class RemoteStore:
     def replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad]) -> None:
         remove = list(dict.fromkeys(remove))
         add = list(add)
-        drops = [f"DROP SILENT GRAPH {self._graph(g)}" for g in remove]
+        drops = [self.dialect.drop_statement(self._graph(g)) for g in remove]
         inserts = list(self._data("INSERT DATA", add))
         if self.dialect.atomic_requests and len(inserts) <= 1:
             requests = [" ;\n".join(drops + inserts)] if drops or inserts else []
@@ -412,7 +419,7 @@ class RemoteStore:
         self._update(f"CREATE SILENT GRAPH {graph}")
 
     def drop_graph(self, graph: GraphName) -> None:
-        self._update(f"DROP SILENT GRAPH {self._graph(graph)}")
+        self._update(self.dialect.drop_statement(self._graph(graph)))
 
     def snapshot(self, target: Path) -> None:
         raise StoreError("a remote store has no snapshots: the server answers queries itself")
