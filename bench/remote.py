@@ -155,10 +155,10 @@ def run(args: argparse.Namespace, wanted: list[str], env: dict[str, str], work: 
                 api = timed(lambda q=query: read_all(graph.store.query(q, prefixes=PREFIXES)), args.requests)
                 raw = None
                 if client is not None:
-                    union = name == "oxigraph"
-                    raw_http(client, server_url(settings), query, construct, union)
-                    raw = statistics.median(timed(lambda q=query, c=construct: raw_http(
-                        client, server_url(settings), q, c, union), args.requests))
+                    union, url = name == "oxigraph", server_url(settings)
+                    raw_http(client, url, query, construct, union)
+                    raw = statistics.median(timed(lambda q=query, c=construct, h=client, u=url, n=union: raw_http(
+                        h, u, q, c, n), args.requests))
                 latency[name][title] = (statistics.median(api), percentile(api, 95), rows, raw)
             if client is not None:
                 client.close()
