@@ -403,3 +403,37 @@ def test_a_check_reports_what_the_claim_creates_not_what_was_there(seeded: Claim
     assert seeded.list_conflicts()[0] == []
     earlier = {"text": "AgentFlow scores 60 on the Intelligence Index.", "date": "2026-06-01"}
     assert types(seeded.check(earlier)[0]) == ["rank-inconsistent"]
+
+
+def test_a_recomputation_part_by_part_equals_the_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recomputations read the store a part at a time (benchmarks up to a number of statements, the rest with
+    the last part): the conflicts are those found with every fact read at once."""
+    from claimgraph.services.conflicts import index, scopes_of_quads
+    from claimgraph.services.conflicts.detectors import detect
+    from claimgraph.services.conflicts.facts import load_facts
+
+    from .conftest import SEEDS
+
+    settings = Settings(store=str(tmp_path / "store"))
+    with Claimgraph(settings) as g:
+        g.ingest([SEEDS])
+        whole = conflicts_graph(g)
+        scopes = scopes_of_quads(g.store.quads())
+    assert len([s for s in scopes if s.startswith("benchmark ")]) > 3 and "trends" in scopes
+    with Claimgraph(settings) as g:
+        # the oracle: every fact read at once, every conflict detected at once
+        oracle = {c.iri.value for c in detect(load_facts(g.store), g.conflicts.tolerance)}
+        assert {c.iri.value for c in g.conflicts.conflicts()} == oracle and len(oracle) >= 5
+        with g.store.write_lock:
+            g.store.change_quads(list(g.store.quads(iris.CONFLICTS_GRAPH)), [])  # as if never computed
+            g.conflicts.recompute(scopes)
+        assert conflicts_graph(g) == whole
+    # and with parts as small as they get: one benchmark each
+    monkeypatch.setattr(index, "PART_STATEMENTS", 1)
+    with Claimgraph(settings) as g:
+        with g.store.write_lock:
+            assert len(g.conflicts._parts(None)) > 3
+            g.conflicts.recompute()
+            assert conflicts_graph(g) == whole
+            g.conflicts.recompute(scopes)
+            assert conflicts_graph(g) == whole

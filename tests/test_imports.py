@@ -263,18 +263,21 @@ MANY_PARTS = ("Model,MMLU (5-shot),GSM8K (8-shot)\nFalcon-40B,57.0,19.6\nm2,40.1
               "m5,43,23\nm6,44,24\nFalcon-40B,52.7,-\n")
 
 
-@pytest.mark.parametrize("follow", [True, False], ids=["cache-follows", "re-read-from-store"])
+@pytest.mark.parametrize("how", ["cache-follows", "re-read-from-store", "fresh-process"])
 def test_an_import_in_many_parts_keeps_the_conflicts_a_full_recomputation_finds(
-        tmp_path: Path, small_parts: None, follow: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, small_parts: None, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from claimgraph.services import ingest
 
-    if not follow:  # as a long import does: the scopes re-read from the store, not the written graphs copied
+    if how != "cache-follows":  # as a long import does: the scopes re-read from the store, part by part
         monkeypatch.setattr(ingest, "_FOLLOW_GRAPHS", 0)
     table = tmp_path / "board.csv"
     table.write_text(MANY_PARTS, encoding="utf-8")
-    with Claimgraph(Settings(store="memory:")) as graph:
+    settings = Settings(store=str(tmp_path / "store"))
+    with Claimgraph(settings) as graph:
         graph.ingest([SEED, REAL])
-        graph.conflicts.warm()
+    with Claimgraph(settings) as graph:  # no facts in memory: a CLI import on a store that exists
+        if how != "fresh-process":
+            graph.conflicts.warm()
         _, results = graph.import_file(table, source="https://example.org/board", when=date(2026, 1, 1))
         assert [r.status for r in results] == ["added"] * 4
         held = sorted(c.iri.value for c in graph.list_conflicts()[0])

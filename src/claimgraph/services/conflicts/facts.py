@@ -9,10 +9,12 @@ only matter to the claims that depend on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import chain
+from sys import intern
 
 from pyoxigraph import Literal, NamedNode
 
@@ -64,7 +66,7 @@ class Scope:
         return cls(frozenset(benchmarks), frozenset(domains), frozenset(subjects), trends, dependence)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClaimInfo:
     iri: str
     dossier: str | None
@@ -73,7 +75,7 @@ class ClaimInfo:
     withdrawn: str | None  # 'retracted', 'superseded', … or None while the claim stands
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScoreFact:
     iri: str
     claim: str
@@ -89,7 +91,7 @@ class ScoreFact:
     lower_is_better: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ComparisonFact:
     iri: str
     claim: str
@@ -101,7 +103,7 @@ class ComparisonFact:
     text: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PropositionFact:
     iri: str
     claim: str
@@ -111,7 +113,7 @@ class PropositionFact:
     text: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TrendFact:
     iri: str
     claim: str
@@ -121,7 +123,7 @@ class TrendFact:
     text: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dependence:
     claim: str
     target: str  # the claim or statement depended on
@@ -185,6 +187,10 @@ def measured(score: ScoreFact, keys: frozenset[str], labels: dict[str, str]) -> 
     return score_measures(_metric_words(score.metric, labels), labels.get(score.benchmark, ""), keys)
 
 
+def _shared(text: str | None) -> str | None:
+    return None if text is None else intern(text)
+
+
 def _text(term: object) -> str | None:
     return term.value if isinstance(term, (Literal, NamedNode)) else None
 
@@ -233,7 +239,11 @@ def _metric(row: object) -> str:
 
 
 def _query(store: Store, name: str, **bound: object) -> list[object]:
-    return list(store.query(named_query(name), substitutions=bound or None, prefixes=PREFIXES))  # type: ignore[arg-type]
+    return list(_rows(store, name, **bound))
+
+
+def _rows(store: Store, name: str, **bound: object) -> Iterator[object]:
+    return iter(store.query(named_query(name), substitutions=bound or None, prefixes=PREFIXES))  # type: ignore[arg-type]
 
 
 def _claim_of(row: object, claims: dict[str, ClaimInfo]) -> str:
@@ -241,7 +251,10 @@ def _claim_of(row: object, claims: dict[str, ClaimInfo]) -> str:
     carries) are noted in ``claims``."""
     r = row  # type: ignore[assignment]
     claim = r["claim"].value  # type: ignore[index]
-    if claim not in claims or r["replaced"] is not None:  # type: ignore[index]
+    held = claims.get(claim)
+    if held is not None:
+        claim = held.iri  # one string for every statement of the claim
+    if held is None or r["replaced"] is not None:  # type: ignore[index]
         stance, action = _text(r["stance"]), (_text(r["action"]) or "").lower()  # type: ignore[index]
         withdrawn = None
         if action in WITHDRAWN_ACTIONS:
@@ -250,16 +263,19 @@ def _claim_of(row: object, claims: dict[str, ClaimInfo]) -> str:
             withdrawn = stance.lower()
         elif r["replaced"] is not None:  # type: ignore[index]
             withdrawn = "superseded"
-        claims[claim] = ClaimInfo(claim, _text(r["dossier"]), stance, _date(r["created"]), withdrawn)  # type: ignore[index]
+        claims[claim] = ClaimInfo(claim, _shared(_text(r["dossier"])), _shared(stance), _date(r["created"]), withdrawn)  # type: ignore[index]
     return claim
 
 
 def _scoped(store: Store, name: str, variable: str, values: frozenset[str] | None,
-            term: Callable[[str], object]) -> list[object]:
-    """The rows of a named query: all of them (``values`` None), or those for each value bound to ``variable``."""
+            term: Callable[[str], object]) -> Iterator[object]:
+    """The rows of a named query, as they come: all of them (``values`` None), or those for each value bound to
+    ``variable``."""
     if values is None:
-        return _query(store, name)
-    return [row for value in sorted(values) for row in _query(store, name, **{variable: term(value)})]
+        yield from _rows(store, name)
+        return
+    for value in sorted(values):
+        yield from _rows(store, name, **{variable: term(value)})
 
 
 def _scores(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[ScoreFact]:
@@ -270,15 +286,16 @@ def _scores(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[Sc
         if iri in found:
             continue
         lower = _text(r["lower"]) in ("true", "1")  # type: ignore[index]
-        found[iri] = ScoreFact(iri, _claim_of(r, claims), r["model"].value, r["benchmark"].value, _metric(r),  # type: ignore[index]
-                               _decimal(r["value"]), _text(r["unit"]), _int(r["rank"]), setting_key(r),  # type: ignore[index]
-                               _text(r["superlative"]), _text(r["exact"]), lower)  # type: ignore[index]
+        # the IRIs and keys many scores share are kept once (a long import holds hundreds of thousands)
+        found[iri] = ScoreFact(iri, _claim_of(r, claims), intern(r["model"].value), intern(r["benchmark"].value),  # type: ignore[index]
+                               intern(_metric(r)), _decimal(r["value"]), _shared(_text(r["unit"])), _int(r["rank"]),  # type: ignore[index]
+                               intern(setting_key(r)), _shared(_text(r["superlative"])), _text(r["exact"]), lower)  # type: ignore[index]
     return list(found.values())
 
 
 def _comparisons(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[ComparisonFact]:
-    rows = _scoped(store, "conflict-comparisons", "benchmark", scope.benchmarks, NamedNode) + \
-        _scoped(store, "conflict-comparisons-domain", "domain", scope.domains, Literal)
+    rows = chain(_scoped(store, "conflict-comparisons", "benchmark", scope.benchmarks, NamedNode),
+                 _scoped(store, "conflict-comparisons-domain", "domain", scope.domains, Literal))
     found: dict[str, ComparisonFact] = {}
     for r in rows:
         iri = r["comparison"].value  # type: ignore[index]
@@ -436,8 +453,8 @@ class FactCache:
         if scope.dependence:
             self.dependences = list(facts.dependences)
         self._add(facts)
-        self.claims = {**self.claims, **facts.claims}
-        self.labels = {**self.labels, **facts.labels}
+        self.claims.update(facts.claims)
+        self.labels.update(facts.labels)
 
     def swap(self, scope: Scope, removed: set[str], added: FactSet, superseded: Iterable[str] = ()) -> None:
         """Take out the statements of the claims in ``removed`` (all within ``scope``), put in ``added``, and mark

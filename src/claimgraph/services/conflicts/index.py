@@ -26,6 +26,9 @@ from claimgraph.store import Store
 
 __all__ = ["ConflictIndex", "ConflictFilter", "Change", "REPORT"]
 
+#: Benchmark statements a recomputation reads at once, at most (a benchmark with more is read alone).
+PART_STATEMENTS = 50_000
+
 #: The node that describes the conflicts graph as a whole.
 REPORT = NamedNode(DATA.iri + "conflicts")
 
@@ -90,9 +93,21 @@ class ConflictIndex:
                 held = load_facts(self.store, Scope(frozenset(), frozenset(), frozenset(), False, True))
                 facts.dependences, self._cache.dependences = held.dependences, list(held.dependences)
                 facts.claims.update(held.claims)
+            fresh = [c for c in detect(facts, self.tolerance) if c.scope in wanted]
         else:
-            facts = load_facts(self.store, None if wanted is None else Scope.of(wanted))
-        fresh = [c for c in detect(facts, self.tolerance) if wanted is None or c.scope in wanted]
+            # read and detected a part at a time: memory holds one part's facts, not all of them, unless a
+            # cache of them all is kept: a full recomputation keeps one for a store read in one part, and
+            # rebuilds one that existed (a server's, see warm)
+            parts = self._parts(wanted)
+            cache = FactCache(FactSet()) if wanted is None and (self._cache is not None or len(parts) == 1) else \
+                self._cache if follows else None
+            fresh = []
+            for part in parts:
+                part_facts = load_facts(self.store, Scope.of(part))
+                fresh += [c for c in detect(part_facts, self.tolerance) if c.scope in part]
+                if cache is not None:
+                    cache.replace(Scope.of(part), part_facts)
+                del part_facts
         held = set(self.store.quads(iris.CONFLICTS_GRAPH))
         kept = {q for q in held if q.subject != REPORT} if wanted is not None else set()
         if wanted is not None:
@@ -101,19 +116,50 @@ class ConflictIndex:
         target = kept | self.store.held_form([q for c in fresh for q in c.quads()] + self._report_quads())
         generation = self.store.generation
         self.store.change_quads(held - target, target - held)  # only what changed: most of it rarely does
-        if wanted is None:
-            self._cache = FactCache(facts)
-        elif changed is not None and follows:
-            pass  # swapped in above
-        elif self._cache is not None and (self._cache_follows or self._cache_generation == generation):
-            self._cache.replace(Scope.of(wanted), facts)
-        else:
-            self._cache = None
+        if wanted is None or not follows:
+            self._cache = cache
+        # else: swapped or replaced above
         self._cache_follows = False
         self._cache_generation = self.store.generation
         # the list pages read, made now rather than by the first request after this write
         self._all()
         return fresh
+
+    def _parts(self, scopes: set[str] | None) -> list[set[str]]:
+        """``scopes`` (every scope of the store when None) in the parts a recomputation reads one at a time:
+        benchmarks together up to about :data:`PART_STATEMENTS` statements (a leaderboard's hundreds of
+        thousands of scores are the bulk of what there is to read), the other scopes with the last part. A
+        conflict of a scope depends only on the facts of that scope, so the parts give what the whole would;
+        a small store is one part."""
+        count = "SELECT ?b (COUNT(*) AS ?n) WHERE { ?s cg:benchmark ?b } GROUP BY ?b"
+        if scopes is None:
+            sizes = {f"benchmark {r['b'].value}": int(r["n"].value)  # type: ignore[index]
+                     for r in self.store.query(count, prefixes=PREFIXES)}  # type: ignore[union-attr]
+            rest = {"trends", "dependence"}
+            rest |= {f"domain {r['d'].value}" for r in self.store.query(  # type: ignore[index, union-attr]
+                "SELECT DISTINCT ?d WHERE { ?s cg:domain ?d }", prefixes=PREFIXES)}
+            rest |= {f"proposition {r['a'].value}" for r in self.store.query(  # type: ignore[index, union-attr]
+                "SELECT DISTINCT ?a WHERE { ?s cg:about ?a }", prefixes=PREFIXES)}
+        else:
+            benchmarks = sorted(s for s in scopes if s.startswith("benchmark "))
+            sizes = {b: 0 for b in benchmarks}
+            if len(benchmarks) > 1:
+                for b in benchmarks:
+                    for r in self.store.query(count, substitutions={"b": NamedNode(b.partition(" ")[2])},
+                                              prefixes=PREFIXES):  # type: ignore[union-attr]
+                        sizes[b] = int(r["n"].value)  # type: ignore[index]
+            rest = scopes.difference(benchmarks)
+        parts: list[set[str]] = []
+        part: set[str] = set()
+        size = 0
+        for scope in sorted(sizes):
+            if part and size + sizes[scope] > PART_STATEMENTS:
+                parts.append(part)
+                part, size = set(), 0
+            part.add(scope)
+            size += sizes[scope]
+        parts.append(part | rest)
+        return [p for p in parts if p]
 
     def held_facts(self, scope: Scope) -> FactSet:
         """The facts the store holds in ``scope``: from the cache when it is as new as the store, else read (a
