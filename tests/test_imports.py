@@ -316,3 +316,82 @@ def test_a_part_that_fails_validation_leaves_the_parts_before_it_unwritten(
             graph.import_file(table, source="https://example.org/board", when=date(2026, 1, 1))
         assert graph.store.count() == count
         assert graph.conflicts.current()
+
+
+def test_a_long_import_goes_through_the_bulk_loader_and_writes_what_a_transaction_would(
+        tmp_path: Path, small_parts: None) -> None:
+    from pyoxigraph import Literal, Quad
+
+    table = tmp_path / "board.csv"
+    table.write_text(MANY_PARTS, encoding="utf-8")
+
+    class Counting:
+        """The pyoxigraph store, with its bulk loader's calls counted."""
+
+        def __init__(self, store: object) -> None:
+            self.store, self.bulk = store, 0
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.store, name)
+
+        def bulk_extend(self, quads: object) -> None:
+            self.bulk += 1
+            self.store.bulk_extend(quads)  # type: ignore[attr-defined]
+
+    def written(store: str, counting: bool) -> set[Quad]:
+        with Claimgraph(Settings(store=store)) as graph:
+            graph.ingest([SEED])
+            if counting:
+                graph.store._store = engine = Counting(graph.store._store)  # type: ignore[attr-defined]
+            graph.import_file(table, source="https://example.org/board", when=date(2026, 1, 1))
+            if counting:
+                assert engine.bulk == 4  # every part, each a new dossier
+                again = graph.import_file(table, source="https://example.org/board", when=date(2026, 1, 1))[1]
+                assert [r.status for r in again] == ["unchanged"] * 4
+            # the times of ingest differ between runs: compared without them
+            return {q for q in graph.store.quads() if not (isinstance(q.object, Literal) and
+                                                           q.object.datatype.value.endswith("#dateTime"))}
+
+    assert written(str(tmp_path / "bulk"), True) == written("memory:", False)
+
+
+def test_an_import_killed_half_way_through_a_bulk_write_is_completed_by_running_it_again(
+        tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyoxigraph import Literal
+
+    from claimgraph.store.oxigraph import OxigraphStore
+
+    table = tmp_path / "board.csv"
+    table.write_text(MANY_PARTS, encoding="utf-8")
+    real = OxigraphStore.bulk_replace_graphs
+    calls = []
+
+    def torn(self: OxigraphStore, remove: object, add: object, last: object = ()) -> None:
+        calls.append(1)
+        if len(calls) == 3:  # the third part: half of it written, then the process dies
+            quads = list(add)  # type: ignore[call-overload]
+            self._store.bulk_extend(quads[: len(quads) // 2])
+            raise KeyboardInterrupt
+        real(self, remove, add, last)  # type: ignore[arg-type]
+
+    def content(graph: Claimgraph) -> set[object]:
+        return {q for q in graph.store.quads() if not (isinstance(q.object, Literal) and
+                                                       q.object.datatype.value.endswith("#dateTime"))}
+
+    settings = Settings(store=str(tmp_path / "store"))
+    with Claimgraph(settings) as graph:
+        graph.ingest([SEED])
+        monkeypatch.setattr(OxigraphStore, "bulk_replace_graphs", torn)
+        with pytest.raises(KeyboardInterrupt):
+            graph.import_file(table, source="https://example.org/board", when=date(2026, 1, 1))
+    monkeypatch.setattr(OxigraphStore, "bulk_replace_graphs", real)
+    with Claimgraph(settings) as graph:
+        _, again = graph.import_file(table, source="https://example.org/board", when=date(2026, 1, 1))
+        assert [r.status for r in again][:2] == ["unchanged", "unchanged"]
+        repaired = content(graph)
+        conflicts = sorted(c.iri.value for c in graph.list_conflicts()[0])
+    with Claimgraph(Settings(store="memory:")) as clean:
+        clean.ingest([SEED])
+        clean.import_file(table, source="https://example.org/board", when=date(2026, 1, 1))
+        assert repaired == content(clean)
+        assert conflicts == sorted(c.iri.value for c in clean.list_conflicts()[0])

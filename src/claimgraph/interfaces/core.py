@@ -91,8 +91,10 @@ class Claimgraph:
                            mapping=mapping, fmt=fmt, store=self.store)
         ingestor = Ingestor(self.store, self.vocabulary, self.validator if validate else None, self.conflicts)
         # a few parts at a time, every part validated before the first is written, the conflicts brought up to
-        # date once at the end: memory stays bounded and time linear however long the table
-        results, _ = ingestor.ingest_batches(_Batches(plan.records, IMPORT_BATCH), validate_first=validate)
+        # date once at the end: memory stays bounded and time linear however long the table; a table of several
+        # parts is written through the bulk loader (a crash half-way is repaired by importing it again)
+        results, _ = ingestor.ingest_batches(_Batches(plan.records, IMPORT_BATCH), validate_first=validate,
+                                             bulk=plan.parts > 1)
         return plan, results
 
     @cached_property

@@ -53,6 +53,7 @@ class ImportPlan:
     rows: int
     results: int
     notes: list[str] = field(default_factory=list)  # ambiguous names and the like, for review
+    parts: int = 1  # dossiers the records make
 
 
 def source_path(source: str, when: date) -> str:
@@ -219,7 +220,8 @@ def plan_import(path: Path, *, source: str, when: date, lexicon: Lexicon, mappin
                                 last_tended=when, canonical_path=canonical, claims=tuple(claims),
                                 extra_metadata=(("source", source), ("sha256", digest)))
 
-    return ImportPlan(_Again(records), total_rows, total_results, sorted(resolver.notes.values()))
+    return ImportPlan(_Again(records), total_rows, total_results, sorted(resolver.notes.values()),
+                      parts=-(-total_rows // part_rows))
 
 
 class _Again:

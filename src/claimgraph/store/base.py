@@ -51,6 +51,13 @@ class Store(Protocol):
 
     def replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad]) -> None: ...
 
+    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad], last: Iterable[Quad] = ()) -> None:
+        """As ``replace_graphs(remove, add + last)``, but where there is a bulk loader and nothing to remove,
+        ``add`` goes through the bulk loader (faster, not atomic: a crash half-way leaves part of it) and then
+        ``last`` in one transaction — so a reader that takes ``last`` as the mark of a finished write never
+        trusts a torn one. For long imports only, whose re-run replaces what a crash left."""
+        ...
+
     def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
         """Remove some quads and add others, atomically (nothing when both are empty)."""
         ...

@@ -371,6 +371,9 @@ class RemoteStore:
             requests = drops + inserts
         self._write(requests, remove + [q.graph_name for q in add])
 
+    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad], last: Iterable[Quad] = ()) -> None:
+        self.replace_graphs(remove, [*add, *last])  # the protocols have no bulk path: the batches are what there is
+
     def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
         remove, add = list(remove), list(add)
         requests = list(self._data("DELETE DATA", remove)) + list(self._data("INSERT DATA", add))
