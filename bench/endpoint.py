@@ -60,10 +60,11 @@ def raw_once(store: ox.Store, query: str) -> bytes:
     return result.serialize(format=ox.QueryResultsFormat.JSON) or b""
 
 
-def http_once(conn: http.client.HTTPConnection, query: str) -> bytes:
+def http_once(conn: http.client.HTTPConnection, query: str, path: str = "/sparql", extra: str = "") -> bytes:
+    """One GET of ``query`` at ``path`` (``extra``: more URL parameters, already encoded), the answer read."""
     for attempt in (1, 2):
         try:
-            conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}),
+            conn.request("GET", f"{path}?" + urllib.parse.urlencode({"query": query}) + extra,
                          headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9"})
             response = conn.getresponse()
             break
@@ -88,20 +89,22 @@ def timed(fn, n: int, budget: float = 5.0) -> list[float]:  # type: ignore[no-un
     return out
 
 
-def _client(port: int, query: str, seconds: float, counter) -> None:  # type: ignore[no-untyped-def]
+def _client(port: int, query: str, seconds: float, counter, path: str, extra: str) -> None:  # type: ignore[no-untyped-def]
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     done = 0
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        http_once(conn, query)
+        http_once(conn, query, path, extra)
         done += 1
     with counter.get_lock():
         counter.value += done
 
 
-def http_rate(port: int, query: str, clients: int, seconds: float) -> float:
+def http_rate(port: int, query: str, clients: int, seconds: float, path: str = "/sparql", extra: str = "") -> float:
+    """Requests per second that ``clients`` processes, each on one keep-alive connection, get answered."""
     counter = multiprocessing.Value("i", 0)
-    procs = [multiprocessing.Process(target=_client, args=(port, query, seconds, counter)) for _ in range(clients)]
+    procs = [multiprocessing.Process(target=_client, args=(port, query, seconds, counter, path, extra))
+             for _ in range(clients)]
     start = time.monotonic()
     for p in procs:
         p.start()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import random
 import resource
 import sys
 import tempfile
@@ -23,21 +22,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from claimgraph.config import Settings
-from claimgraph.interfaces.core import Claimgraph
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-COLUMNS = ["ARC (25-shot)", "HellaSwag (10-shot)", "MMLU (5-shot)", "TruthfulQA (0-shot)", "GSM8K (8-shot)",
-           "Winogrande (5-shot)"]
+from corpus import COLUMNS, write_table  # noqa: E402
 
-
-def write_table(path: Path, rows: int, seed: int = 3) -> None:
-    rng = random.Random(seed)
-    with path.open("w", encoding="utf-8") as out:
-        out.write("Model,Average," + ",".join(COLUMNS) + ",Parameters\n")
-        for n in range(rows):
-            values = [rng.uniform(20, 90) for _ in COLUMNS]
-            out.write(f"org-{n % 997}/model-{n}-{rng.choice(['7b', '13b', '70b'])},{sum(values) / len(values):.2f},"
-                      + ",".join(f"{v:.1f}" for v in values) + f",{rng.randint(1, 70)}\n")
+from claimgraph.config import Settings  # noqa: E402
+from claimgraph.interfaces.core import Claimgraph  # noqa: E402
 
 
 def peak_mib() -> float:

@@ -1,0 +1,161 @@
+"""The README's example queries every way claimgraph answers them, against raw pyoxigraph and Oxigraph server.
+
+    python bench/queries.py [--claims 10000] [--requests 100] [--cli-runs 3] [--clients 4] [--seconds 5]
+
+Builds a store from a generated corpus (``bench/corpus.py``) plus the seed, then times each example query of
+the README, and a DESCRIBE of one claim, answered (SELECT/ASK as SPARQL JSON, graphs as N-Triples, read to the
+end):
+
+* ``api``   — ``Claimgraph.query`` in this process (the Python API: prefixes predeclared, union default graph);
+* ``cli``   — ``claimgraph query --format json|ntriples`` as a user runs it (a process per query: start-up
+  included, so fewer runs);
+* ``http``  — ``claimgraph serve`` on loopback, one keep-alive connection, GET ``/sparql``;
+* ``raw``   — pyoxigraph's ``Store.query`` + ``serialize`` in this process;
+* ``oxsrv`` — Oxigraph server (``oxigraph serve``, PyPI) on another copy, same GET with
+  ``union-default-graph``.
+
+Medians (and p95 for HTTP) in milliseconds: the first ``raw`` is pyoxigraph on the very store object under the
+API (the baseline of api/raw), the second on the read-only copy the servers are compared with (the baseline of
+http−raw). Then CLIENTS concurrent
+clients (processes, keep-alive) for SECONDS against claimgraph's endpoint and against Oxigraph server, on a small
+SELECT and a larger one: requests per second and their ratio. Everything runs on loopback and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "src"))
+
+from corpus import write_corpus  # noqa: E402
+from endpoint import MEDIUM, SMALL, http_once, http_rate, percentile, raw_once, timed  # noqa: E402
+
+from claimgraph.config import Settings  # noqa: E402
+from claimgraph.interfaces.core import Claimgraph  # noqa: E402
+from claimgraph.interfaces.http.web import examples  # noqa: E402
+from claimgraph.namespaces import PREFIXES  # noqa: E402
+
+PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+UNION = "&union-default-graph"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(port: int, path: str, extra: str = "") -> http.client.HTTPConnection:
+    deadline = time.monotonic() + 60
+    while True:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            http_once(conn, "ASK {}", path, extra)
+            return conn
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def is_graph(query: str) -> bool:
+    words = query.upper().split()
+    return "CONSTRUCT" in words or "DESCRIBE" in words
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--cli-runs", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="claimgraph-bench-queries-"))
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        return run(args, work, processes)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, work: Path, processes: list[subprocess.Popen[bytes]]) -> int:
+    store = work / "store"
+    env = {**os.environ, "CLAIMGRAPH_STORE": str(store)}
+    cli = [sys.executable, "-m", "claimgraph"]
+    write_corpus(work / "corpus", args.claims)
+    subprocess.run(cli + ["ingest", "-q", "--no-validate", str(work / "corpus"), str(ROOT / "seeds")], env=env,
+                   check=True)
+    queries = [("small SELECT", PROLOGUE + SMALL)] + [(e["title"], e["query"]) for e in examples()]
+    with Claimgraph(Settings(store=str(store))) as graph:
+        claim = next(iter(graph.store.query("SELECT ?c WHERE { ?c a cg:Claim ; cg:position 1 } LIMIT 1",
+                                            prefixes=PREFIXES)))["c"]  # type: ignore[index, arg-type]
+        queries.append(("DESCRIBE one claim", f"DESCRIBE <{claim.value}>"))
+        quads = graph.store.count()
+        api: dict[str, tuple[list[float], list[float]]] = {}
+        engine = graph.store._store  # the very pyoxigraph Store under the API: the baseline for api/raw
+        for title, query in queries:
+            fmt = "ntriples" if is_graph(query) else "json"
+            graph.query(query, io.BytesIO(), fmt), raw_once(engine, query)  # warm
+            api[title] = (timed(lambda q=query, f=fmt: graph.query(q, io.BytesIO(), f), args.requests),
+                          timed(lambda q=query: raw_once(engine, q), args.requests))
+    cli_ms: dict[str, float] = {}
+    for title, query in queries:
+        fmt = "ntriples" if is_graph(query) else "json"
+        runs = timed(lambda q=query, f=fmt: subprocess.run(cli + ["query", "--format", f, q], env=env, check=True,
+                                                           stdout=subprocess.DEVNULL), args.cli_runs, budget=0)
+        cli_ms[title] = statistics.median(runs)
+    # the baselines read copies of the very same store
+    source = ox.Store(str(store))
+    source.backup(str(work / "raw"))
+    source.backup(str(work / "oxigraph"))
+    del source
+    raw = ox.Store.read_only(str(work / "raw"))
+    ox_port, cg_port = free_port(), free_port()
+    processes.append(subprocess.Popen(["oxigraph", "serve", "--location", str(work / "oxigraph"), "--bind",
+                                       f"127.0.0.1:{ox_port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    processes.append(subprocess.Popen(cli + ["serve", "--port", str(cg_port)], env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
+    ox_conn, cg_conn = wait_http(ox_port, "/query", UNION), wait_http(cg_port, "/sparql")
+    print(f"# {args.claims} generated claims + the seed; {quads} quads; {args.requests} runs per query "
+          f"(cli: {args.cli_runs}); pyoxigraph {ox.__version__}; {os.cpu_count()} CPUs")
+    print(f"{'query (median ms)':<44}{'raw':>8}{'api':>8}{'api/raw':>8}{'cli':>8}{'raw':>8}{'http':>8}"
+          f"{'http p95':>9}{'http-raw':>9}{'oxsrv':>8}{'oxsrv p95':>10}")
+    for title, query in queries:
+        raw_once(raw, query), http_once(cg_conn, query), http_once(ox_conn, query, "/query", UNION)  # warm
+        r = timed(lambda q=query: raw_once(raw, q), args.requests)
+        h = timed(lambda q=query: http_once(cg_conn, q), args.requests)
+        o = timed(lambda q=query: http_once(ox_conn, q, "/query", UNION), args.requests)
+        ap, arp, rp, hp, op = (statistics.median(x) for x in (*api[title], r, h, o))
+        print(f"{title[:43]:<44}{arp:8.2f}{ap:8.2f}{ap / arp:8.2f}{cli_ms[title]:8.0f}{rp:8.2f}{hp:8.2f}"
+              f"{percentile(h, 95):9.2f}{hp - rp:9.2f}{op:8.2f}{percentile(o, 95):10.2f}")
+    print(f"# throughput: {args.clients} concurrent clients (processes, keep-alive) for {args.seconds:g} s each")
+    for name, query in (("small SELECT", SMALL), ("claims naming a benchmark", MEDIUM)):
+        query = PROLOGUE + query
+        cg_rps = http_rate(cg_port, query, args.clients, args.seconds)
+        ox_rps = http_rate(ox_port, query, args.clients, args.seconds, "/query", UNION)
+        print(f"{name:<30} claimgraph serve {cg_rps:8.0f} req/s   oxigraph serve {ox_rps:8.0f} req/s   "
+              f"ratio {cg_rps / ox_rps:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
