@@ -183,3 +183,47 @@ def test_no_triple_is_repeated_across_graphs(graph: Claimgraph, tmp_path: Path) 
             repeated.append(f"{key} in {seen[key]} and {q.graph_name}")
         seen[key] = q.graph_name
     assert repeated == []
+
+
+def test_a_large_folder_goes_in_batches_and_writes_what_one_batch_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder of more dossiers than a batch holds: checked whole, then written a batch at a time through the
+    bulk loader; the store holds what one transaction per dossier writes, and a bad dossier in the last batch
+    still stops everything before the first write."""
+    from pyoxigraph import Literal, Quad
+
+    from claimgraph.namespaces import CG, XSD
+    from claimgraph.services import ingest as ingest_module
+
+    def content(graph: Claimgraph) -> set[object]:
+        return {q for q in graph.store.quads() if not (isinstance(q.object, Literal) and
+                                                       q.object.datatype.value.endswith("#dateTime"))}
+
+    with Claimgraph(Settings(store="memory:")) as whole:
+        results, _ = whole.ingest([SEEDS])
+        assert len(results) > 4
+        expected, conflicts = content(whole), sorted(c.iri.value for c in whole.list_conflicts()[0])
+    monkeypatch.setattr(ingest_module, "INGEST_BATCH", 2)
+    real = ingest_module.map_dossier
+    last = sorted(p.name for p in ingest_module.dossier_files([SEEDS]))[-1]
+
+    def broken(record, *args, **kwargs):  # type: ignore[no-untyped-def]
+        mapped = real(record, *args, **kwargs)
+        if not record.source.endswith(last):
+            return mapped
+        claim = mapped.claims[0]
+        extra = Quad(claim, CG.position, Literal("0", datatype=XSD.integer), ingest_module.iris.claim_graph(claim))
+        return type(mapped)(mapped.iri, mapped.graph, mapped.claims, mapped.quads + (extra,))
+
+    with Claimgraph(Settings(store=str(tmp_path / "store"))) as graph:
+        monkeypatch.setattr(ingest_module, "map_dossier", broken)
+        with pytest.raises(ValidationError, match="cg:position"):
+            graph.ingest([SEEDS])
+        assert graph.store.count() == 0
+        monkeypatch.setattr(ingest_module, "map_dossier", real)
+        seen: list[tuple[int, int]] = []
+        batched, _ = graph.ingest([SEEDS], progress=lambda result, done, total: seen.append((done, total)))
+        assert [r.status for r in batched] == [r.status for r in results]
+        assert seen == [(n, len(results)) for n in range(1, len(results) + 1)]
+        assert content(graph) == expected
+        assert sorted(c.iri.value for c in graph.list_conflicts()[0]) == conflicts
