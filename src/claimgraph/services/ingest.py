@@ -186,6 +186,9 @@ class Ingestor:
         if todo and not state["wrote"]:
             state["current"] = self.conflicts.invalidate() if self.conflicts is not None else True
             state["wrote"] = True
+        bulk_add: list[Quad] = []  # new dossiers, written together through the bulk loader
+        bulk_last: list[Quad] = []  # their own graphs and revisions, written after, in one transaction
+        done = []
         for plan in plans:
             if plan.status != "unchanged":
                 scopes |= scopes_of_quads(q for g in plan.remove for q in self.store.quads(g))
@@ -194,17 +197,19 @@ class Ingestor:
                                       if g.value.endswith("/assertion"))
                 change.graphs.extend(dict.fromkeys(q.graph_name for q in plan.quads))  # type: ignore[arg-type]
                 change.superseded.update(q.subject.value for q in plan.quads if q.predicate == DCTERMS.isReplacedBy)
-                if bulk:
-                    # the dossier's own graph (its current revision: what marks it as written) and its
-                    # revision go last, in one transaction: a torn bulk write is then not taken as done
+                if bulk and self.store.bulk_loader and not any(self.store.has_graph(g) for g in plan.remove):
+                    # a dossier's own graph names its current revision: what marks it as written. It goes in
+                    # the last transaction, so that a torn bulk write is never taken as a finished one
                     mark = iris.dossier_graph(plan.dossier)
-                    self.store.bulk_replace_graphs(plan.remove, [q for q in plan.quads if q.graph_name != mark],
-                                                   [q for q in plan.quads if q.graph_name == mark]
-                                                   + plan.shared + plan.revision)
+                    bulk_add += [q for q in plan.quads if q.graph_name != mark]
+                    bulk_last += [q for q in plan.quads if q.graph_name == mark] + plan.shared + plan.revision
                 else:
                     self.store.replace_graphs(plan.remove, plan.quads + plan.shared + plan.revision)
-            result = IngestResult(plan.record.source, plan.dossier.value, plan.status,
-                                  len(plan.record.claims), len(plan.quads))
+            done.append(IngestResult(plan.record.source, plan.dossier.value, plan.status,
+                                     len(plan.record.claims), len(plan.quads)))
+        if bulk_add or bulk_last:
+            self.store.bulk_replace_graphs([], bulk_add, bulk_last)
+        for result in done:
             results.append(result)
             if progress:
                 progress(result, len(results), total or len(plans))

@@ -40,6 +40,7 @@ class Store(Protocol):
 
     location: str
     write_lock: threading.Lock
+    bulk_loader: bool  # whether bulk_replace_graphs has a faster, non-atomic path (worth a batch at a time)
     generation: int
 
     def query(self, sparql: str, *, substitutions: Mapping[str, Term] | None = None, union: bool = True,

@@ -68,6 +68,7 @@ class OxigraphStore:
     def __init__(self, path: str | Path | None = None) -> None:
         self.location = "memory:" if path is None else str(path)
         self.write_lock = threading.Lock()
+        self.bulk_loader = self.location != "memory:"
         self.generation = 0  # bumped by every write; readers of snapshots compare it
         self._unflushed = 0  # quads written to disk since the last flush
         try:

@@ -191,6 +191,7 @@ class RemoteStore:
         self.query_url, self.update_url, self.graph_store_url = endpoints_of(query_url, update_url, graph_store_url)
         self.location = "sparql+" + self.query_url
         self.write_lock = threading.Lock()
+        self.bulk_loader = False
         self.generation = 0
         self.timeout = timeout
         self._client = httpx.Client(auth=auth, timeout=httpx.Timeout(timeout, connect=10.0),
