@@ -437,3 +437,21 @@ def test_a_recomputation_part_by_part_equals_the_whole(tmp_path: Path, monkeypat
             assert conflicts_graph(g) == whole
             g.conflicts.recompute(scopes)
             assert conflicts_graph(g) == whole
+
+
+def test_lower_is_better_applies_to_its_own_metric_or_benchmark_only(graph: Claimgraph) -> None:
+    from claimgraph.namespaces import PREFIXES
+    from claimgraph.services.conflicts.facts import load_facts
+
+    from .conftest import SEEDS
+
+    graph.ingest([SEEDS])
+    before = {s.iri: (s.metric, s.lower_is_better) for s in load_facts(graph.store).scores}
+    # a lower-is-better metric no score uses changes nothing (a score without a metric once took it as its own)
+    graph.store.update("INSERT DATA { GRAPH <urn:x> { <urn:some-metric> cg:lowerIsBetter true } }", prefixes=PREFIXES)
+    assert {s.iri: (s.metric, s.lower_is_better) for s in load_facts(graph.store).scores} == before
+    graph.store.update("INSERT DATA { GRAPH <urn:x> { cgid:benchmark\\/mmlu cg:lowerIsBetter true } }",
+                       prefixes=PREFIXES)
+    after = load_facts(graph.store).scores
+    assert {s.benchmark.endswith("/mmlu") for s in after if s.lower_is_better} == {True}
+    assert any(s.lower_is_better for s in after)
