@@ -453,8 +453,9 @@ class FactCache:
         if scope.dependence:
             self.dependences = list(facts.dependences)
         self._add(facts)
-        self.claims.update(facts.claims)
-        self.labels.update(facts.labels)
+        # new dicts, not updated ones: a check may be reading the old ones (FactSet.merge iterates them)
+        self.claims = {**self.claims, **facts.claims}
+        self.labels = {**self.labels, **facts.labels}
 
     def swap(self, scope: Scope, removed: set[str], added: FactSet, superseded: Iterable[str] = ()) -> None:
         """Take out the statements of the claims in ``removed`` (all within ``scope``), put in ``added``, and mark
