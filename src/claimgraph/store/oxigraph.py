@@ -62,7 +62,8 @@ class OxigraphStore:
 
     ``path=None`` keeps everything in memory. On disk, RocksDB locks the folder: a second process that
     opens it gets :class:`StoreError`. Every write is one pyoxigraph transaction (``Store.update`` is
-    atomic), so a dossier is in the store whole or not at all, also when the process is killed.
+    atomic), so a dossier is in the store whole or not at all, also when the process is killed — except
+    :meth:`bulk_replace_graphs`, pyoxigraph's bulk loader, which long imports choose knowingly.
     """
 
     def __init__(self, path: str | Path | None = None) -> None:
