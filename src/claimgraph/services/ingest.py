@@ -64,6 +64,18 @@ class _Plan:
     revision: list[Quad] = field(default_factory=list)
 
 
+@dataclass
+class _Run:
+    """What an ingest of several batches has done so far."""
+
+    results: list[IngestResult] = field(default_factory=list)
+    errors: list[ClaimgraphError] = field(default_factory=list)
+    scopes: set[str] = field(default_factory=set)  # the conflict scopes its writes touched
+    change: Change = field(default_factory=lambda: Change(set(), [], set()))
+    wrote: bool = False
+    current: bool = True  # whether the conflicts graph was current before the first write
+
+
 def dossier_files(paths: Iterable[str | Path]) -> list[Path]:
     """The dossier files named by ``paths``: files as given, folders searched for .md/.markdown/.txt."""
     found: list[Path] = []
@@ -142,50 +154,50 @@ class Ingestor:
         it written. With ``bulk``, new dossiers go through the store's bulk loader (``bulk_replace_graphs``):
         faster, but a crash half-way leaves part of a dossier, which re-running the same ingest replaces."""
         with self.store.write_lock:
-            validator = self.validator
             if validate_first:
                 for records in batches:
-                    _check_distinct(records)
-                    plans, _ = self._plans(records, False)
-                    todo = [p for p in plans if p.status != "unchanged"]
-                    if todo and validator is not None:
-                        self._validate(todo)
-                self.validator = None  # done: the writing pass does not repeat it
-            results: list[IngestResult] = []
-            errors: list[ClaimgraphError] = []
-            scopes: set[str] = set()
-            change = Change(set(), [], set())
-            state = {"wrote": False, "current": True, "failed": True}
+                    self._checked_plans(records, keep_going=False, validate=True)
+            run = _Run()
             try:
                 for records in batches:
-                    errors += self._ingest_batch(records, keep_going, progress, results, scopes, change, state,
-                                                 bulk, total)
-                state["failed"] = False
-            finally:
-                self.validator = validator
-                stale = state["wrote"] or not state["failed"] and self.conflicts is not None and \
-                    not self.conflicts.current()
-                if self.conflicts is not None and stale:
-                    # the graphs just written are read back for the conflicts; past a size, from the store by
-                    # scope rather than copied whole into memory
-                    follow = state["current"] and len(change.graphs) <= _FOLLOW_GRAPHS
-                    self.conflicts.recompute(scopes if state["current"] else None,
-                                             changed=change if follow else None)
-            return results, errors
+                    self._ingest_batch(records, run, keep_going=keep_going, validate=not validate_first,
+                                       progress=progress, bulk=bulk, total=total)
+            except BaseException:
+                if run.wrote:  # what was written is in the conflicts before the error goes on
+                    self._recompute(run)
+                raise
+            if run.wrote or self.conflicts is not None and not self.conflicts.current():
+                self._recompute(run)
+            return run.results, run.errors
 
-    def _ingest_batch(self, records: Sequence[DossierRecord], keep_going: bool,
-                      progress: Callable[[IngestResult, int, int], None] | None, results: list[IngestResult],
-                      scopes: set[str], change: Change, state: dict[str, bool],
-                      bulk: bool = False, total: int | None = None) -> list[ClaimgraphError]:
+    def _recompute(self, run: _Run) -> None:
+        if self.conflicts is None:
+            return
+        # the graphs just written are read back for the conflicts; past a size, from the store by scope rather
+        # than copied whole into memory
+        follow = run.current and len(run.change.graphs) <= _FOLLOW_GRAPHS
+        self.conflicts.recompute(run.scopes if run.current else None, changed=run.change if follow else None)
+
+    def _checked_plans(self, records: Sequence[DossierRecord], *, keep_going: bool,
+                       validate: bool) -> tuple[list[_Plan], list[ClaimgraphError]]:
+        """The plans of ``records`` and the records that could not be planned; the plans that write validated."""
         _check_distinct(records)
         plans, errors = self._plans(records, keep_going)
         todo = [p for p in plans if p.status != "unchanged"]
-        if todo and self.validator is not None:
+        if todo and validate and self.validator is not None:
             self._validate(todo)
+        return plans, errors
+
+    def _ingest_batch(self, records: Sequence[DossierRecord], run: _Run, *, keep_going: bool, validate: bool,
+                      progress: Callable[[IngestResult, int, int], None] | None, bulk: bool,
+                      total: int | None) -> None:
+        plans, errors = self._checked_plans(records, keep_going=keep_going, validate=validate)
+        run.errors += errors
         self._sync_reference_graphs()
-        if todo and not state["wrote"]:
-            state["current"] = self.conflicts.invalidate() if self.conflicts is not None else True
-            state["wrote"] = True
+        if not run.wrote and any(p.status != "unchanged" for p in plans):
+            run.current = self.conflicts.invalidate() if self.conflicts is not None else True
+            run.wrote = True
+        scopes, change = run.scopes, run.change
         bulk_add: list[Quad] = []  # new dossiers, written together through the bulk loader
         bulk_last: list[Quad] = []  # their own graphs and revisions, written after, in one transaction
         done = []
@@ -210,10 +222,9 @@ class Ingestor:
         if bulk_add or bulk_last:
             self.store.bulk_replace_graphs([], bulk_add, bulk_last)
         for result in done:
-            results.append(result)
+            run.results.append(result)
             if progress:
-                progress(result, len(results), total or len(plans))
-        return errors
+                progress(result, len(run.results), total or len(plans))
 
     def _plans(self, records: Sequence[DossierRecord], keep_going: bool) -> tuple[list[_Plan], list[ClaimgraphError]]:
         now = datetime.now(timezone.utc)

@@ -114,7 +114,7 @@ class OxigraphStore:
 
     def replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad]) -> None:
         remove = list(dict.fromkeys(remove))
-        if not any(isinstance(g, ox.DefaultGraph) or self._store.contains_named_graph(g) for g in remove):
+        if not self._holds_any(remove):
             # nothing to take out (a new dossier): one transactional extend, several times faster than an update
             self.add_quads(add)
             return
@@ -133,8 +133,7 @@ class OxigraphStore:
 
     def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad], last: Iterable[Quad] = ()) -> None:
         remove = list(dict.fromkeys(remove))
-        if self.location == "memory:" or any(isinstance(g, ox.DefaultGraph) or self._store.contains_named_graph(g)
-                                             for g in remove):
+        if not self.bulk_loader or self._holds_any(remove):
             self.replace_graphs(remove, chain(add, last))
             return
         try:
@@ -145,6 +144,10 @@ class OxigraphStore:
         finally:
             self.generation += 1
         self.add_quads(last)
+
+    def _holds_any(self, graphs: list[GraphName]) -> bool:
+        """Whether any of ``graphs`` may hold something (the default graph always may)."""
+        return any(isinstance(g, ox.DefaultGraph) or self._store.contains_named_graph(g) for g in graphs)
 
     def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
         parts = [part for part in (_data("DELETE DATA", remove), _data("INSERT DATA", add)) if part]

@@ -19,7 +19,7 @@ What claimgraph does to stay faithful on stores that are not (see docs/remote-st
 * **Substitutions** are written into the query text (:func:`~claimgraph.store.sparql_text.substitute`), each term
   in N-Triples form, so no value can change the query.
 * **Writes** are ``INSERT DATA`` / ``DELETE DATA`` in batches a server accepts (Virtuoso: 1,000 triples; its
-  parser fails near 5,000), ``DROP SILENT`` for graphs, and blank nodes skolemised
+  parser fails near 5,000), ``DROP SILENT`` for graphs (``DELETE WHERE`` on QLever), and blank nodes skolemised
   (``…/.well-known/genid/…``, RDF 1.1 §3.5) since Virtuoso refuses them in ``INSERT DATA``.
 * **Atomicity** is what the server gives: one request is one transaction on Oxigraph server (and Fuseki, GraphDB),
   so a write that fits one request (every dossier of the seed, any dossier under ``max_request_quads``) is whole
