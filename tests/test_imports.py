@@ -395,3 +395,21 @@ def test_an_import_killed_half_way_through_a_bulk_write_is_completed_by_running_
         clean.import_file(table, source="https://example.org/board", when=date(2026, 1, 1))
         assert repaired == content(clean)
         assert conflicts == sorted(c.iri.value for c in clean.list_conflicts()[0])
+
+
+def test_an_ambiguous_model_name_is_kept_apart_and_reported(tmp_path: Path) -> None:
+    """A name that could be two entities becomes a new entity of its own, and the plan says so for review."""
+    from claimgraph.extract.mentions import Lexicon, LexiconEntry
+    from claimgraph.services.imports import plan_import
+
+    lexicon = Lexicon([LexiconEntry("https://w3id.org/claimgraph/id/model/orion-a", "Model", ("Orion",)),
+                       LexiconEntry("https://w3id.org/claimgraph/id/model/orion-b", "Model", ("Orion",)),
+                       LexiconEntry("https://w3id.org/claimgraph/id/benchmark/mmlu", "Benchmark", ("MMLU",))])
+    table = tmp_path / "board.csv"
+    table.write_text("Model,MMLU (5-shot)\nOrion,70.1\n", encoding="utf-8")
+    plan = plan_import(table, source="https://example.org/board", when=date(2026, 1, 1), lexicon=lexicon)
+    assert plan.notes == ["'Orion' could be https://w3id.org/claimgraph/id/model/orion-a, "
+                          "https://w3id.org/claimgraph/id/model/orion-b: kept apart as a new entity, for review"]
+    (record,) = list(plan.records)
+    model = record.claims[0].given.scores[0].model  # type: ignore[union-attr]
+    assert model.status == "new" and model.key is None
