@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import subprocess
@@ -125,3 +126,36 @@ def test_serve_answers_sparql_over_real_http(tmp_path: Path) -> None:
         for stream in (server.stdout, server.stderr):
             if stream:
                 stream.close()
+
+
+def test_cors_is_off_by_default_and_covers_the_protocol_routes_when_configured(seeded: Claimgraph) -> None:
+    origin = {"Origin": "https://yasgui.example"}
+    with TestClient(create_app(seeded)) as client:
+        r = client.get("/sparql", params={"query": COUNT}, headers=origin)
+        assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+    settings = dataclasses.replace(seeded.settings, cors_origins=("https://yasgui.example",))
+    with Claimgraph(settings) as allowed, TestClient(create_app(allowed)) as client:
+        allowed.ingest([SEED])
+        r = client.get("/sparql", params={"query": COUNT}, headers=origin)
+        assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://yasgui.example"
+        bad = client.get("/sparql", params={"query": "SELECT WHERE"}, headers=origin)  # errors readable too
+        assert bad.status_code == 400 and bad.headers["access-control-allow-origin"] == "https://yasgui.example"
+        preflight = client.options("/sparql", headers={**origin, "Access-Control-Request-Method": "POST",
+                                                       "Access-Control-Request-Headers": "Content-Type"})
+        assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
+        other = client.get("/sparql", params={"query": COUNT}, headers={"Origin": "https://elsewhere.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_protocol_routes_refuse_other_methods_and_never_answer_with_a_traceback(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    for method, path in (("PUT", "/sparql"), ("DELETE", "/query"), ("GET", "/update")):
+        r = client.request(method, path)
+        assert r.status_code == 405 and r.headers["content-type"] == "application/problem+json", (method, path)
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(client.app.state.executor, "run", broken)  # type: ignore[attr-defined]
+    r = client.get("/sparql", params={"query": COUNT})
+    assert r.status_code == 500 and r.json()["detail"].startswith("an unexpected error (RuntimeError)")

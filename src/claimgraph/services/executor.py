@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,13 +76,82 @@ class QueryAnswer:
     chunks: AsyncIterator[bytes] | None = None
 
 
+class _Connection(asyncio.Protocol):
+    """The executor's end of a worker's socket: frames (multiprocessing.connection's) read as they arrive.
+
+    A protocol rather than a stream: taking a message costs no task and no copy of a whole answer, and a
+    query's deadline is one timer. Reading pauses while more than ``_BUFFERED`` bytes wait to be taken, so a
+    slow client slows its worker instead of filling the server's memory."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.messages: deque[bytes] = deque()
+        self.held = 0  # bytes in ``messages``
+        self.paused = False
+        self.lost = False
+        self.waiter: asyncio.Future[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer
+        buffer += data
+        start = 0
+        while len(buffer) - start >= 4:
+            size = int.from_bytes(buffer[start:start + 4], "big", signed=True)
+            head = 4
+            if size == -1:  # multiprocessing's header for messages over 2 GiB
+                if len(buffer) - start < 12:
+                    break
+                size, head = int.from_bytes(buffer[start + 4:start + 12], "big"), 12
+            if len(buffer) - start < head + size:
+                break
+            self.messages.append(bytes(buffer[start + head:start + head + size]))
+            self.held += size
+            start += head + size
+        if start:
+            del buffer[:start]
+        if self.held > _BUFFERED and not self.paused and self.transport is not None:
+            self.transport.pause_reading()
+            self.paused = True
+        self._wake()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def receive(self) -> bytes:
+        while not self.messages:
+            if self.lost:
+                raise ConnectionError("the query worker closed its connection")
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        message = self.messages.popleft()
+        self.held -= len(message)
+        if self.paused and self.held <= _BUFFERED // 2 and self.transport is not None:
+            self.transport.resume_reading()
+            self.paused = False
+        return message
+
+
+_BUFFERED = 1 << 20
+
+
 class _Worker:
     """One worker process, started as ``python -m claimgraph.services.query_worker FD`` (a plain
     subprocess: no fork of a process that holds RocksDB, no re-import of the caller's main module)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 process: subprocess.Popen[bytes]) -> None:
-        self.reader, self.writer, self.process = reader, writer, process
+    def __init__(self, connection: _Connection, process: subprocess.Popen[bytes]) -> None:
+        self.connection, self.process = connection, process
 
     @classmethod
     async def start(cls) -> "_Worker":
@@ -94,25 +163,24 @@ class _Worker:
             )
         finally:
             child.close()
-        reader, writer = await asyncio.open_connection(sock=parent, limit=1 << 20)
-        return cls(reader, writer, process)
+        _, connection = await asyncio.get_running_loop().create_connection(_Connection, sock=parent)
+        return cls(connection, process)
 
-    async def send(self, request: dict[str, Any]) -> None:
+    def send(self, request: dict[str, Any]) -> None:
+        """A request is small and the worker is waiting for it: written without waiting for the socket."""
         payload = json.dumps(request).encode("utf-8")
-        self.writer.write(_HEADER.pack(len(payload)) + payload)
-        await self.writer.drain()
+        assert self.connection.transport is not None
+        self.connection.transport.write(_HEADER.pack(len(payload)) + payload)
 
     async def receive(self) -> bytes:
-        (size,) = _HEADER.unpack(await self.reader.readexactly(_HEADER.size))
-        if size == -1:  # multiprocessing's header for messages over 2 GiB
-            (size,) = struct.unpack("!Q", await self.reader.readexactly(8))
-        return await self.reader.readexactly(size)
+        return await self.connection.receive()
 
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=10)
-        self.writer.close()
+        if self.connection.transport is not None:
+            self.connection.transport.close()
 
 
 class QueryExecutor:
@@ -176,16 +244,21 @@ class QueryExecutor:
         """Run ``query``; returns its answer (whole, or streaming), or raises QueryRefused / QueryTimeout."""
         if self._closed:
             raise QueryError("the query executor is closed")
-        deadline = time.monotonic() + self.time_limit
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout=self.time_limit)
-        except asyncio.TimeoutError:
-            raise ExecutorBusy(f"every query worker stayed busy for {self.time_limit:g} s; try again") from None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.time_limit
+        if self._idle.empty():
+            try:
+                async with asyncio.timeout_at(deadline):
+                    worker = await self._idle.get()
+            except TimeoutError:
+                raise ExecutorBusy(f"every query worker stayed busy for {self.time_limit:g} s; try again") from None
+        else:
+            worker = self._idle.get_nowait()
         try:
             if self._fresh():
                 snapshot = self._acquire_snapshot()
             else:  # a checkpoint takes milliseconds of disk work: not on the event loop
-                snapshot = await asyncio.get_running_loop().run_in_executor(None, self._acquire_snapshot)
+                snapshot = await loop.run_in_executor(None, self._acquire_snapshot)
         except BaseException:
             self._idle.put_nowait(worker)
             raise
@@ -196,7 +269,7 @@ class QueryExecutor:
             "named_graphs": list(dataset.named_graphs) if dataset and dataset.given else None,
         }
         try:
-            await worker.send(request)
+            worker.send(request)
             message = await self._receive(worker, deadline)
         except BaseException:
             await self._replace(worker)
@@ -248,8 +321,9 @@ class QueryExecutor:
 
     async def _receive(self, worker: _Worker, deadline: float) -> bytes:
         try:
-            return await asyncio.wait_for(worker.receive(), timeout=max(0.0, deadline - time.monotonic()))
-        except asyncio.TimeoutError:
+            async with asyncio.timeout_at(deadline):
+                return await worker.receive()
+        except TimeoutError:
             raise QueryTimeout(f"the query ran longer than the time limit of {self.time_limit:g} s "
                                "and was stopped") from None
         except (asyncio.IncompleteReadError, ConnectionError):

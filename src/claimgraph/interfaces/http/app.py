@@ -23,7 +23,7 @@ from claimgraph.config import Settings
 from claimgraph.errors import ClaimgraphError
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http import api, conflicts, describe, graph_store, linked_data, sparql, web
-from claimgraph.interfaces.http.problems import Problem, problem_response
+from claimgraph.interfaces.http.problems import Problem, problem_response, response_for
 from claimgraph.interfaces.http.ratelimit import WriteLimiter
 from claimgraph.services.executor import executor_for
 
@@ -59,6 +59,8 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
                               "the Graph Store HTTP Protocol, self-description, and pages. Reads are open; "
                               "writes need `Authorization: Bearer <CLAIMGRAPH_TOKEN>`. Errors are "
                               "application/problem+json (RFC 9457).")
+    # the SPARQL protocol's routes are answered ahead of FastAPI's routing (the same handlers: see sparql.py)
+    app.add_middleware(sparql.DirectRoutes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST", "HEAD"], allow_headers=["Accept", "Content-Type",
@@ -78,20 +80,15 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
         return api.benchmark_claims(request, benchmark)
 
     @app.exception_handler(Problem)
-    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.detail, title=exc.title, headers=exc.headers)
-
     @app.exception_handler(ClaimgraphError)
-    async def on_claimgraph_error(request: Request, exc: ClaimgraphError) -> JSONResponse:
-        return problem_response(503 if exc.exit_code == 3 else 400, str(exc))
-
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+    async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        return response_for(exc)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # the last line of defence: a problem document, never a traceback; the log keeps the details
+        # the last line of defence: a problem document, never a traceback; ServerErrorMiddleware raises the
+        # exception on afterwards, so the server log has the details
         return problem_response(500, f"an unexpected error ({type(exc).__name__}); the server log has the details")
 
     @app.exception_handler(RequestValidationError)
