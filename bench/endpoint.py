@@ -79,11 +79,11 @@ def http_once(conn: http.client.HTTPConnection, query: str, path: str = "/sparql
     return body
 
 
-def timed(fn, n: int, budget: float = 5.0) -> list[float]:  # type: ignore[no-untyped-def]
-    """Milliseconds of n calls, or of as many as fit in ``budget`` seconds (at least 5)."""
+def timed(fn, n: int, budget: float = 5.0, at_least: int = 5) -> list[float]:  # type: ignore[no-untyped-def]
+    """Milliseconds of n calls, or of as many as fit in ``budget`` seconds (at least ``at_least``)."""
     out: list[float] = []
     end = time.monotonic() + budget
-    while len(out) < n and (len(out) < 5 or time.monotonic() < end):
+    while len(out) < n and (len(out) < at_least or time.monotonic() < end):
         start = time.perf_counter()
         fn()
         out.append((time.perf_counter() - start) * 1000)

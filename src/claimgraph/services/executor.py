@@ -203,7 +203,8 @@ class QueryExecutor:
         self._snapshot_generation = -1
         self._counter = 0
         self._in_use: dict[Path, int] = {}
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        # last in, first out: under a light load one worker stays warm instead of each being woken in turn
+        self._idle: asyncio.LifoQueue[_Worker] = asyncio.LifoQueue()
         self._closed = False
 
     async def start(self) -> None:

@@ -6,6 +6,7 @@ written into the update as USING / USING NAMED clauses, which is what the protoc
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -75,6 +76,7 @@ class Dataset:
         return bool(self.default_graphs or self.named_graphs)
 
 
+@functools.lru_cache(maxsize=256)  # clients send a handful of Accept headers, again and again
 def negotiate(kind: str, accept: str | None) -> str | None:
     """The media type to answer with: ``kind`` is 'solutions', 'boolean' or 'graph'."""
     offers = list(GRAPH_TYPES) if kind == "graph" else list(RESULT_TYPES)
