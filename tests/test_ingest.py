@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from claimgraph.config import Settings
-from claimgraph.errors import DossierSyntaxError, ManyErrors, StoreError, ValidationError
+from claimgraph.errors import DossierSyntaxError, InputError, ManyErrors, StoreError, ValidationError
 from claimgraph.extract import read_dossier
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.model import Validator
@@ -227,3 +227,67 @@ def test_a_large_folder_goes_in_batches_and_writes_what_one_batch_would(
         assert seen == [(n, len(results)) for n in range(1, len(results) + 1)]
         assert content(graph) == expected
         assert sorted(c.iri.value for c in graph.list_conflicts()[0]) == conflicts
+
+
+def _copies(folder: Path, n: int) -> list[Path]:
+    """``n`` dossiers of the seed's text, each under its own title and canonical path."""
+    text = SEED.read_text(encoding="utf-8")
+    title, rest = text.split("\n", 1)
+    canonical = next(line for line in rest.splitlines() if line.startswith("- **canonical:**"))
+    folder.mkdir()
+    paths = []
+    for i in range(n):
+        path = folder / f"copy-{i:02d}.md"
+        path.write_text(f"{title} ({i})\n" + rest.replace(canonical, f"- **canonical:** /dossier/copy-{i}"),
+                        encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_a_large_folder_is_read_a_batch_at_a_time_while_it_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder is read whole once to check it, then again batch by batch on each pass: when the n-th dossier
+    is written, the writing pass has read no more than the batches up to n's (memory holds a batch)."""
+    from claimgraph.services import ingest as ingest_module
+
+    _copies(tmp_path / "folder", 20)
+    monkeypatch.setattr(ingest_module, "INGEST_BATCH", 3)
+    events: list[str] = []
+    real = ingest_module.read_dossier
+    monkeypatch.setattr(ingest_module, "read_dossier", lambda path: (events.append("read"), real(path))[1])
+    with Claimgraph(Settings(store=str(tmp_path / "store"))) as graph:
+        results, _ = graph.ingest([tmp_path / "folder"], progress=lambda *_: events.append("written"))
+    assert [r.status for r in results] == ["added"] * 20
+    assert events[:40] == ["read"] * 40  # the check, then the validating pass
+    reads = writes = 0
+    for event in events[40:]:
+        if event == "read":
+            reads += 1
+        else:
+            writes += 1
+            assert reads <= -(-writes // 3) * 3, f"{reads} dossiers read when {writes} were written"
+    assert events[40:].count("read") == 20
+
+
+def test_a_file_changed_while_its_folder_is_written_stops_with_whole_dossiers_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimgraph.services import ingest as ingest_module
+
+    paths = _copies(tmp_path / "folder", 12)
+    monkeypatch.setattr(ingest_module, "INGEST_BATCH", 3)
+
+    def edit_a_later_file(result, done: int, total: int) -> None:  # type: ignore[no-untyped-def]
+        if done == 1:
+            paths[-1].write_text(paths[-1].read_text(encoding="utf-8") + "\nA line added meanwhile.\n",
+                                 encoding="utf-8")
+
+    with Claimgraph(Settings(store=str(tmp_path / "store"))) as graph:
+        with pytest.raises(InputError, match="copy-11.md: changed while the folder was being ingested"):
+            graph.ingest([tmp_path / "folder"], progress=edit_a_later_file)
+        written = {r["d"] for r in select(graph, "SELECT ?d WHERE { GRAPH ?g { ?d cg:currentRevision ?r } }")}
+        assert 3 <= len(written) < 12
+        again, _ = graph.ingest([tmp_path / "folder"])  # running it again completes it
+        assert sorted(r.status for r in again).count("added") == 12 - len(written)
+        with Claimgraph(Settings(store="memory:")) as fresh:
+            fresh.ingest([tmp_path / "folder"])
+            assert graph.store.count() == fresh.store.count()

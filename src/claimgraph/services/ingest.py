@@ -11,7 +11,8 @@ For each dossier the store ends in one of these states:
 
 A batch is parsed and validated whole before anything is written: one malformed file stops the batch
 (unless ``keep_going``), so scripts never see a half-ingested folder. A folder of more than ``INGEST_BATCH``
-dossiers is checked whole first, then planned and written a batch at a time (memory holds one batch), new
+dossiers is checked whole first, then planned and written a batch at a time, each batch read from disk again
+(memory holds one batch, whatever the folder's size; a file changed meanwhile stops the ingest between batches), new
 dossiers through the store's bulk loader: faster, but a process killed half-way leaves the dossiers written so
 far and perhaps a torn one, which running the same ingest again replaces (a dossier counts as written only once
 its own graph, written last in a transaction, names its current revision).
@@ -19,7 +20,7 @@ its own graph, written last in a transaction, names its current revision).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -74,6 +75,7 @@ class _Run:
     change: Change = field(default_factory=lambda: Change(set(), [], set()))
     wrote: bool = False
     current: bool = True  # whether the conflicts graph was current before the first write
+    follow: bool = True  # whether the conflicts can follow ``change`` (few graphs) or re-read their scopes
 
 
 def dossier_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -106,30 +108,23 @@ class Ingestor:
                                                                                         list[ClaimgraphError]]:
         """Ingest every dossier under ``paths``. Returns the results and the files skipped for errors
         (only with ``keep_going``; otherwise the first error stops everything before any write)."""
-        records: list[DossierRecord] = []
-        errors: list[ClaimgraphError] = []
-        for path in dossier_files(paths):
-            try:
-                records.append(read_dossier(path))
-            except ClaimgraphError as exc:
-                errors.append(exc)
+        batches = _FileBatches(dossier_files(paths))
+        errors = batches.read_all()
         if errors and not keep_going:
             # the rest may be malformed in ways only mapping finds: report those too, still writing nothing
-            for record in records:
-                try:
-                    map_dossier(record, self.vocabulary.lexicon)
-                except ClaimgraphError as exc:
-                    errors.append(exc)
-        if errors and not keep_going:
+            for records in batches:
+                for record in records:
+                    try:
+                        map_dossier(record, self.vocabulary.lexicon)
+                    except ClaimgraphError as exc:
+                        errors.append(exc)
             raise ManyErrors(errors) if len(errors) > 1 else errors[0]
-        # a large folder in batches, every batch planned and validated before the first is written (so memory
-        # holds one batch's quads, not the folder's), new dossiers through the bulk loader
-        _check_distinct(records)
-        batches = [records[i:i + INGEST_BATCH] for i in range(0, len(records), INGEST_BATCH)] or [[]]
+        # a large folder in batches read from disk again on each pass, every batch planned and validated before
+        # the first is written (so memory holds one batch, not the folder), new dossiers through the bulk loader
         several = len(batches) > 1
         results, skipped = self.ingest_batches(batches, progress=progress, keep_going=keep_going,
                                                validate_first=several and not keep_going, bulk=several,
-                                               total=len(records))
+                                               total=batches.dossiers)
         return results, errors + skipped
 
     def ingest_records(self, records: Sequence[DossierRecord], *, keep_going: bool = False,
@@ -175,7 +170,7 @@ class Ingestor:
             return
         # the graphs just written are read back for the conflicts; past a size, from the store by scope rather
         # than copied whole into memory
-        follow = run.current and len(run.change.graphs) <= _FOLLOW_GRAPHS
+        follow = run.current and run.follow
         self.conflicts.recompute(run.scopes if run.current else None, changed=run.change if follow else None)
 
     def _checked_plans(self, records: Sequence[DossierRecord], *, keep_going: bool,
@@ -207,7 +202,11 @@ class Ingestor:
                 scopes |= scopes_of_quads(plan.quads)
                 change.removed.update(g.value.removesuffix("/assertion") for g in plan.remove
                                       if g.value.endswith("/assertion"))
-                change.graphs.extend(dict.fromkeys(q.graph_name for q in plan.quads))  # type: ignore[arg-type]
+                if run.follow:
+                    change.graphs.extend(dict.fromkeys(q.graph_name for q in plan.quads))  # type: ignore[arg-type]
+                    if len(change.graphs) > _FOLLOW_GRAPHS:  # past this, kept no longer: memory stays flat
+                        run.follow = False
+                        change.graphs.clear()
                 change.superseded.update(q.subject.value for q in plan.quads if q.predicate == DCTERMS.isReplacedBy)
                 if bulk and self.store.bulk_loader and not any(self.store.has_graph(g) for g in plan.remove):
                     # a dossier's own graph names its current revision: what marks it as written. It goes in
@@ -318,8 +317,64 @@ class Ingestor:
 def _check_distinct(records: Sequence[DossierRecord]) -> None:
     seen: dict[str, str] = {}
     for record in records:
-        iri = iris.dossier_iri(record.canonical_path, record.title).value
-        if iri in seen:
-            raise InputError(f"{record.source}: maps to the same dossier as {seen[iri]} ({iri}); "
-                             "give each dossier its own canonical path")
-        seen[iri] = record.source
+        _distinct(record, seen)
+
+
+def _distinct(record: DossierRecord, seen: dict[str, str]) -> None:
+    iri = iris.dossier_iri(record.canonical_path, record.title).value
+    if iri in seen:
+        raise InputError(f"{record.source}: maps to the same dossier as {seen[iri]} ({iri}); "
+                         "give each dossier its own canonical path")
+    seen[iri] = record.source
+
+
+class _FileBatches:
+    """The dossiers of ``files``, ``INGEST_BATCH`` at a time, read and parsed from disk on every pass (a
+    parsed dossier of 20 claims holds ~30 KiB: a million claims held whole took 1.5 GB). :meth:`read_all`
+    reads each file once first and finds the files that cannot be read (left out of every later pass), the
+    dossiers that map to one IRI, and each file's digest. A file found changed on a later pass stops that pass
+    with an error: before any write if writing had not begun, otherwise between two batches, every dossier
+    written before it whole."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.files = files
+        self.digests: dict[Path, str] = {}
+
+    def read_all(self) -> list[ClaimgraphError]:
+        errors: list[ClaimgraphError] = []
+        seen: dict[str, str] = {}
+        for path in self.files:
+            try:
+                record = read_dossier(path)
+                _distinct(record, seen)
+            except ClaimgraphError as exc:
+                errors.append(exc)
+                continue
+            self.digests[path] = record.sha256
+        return errors
+
+    @property
+    def dossiers(self) -> int:
+        return len(self.digests)
+
+    def __len__(self) -> int:
+        return max(1, -(-self.dossiers // INGEST_BATCH))
+
+    def __iter__(self) -> Iterator[list[DossierRecord]]:
+        readable = [p for p in self.files if p in self.digests]
+        if not readable:
+            yield []
+        for start in range(0, len(readable), INGEST_BATCH):
+            paths = readable[start:start + INGEST_BATCH]
+            batch = []
+            for path in paths:
+                try:
+                    record = read_dossier(path)
+                except ClaimgraphError as exc:
+                    raise InputError(f"{path}: changed while the folder was being ingested ({exc}); run the "
+                                     "ingest again (every dossier written so far is whole)") from None
+                if record.sha256 != self.digests[path]:
+                    raise InputError(f"{path}: changed while the folder was being ingested; run the ingest again "
+                                     "(every dossier written so far is whole)")
+                batch.append(record)
+            yield batch
