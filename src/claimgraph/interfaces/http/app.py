@@ -7,6 +7,7 @@ self-description (``describe``) and the pages (``web``, templates and static fil
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp
 
 from claimgraph import __version__
 from claimgraph.config import Settings
@@ -28,6 +30,26 @@ from claimgraph.interfaces.http.ratelimit import WriteLimiter
 from claimgraph.services.executor import executor_for
 
 __all__ = ["create_app"]
+
+
+#: FastAPI's own OpenTelemetry (newer releases) asks on every request whether a provider is configured;
+#: claimgraph configures none, and the asking cost a small query ~8 µs
+_NO_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+                 if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {})
+
+
+class _App(FastAPI):
+    """FastAPI, with the SPARQL protocol's routes answered outside its middleware stack (``DirectRoutes``:
+    the same handlers, without the routing, dependency solving and exception middleware a small query paid
+    ~100 µs of CPU for), and CORS, when configured, outside both, so that it covers every answer."""
+
+    cors: dict[str, list[str]] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app: ASGIApp = sparql.DirectRoutes(super().build_middleware_stack())
+        if self.cors:
+            app = CORSMiddleware(app, **self.cors)  # type: ignore[arg-type]
+        return app
 
 
 def create_app(graph: Claimgraph | Settings) -> FastAPI:
@@ -54,17 +76,14 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
                 core.close()
 
     settings = graph if isinstance(graph, Settings) else graph.settings
-    app = FastAPI(title="claimgraph", version=__version__, lifespan=lifespan,
+    app = _App(title="claimgraph", version=__version__, lifespan=lifespan, **_NO_TELEMETRY,
                   description="A knowledge graph of AI capability claims: a SPARQL 1.1 endpoint (query, update), "
                               "the Graph Store HTTP Protocol, self-description, and pages. Reads are open; "
                               "writes need `Authorization: Bearer <CLAIMGRAPH_TOKEN>`. Errors are "
                               "application/problem+json (RFC 9457).")
-    # the SPARQL protocol's routes are answered ahead of FastAPI's routing (the same handlers: see sparql.py)
-    app.add_middleware(sparql.DirectRoutes)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST", "HEAD"], allow_headers=["Accept", "Content-Type",
-                                                                                 "Authorization"])
+        app.cors = {"allow_origins": list(settings.cors_origins), "allow_methods": ["GET", "POST", "HEAD"],
+                    "allow_headers": ["Accept", "Content-Type", "Authorization"]}
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(describe.router)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 from urllib.parse import parse_qs
 
 from fastapi import Request
+from starlette.datastructures import URL
 
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.problems import Problem
@@ -75,7 +77,17 @@ def parse_form(body: bytes) -> dict[str, list[str]]:
 
 def endpoint_url(request: Request) -> str:
     """The request's URL without its query: the base IRI of queries and updates sent there."""
-    return str(request.url.replace(query=""))
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    server = scope.get("server")
+    return _url(scope.get("scheme", "http"), host, tuple(server) if server else None, scope.get("root_path", ""),
+                scope["path"])
+
+
+@functools.lru_cache(maxsize=256)  # a server sees few: building one cost a small query ~5 µs
+def _url(scheme: str, host: bytes | None, server: tuple[str, int] | None, root_path: str, path: str) -> str:
+    return str(URL(scope={"type": "http", "scheme": scheme, "server": server, "root_path": root_path, "path": path,
+                          "query_string": b"", "headers": [(b"host", host)] if host is not None else []}))
 
 
 def answers(*media: str) -> dict[int | str, dict[str, object]]:

@@ -193,10 +193,10 @@ async def update_only(request: Request) -> Response:
 
 class DirectRoutes:
     """ASGI middleware that answers the protocol's routes itself, with the very handlers above, ahead of
-    FastAPI's routing, dependency solving and exception middleware. Those cost a small query about 200 µs
-    of the serving process's CPU, more than the query itself (``bench/endpoint.py`` measures it); the
-    routes stay declared above for OpenAPI and answer the same way. Methods the routes do not take (and
-    CORS pre-flights, which the CORS middleware outside this one answers) go on to FastAPI."""
+    FastAPI's middleware, routing and dependency solving, which cost a small query more CPU than the query
+    itself (``bench/endpoint.py`` measures what is left); the routes stay declared above, for OpenAPI.
+    Errors are answered as the app's exception handlers answer them. Methods the routes do not take go on
+    to FastAPI (405)."""
 
     _ROUTES = {"/sparql": (sparql, ("GET", "HEAD", "POST")), "/query": (query_only, ("GET", "HEAD", "POST")),
                "/update": (update_only, ("POST",))}
