@@ -1,13 +1,15 @@
 """Endpoint latency and throughput, against raw pyoxigraph measured in the same run on the same data.
 
-    python bench/endpoint.py [--claims 10000] [--requests 300] [--seconds 5] [--clients 4]
+    python bench/endpoint.py [--claims 10000] [--requests 300] [--seconds 5] [--clients 4] [--workers 2]
 
 Builds a store from the seed plus a generated corpus, then for each of the README's example queries
 prints the median and p95 latency of (a) raw pyoxigraph in this process (query + JSON serialisation,
 on a read-only copy of the same store) and (b) `claimgraph serve` over HTTP on loopback (one keep-alive
 connection), and their difference. Then it runs CLIENTS concurrent clients (separate processes,
-keep-alive) for SECONDS against the endpoint, and the same number of threads against raw pyoxigraph,
-and prints requests per second and the ratio. Everything runs on loopback and stops by itself.
+keep-alive, on raw sockets: see ``LeanClient``) for SECONDS against the endpoint, and the same number of
+threads against raw pyoxigraph, and prints requests per second, the ratio, and the CPU the server's processes
+spent a request; Oxigraph server (``oxigraph serve-read-only`` on a copy of the store, when installed) under the
+same load gives a reference of what an HTTP server reaches. Everything runs on loopback and stops by itself.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import http.client
 import multiprocessing
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -151,6 +154,13 @@ def _client(port: int, query: str, seconds: float, counter, path: str, extra: st
 
 def http_rate(port: int, query: str, clients: int, seconds: float, path: str = "/sparql", extra: str = "") -> float:
     """Requests per second that ``clients`` processes, each on one keep-alive connection, get answered."""
+    answered, took = http_load(port, query, clients, seconds, path, extra)
+    return answered / took
+
+
+def http_load(port: int, query: str, clients: int, seconds: float, path: str = "/sparql",
+              extra: str = "") -> tuple[int, float]:
+    """(requests answered, seconds taken) of ``clients`` processes sending ``query`` for ``seconds``."""
     counter = multiprocessing.Value("i", 0)
     procs = [multiprocessing.Process(target=_client, args=(port, query, seconds, counter, path, extra))
              for _ in range(clients)]
@@ -159,7 +169,7 @@ def http_rate(port: int, query: str, clients: int, seconds: float, path: str = "
         p.start()
     for p in procs:
         p.join()
-    return counter.value / (time.monotonic() - start)
+    return counter.value, time.monotonic() - start
 
 
 def raw_rate(store: ox.Store, query: str, clients: int, seconds: float) -> float:
@@ -186,6 +196,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="claimgraph serve --workers")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="claimgraph-bench-"))
     env = {**os.environ, "CLAIMGRAPH_STORE": str(work / "store")}
@@ -193,23 +204,23 @@ def main() -> int:
     write_corpus(work / "corpus", args.claims)
     subprocess.run(cli + ["ingest", "-q", "--no-validate", str(work / "corpus"), str(ROOT / "seeds")],
                    env=env, check=True)
-    # the raw baseline reads a copy of the very same store
-    ox.Store(str(work / "store")).backup(str(work / "raw"))
+    # the raw baseline (and Oxigraph server, for reference) read copies of the very same store
+    source = ox.Store(str(work / "store"))
+    source.backup(str(work / "raw"))
+    source.backup(str(work / "oxigraph"))
+    del source
     raw = ox.Store.read_only(str(work / "raw"))
     port = 18000 + os.getpid() % 1000
-    server = subprocess.Popen(cli + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(cli + ["serve", "--port", str(port), "--workers", str(args.workers)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    oxigraph = None
+    if shutil.which("oxigraph"):
+        oxigraph = subprocess.Popen(["oxigraph", "serve-read-only", "--location", str(work / "oxigraph"), "--bind",
+                                     f"127.0.0.1:{port + 1}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        for _ in range(100):
-            try:
-                http_once(conn, "ASK {}")
-                break
-            except OSError:
-                time.sleep(0.1)
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn = wait(port, "/sparql")
         print(f"# {args.claims} generated claims + the seed; {len(raw)} quads; "
-              f"{args.requests} requests per query; pyoxigraph {ox.__version__}")
+              f"{args.requests} requests per query; pyoxigraph {ox.__version__}; {args.workers} query workers")
         print(f"{'query (ms)':<50} {'raw p50':>8} {'raw p95':>8} {'http p50':>9} {'http p95':>9} {'+p50 ms':>8} "
               f"{'ratio':>6} {'n':>5}")
         for title, query in readme_queries():
@@ -219,12 +230,25 @@ def main() -> int:
             rp, hp = statistics.median(r), statistics.median(h)
             print(f"{title:<50} {rp:8.3f} {percentile(r, 95):8.3f} {hp:9.3f} {percentile(h, 95):9.3f} "
                   f"{hp - rp:8.3f} {hp / rp:6.2f} {len(h):5d}")
+        if oxigraph is not None:
+            wait(port + 1, "/query", UNION)
         for name, query in (("claims naming a benchmark", MEDIUM), ("small SELECT", SMALL)):
             raw_rps = raw_rate(raw, query, args.clients, args.seconds)
-            http_rps = http_rate(port, query, args.clients, args.seconds)
+            before = cpu_seconds(server.pid)
+            served, took = http_load(port, query, args.clients, args.seconds)
+            http_rps = served / took
+            after = cpu_seconds(server.pid)
+            spent = {pid: after.get(pid, 0.0) - cpu for pid, cpu in before.items()}
             print(f"# throughput, {args.clients} concurrent clients for {args.seconds:g} s: {name}")
             print(f"raw pyoxigraph ({args.clients} threads): {raw_rps:9.0f} req/s")
-            print(f"claimgraph HTTP ({args.clients} clients): {http_rps:9.0f} req/s   ratio {http_rps / raw_rps:.2f}")
+            print(f"claimgraph HTTP ({args.clients} clients): {http_rps:9.0f} req/s   ratio {http_rps / raw_rps:.2f}   "
+                  f"CPU a request: front {spent.pop(server.pid) / served * 1e6:.0f} us, query workers "
+                  f"{sum(spent.values()) / served * 1e6:.0f} us")
+            if oxigraph is not None:
+                prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+                ox_rps = http_rate(port + 1, prologue + query, args.clients, args.seconds, "/query", UNION)
+                print(f"oxigraph serve-read-only ({args.clients} clients, reference): {ox_rps:9.0f} req/s   "
+                      f"ratio {ox_rps / raw_rps:.2f}")
         print("# memory while streaming large answers (server process and its query workers, peak RSS)")
         for name, path in (("GET /store (whole store, N-Quads)", "/store"),
                            ("SELECT * over every quad", "/sparql?" + urllib.parse.urlencode(
@@ -233,21 +257,54 @@ def main() -> int:
             print(f"{name:<40} {size / 1e6:8.1f} MB sent; RSS {before / 1e6:7.1f} MB before, "
                   f"peak {peak / 1e6:7.1f} MB (+{(peak - before) / 1e6:.1f} MB)")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, oxigraph):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+UNION = "&union-default-graph"
+
+
+def wait(port: int, path: str, extra: str = "") -> http.client.HTTPConnection:
+    """A keep-alive connection to a server that answers ``ASK {}`` at ``path``, once it does (60 s at most)."""
+    deadline = time.monotonic() + 60
+    while True:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            http_once(conn, "ASK {}", path, extra)
+            return conn
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of a process and of each of its children (Linux /proc)."""
+    out = {}
+    for p in [pid] + children(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            out[p] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return out
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def rss_tree(pid: int) -> int:
     """Resident memory of a process and its children, in bytes (Linux /proc)."""
     total = 0
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
-    for p in pids:
+    for p in [pid] + children(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
