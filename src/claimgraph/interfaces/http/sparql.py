@@ -7,10 +7,10 @@ run in the serving process, in one transaction each, and need the write token.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.types import ASGIApp, Receive, Scope, Send
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from pyoxigraph import serialize
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from claimgraph.errors import InputError, QueryError
 from claimgraph.interfaces.http.deps import (answers, core, endpoint_url, executor, multi_params, parse_form, read_body,
