@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from claimgraph.services.conflicts.comparability import ComparableKey, Tolerance, gap, groups, normalised
+from claimgraph.services.conflicts.comparability import ComparableKey, ScoreGroup, Tolerance, gap, groups, normalised
 from claimgraph.services.conflicts.conflict import Conflict, phrase_score
 from claimgraph.services.conflicts.facts import ComparisonFact, FactSet, ScoreFact
 
@@ -37,12 +37,17 @@ def holds(direction: str, mine: Decimal, theirs: Decimal, tolerance: Tolerance, 
 
 def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = None) -> list[Conflict]:
     """Every conflict in ``facts`` (with ``focus``: at least those involving one of these claims)."""
-    by_benchmark: dict[str, dict[ComparableKey, list[ScoreFact]]] = defaultdict(dict)
-    for key, scores in groups(s for s in facts.scores if facts.standing(s.claim)).items():
-        by_benchmark[key.benchmark][key] = scores
+    # per benchmark, its groups of comparable scores, each with its scores by model: a comparison looks up its
+    # two models instead of scanning every score of its benchmark (quadratic at a million claims)
+    by_benchmark: dict[str, list[tuple[ComparableKey, ScoreGroup, dict[str, list[ScoreFact]]]]] = defaultdict(list)
+    for key, scores in sorted(groups(s for s in facts.scores if facts.standing(s.claim)).items()):
+        by_model: dict[str, list[ScoreFact]] = defaultdict(list)
+        for score in scores:
+            by_model[score.model].append(score)
+        by_benchmark[key.benchmark].append((key, scores, by_model))
     focused_models: dict[str, set[str]] = defaultdict(set)  # per benchmark, the models scored by focused claims
     for benchmark, keyed in by_benchmark.items():
-        for scores in keyed.values():
+        for _, scores, _ in keyed:
             focused_models[benchmark] |= {s.model for s in scores if focus is not None and s.claim in focus}
     out = []
     for comparison in sorted(facts.comparisons, key=lambda c: c.iri):
@@ -52,9 +57,8 @@ def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = 
                 not focused_models.get(comparison.benchmark, set()) & {comparison.model, comparison.other}:
             continue
         verdicts, evidence = [], []
-        for key, scores in sorted(by_benchmark.get(comparison.benchmark, {}).items()):
-            mine = [s for s in scores if s.model == comparison.model]
-            theirs = [s for s in scores if s.model == comparison.other]
+        for _, scores, by_model in by_benchmark.get(comparison.benchmark, ()):
+            mine, theirs = by_model.get(comparison.model), by_model.get(comparison.other)
             if not mine or not theirs:
                 continue
             pairs = [(a, b) for a in mine for b in theirs]

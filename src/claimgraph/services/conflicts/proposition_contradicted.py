@@ -31,7 +31,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from claimgraph.services.conflicts.comparability import ComparableKey, Tolerance, comparable_key, normalised
+from claimgraph.services.conflicts.comparability import ComparableKey, ScoreGroup, Tolerance, comparable_key, normalised
 from claimgraph.services.conflicts.conflict import Conflict, Statement
 from claimgraph.services.conflicts.facts import FactSet, PropositionFact, ScoreFact, TrendFact
 from claimgraph.services.conflicts.quantities import quantity
@@ -149,8 +149,9 @@ def _against_scores(facts: FactSet, by_pair: dict[tuple[str, str], dict[int, lis
                 models = sorted(set(xs) & set(ys))
                 if kx == ky or len(models) < MIN_MODELS:
                     continue
-                xv = [normalised(xs[m], xs.values())[0] for m in models]
-                yv = [normalised(ys[m], ys.values())[0] for m in models]
+                xg, yg = ScoreGroup(xs.values()), ScoreGroup(ys.values())  # peers, worked out once
+                xv = [normalised(xs[m], xg)[0] for m in models]
+                yv = [normalised(ys[m], yg)[0] for m in models]
                 rho = spearman(xv, yv)
                 if rho is None or abs(rho) < MIN_RHO:
                     continue
