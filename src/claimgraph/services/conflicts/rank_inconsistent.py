@@ -66,6 +66,9 @@ def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = 
         for s in scores:
             per_model[s.model].append((facts.date_of(s.claim) or date.min, *values[s.iri], s))
         timelines = {model: _Timeline(items, lower) for model, items in per_model.items()}
+        # models by their best score ever, best first: only those whose best ever beats a ranked score can have
+        # beaten it by its date, so the scan stops at the first that cannot (not every model of the group)
+        by_best = sorted(timelines.items(), key=lambda item: item[1].best[-1][0], reverse=not lower)
         focused = [(values[s.iri][0], facts.date_of(s.claim) or date.min) for s in scores
                    if focus is not None and s.claim in focus]
         for ranked in ranked_scores:
@@ -75,7 +78,10 @@ def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = 
                     not any((v > value) != lower and v != value and day <= stated for v, day in focused):
                 continue  # nothing proposed can push this rank down (a rank is stated "at the time")
             above: dict[str, ScoreFact] = {}
-            for model, timeline in timelines.items():
+            for model, timeline in by_best:
+                ever = timeline.best[-1][0]
+                if (ever >= value) if lower else (ever <= value):
+                    break
                 best = timeline.as_of(stated) if model != ranked.model else None
                 if best is None:
                     continue

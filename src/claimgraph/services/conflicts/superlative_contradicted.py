@@ -39,27 +39,33 @@ def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = 
     for key, scores in sorted(groups(s for s in facts.scores if facts.standing(s.claim)).items()):
         if focus is not None and not any(s.claim in focus for s in scores):
             continue
-        for best in sorted((s for s in scores if s.superlative), key=lambda s: s.iri):
+        superlatives = sorted((s for s in scores if s.superlative), key=lambda s: s.iri)
+        if not superlatives:
+            continue
+        # the group by value once: the score that beats a superlative most is the first in this order (from the
+        # top, or from the bottom where lower is better) that passes, so that few are looked at, not all
+        ordered = sorted(((*normalised(s, scores), s) for s in scores), key=lambda t: (t[0], t[2].iri))
+        for best in superlatives:
             stated = facts.date_of(best.claim)
             if stated is None:
                 continue
             size = _SIZE.search(best.superlative or "")
             value, half = normalised(best, scores)
             larger = _wants_larger(best)
-            beaten_by = []
-            for other in scores:
+            top = None
+            for theirs, their_half, other in (reversed(ordered) if larger else ordered):
+                if (theirs <= value) if larger else (theirs >= value):
+                    break  # none further on beats it
                 when = facts.date_of(other.claim)
                 if other.model == best.model or other.claim == best.claim or when is None or when > stated:
                     continue
                 if size and not re.search(rf"\b{re.escape(size.group(1))}\b", facts.label(other.model), re.IGNORECASE):
                     continue
-                theirs, their_half = normalised(other, scores)
-                if (theirs > value) == larger and theirs != value and gap(value, theirs, tolerance, half, their_half) > 0:
-                    beaten_by.append(other)
-            if not beaten_by:
+                if gap(value, theirs, tolerance, half, their_half) > 0:
+                    top = other
+                    break
+            if top is None:
                 continue
-            beaten_by.sort(key=lambda s: (normalised(s, scores)[0], s.iri), reverse=larger)
-            top = beaten_by[0]
             out.append(Conflict.of(
                 TYPE, [best, top],
                 f"{phrase_score(best, facts)} on {key.describe(facts.label(key.benchmark))} is called "
