@@ -37,7 +37,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -47,7 +46,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "src"))
 
 from corpus import write_corpus  # noqa: E402
-from endpoint import MEDIUM, SMALL, http_once, http_rate, percentile, raw_once, timed  # noqa: E402
+from endpoint import MEDIUM, SMALL, UNION, http_once, http_rate, percentile, raw_once, timed, wait  # noqa: E402
 
 from claimgraph.config import Settings  # noqa: E402
 from claimgraph.interfaces.core import Claimgraph  # noqa: E402
@@ -55,26 +54,12 @@ from claimgraph.interfaces.http.web import examples  # noqa: E402
 from claimgraph.namespaces import PREFIXES  # noqa: E402
 
 PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
-UNION = "&union-default-graph"
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def wait_http(port: int, path: str, extra: str = "") -> http.client.HTTPConnection:
-    deadline = time.monotonic() + 60
-    while True:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        try:
-            http_once(conn, "ASK {}", path, extra)
-            return conn
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def is_graph(query: str) -> bool:
@@ -145,7 +130,7 @@ def run(args: argparse.Namespace, work: Path, processes: list[subprocess.Popen[b
                                        f"127.0.0.1:{ox_port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     processes.append(subprocess.Popen(cli + ["serve", "--port", str(cg_port)], env=env, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL))
-    ox_conn, cg_conn = wait_http(ox_port, "/query", UNION), wait_http(cg_port, "/sparql")
+    ox_conn, cg_conn = wait(ox_port, "/query", UNION), wait(cg_port, "/sparql")
     print(f"# {claims} claims ({'generated + the seed' if args.store is None else args.store.name}); {quads} quads; "
           f"{args.requests} runs per query (at least {args.at_least}) "
           f"(cli: {args.cli_runs}); pyoxigraph {ox.__version__}; {os.cpu_count()} CPUs")

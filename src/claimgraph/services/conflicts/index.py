@@ -114,7 +114,6 @@ class ConflictIndex:
             gone = {q.subject for q in kept if q.predicate == CG.conflictScope and q.object.value in wanted}
             kept = {q for q in kept if q.subject not in gone}
         target = kept | self.store.held_form([q for c in fresh for q in c.quads()] + self._report_quads())
-        generation = self.store.generation
         self.store.change_quads(held - target, target - held)  # only what changed: most of it rarely does
         if wanted is None or not follows:
             self._cache = cache
