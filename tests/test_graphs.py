@@ -127,3 +127,21 @@ def test_the_dossier_page_lists_its_claims_revisions_and_conflicts(graph: Claimg
         page = client.get("/id/dossier/mmlu-reported-by-papers", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "<h2 id=\"claims\">Claims (3)</h2>" in page.text
         assert "score-disagreement" in page.text and "ingested" in page.text
+
+
+def test_a_file_export_holds_the_whole_graph_past_what_a_browser_draws(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The web's graph view stops at MAX_NODES (what a browser can draw); `claimgraph export` to a file for a graph
+    tool does not (at 100k claims the whole graph has ~100k nodes)."""
+    from claimgraph.interfaces import cli
+
+    store = tmp_path / "store"
+    assert run_cli("ingest", str(SEED), store=store).returncode == 0
+    with Claimgraph(Settings(store=str(store))) as graph:
+        nodes = nx.read_graphml(io.BytesIO(graph.export_graph("graphml", max_nodes=None))).number_of_nodes()
+        monkeypatch.setattr(analytics.build_graph, "__kwdefaults__", {"max_nodes": 10})
+        with pytest.raises(UsageError, match="more than 10"):
+            analytics.build_graph(graph.store)
+    out = tmp_path / "g.graphml"
+    assert cli.main(["export", "--store", str(store), "--format", "graphml", "-o", str(out)]) == 0
+    assert nx.read_graphml(out).number_of_nodes() == nodes

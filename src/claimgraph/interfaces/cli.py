@@ -219,7 +219,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         def write(out: BinaryIO) -> None:
             if graph_format:
                 around = graph.resolve_entity(args.around) if args.around else None
-                out.write(graph.export_graph(args.format, GraphFilter(around=around, depth=args.depth)))
+                # a file for a graph tool (Gephi, Cytoscape): the whole graph, however large (the web's
+                # graph view is what stops at analytics.MAX_NODES, a browser's drawing limit)
+                out.write(graph.export_graph(args.format, GraphFilter(around=around, depth=args.depth), max_nodes=None))
             else:
                 graph.export(out, args.format, args.dossier)
 

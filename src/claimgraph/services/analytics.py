@@ -101,9 +101,11 @@ def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def build_graph(store: Store, where: GraphFilter | None = None, *, max_nodes: int = MAX_NODES) -> nx.MultiDiGraph:
+def build_graph(store: Store, where: GraphFilter | None = None, *,
+                max_nodes: int | None = MAX_NODES) -> nx.MultiDiGraph:
     """The graph of claims and entities that ``where`` selects (everything by default), with conflicts between
-    its claims as ``conflict`` edges. Raises UsageError past ``max_nodes`` nodes (ask for a neighbourhood)."""
+    its claims as ``conflict`` edges. Raises UsageError past ``max_nodes`` nodes (ask for a neighbourhood): what
+    a browser can draw; a file for a graph tool has no such bound (``max_nodes=None``)."""
     where = where or GraphFilter()
     if where.depth < 0 or where.depth > 4:
         raise UsageError("depth must be between 0 and 4")
@@ -117,12 +119,12 @@ def build_graph(store: Store, where: GraphFilter | None = None, *, max_nodes: in
             step = []
             for node in frontier:
                 step += builder.neighbours(node)
-                if builder.graph.number_of_nodes() > max_nodes:
+                if max_nodes is not None and builder.graph.number_of_nodes() > max_nodes:
                     raise UsageError(f"the neighbourhood has more than {max_nodes} nodes; ask for less depth")
             frontier = list(dict.fromkeys(step))
     else:
         total = sum(int(r["n"].value) for r in _rows(store, "graph-size"))
-        if total > max_nodes:
+        if max_nodes is not None and total > max_nodes:
             raise UsageError(f"the whole graph has {total} nodes, more than {max_nodes}: draw the neighbourhood of "
                              "an entity instead (around + depth)")
         for r in _rows(store, "graph-all-links"):
