@@ -369,11 +369,10 @@ class _FileBatches:
             batch = []
             for path in paths:
                 try:
-                    record = read_dossier(path)
-                except ClaimgraphError as exc:
-                    raise InputError(f"{path}: changed while the folder was being ingested ({exc}); run the "
-                                     "ingest again (every dossier written so far is whole)") from None
-                if record.sha256 != self.digests[path]:
+                    record: DossierRecord | None = read_dossier(path)
+                except ClaimgraphError:
+                    record = None  # readable before: it changed too
+                if record is None or record.sha256 != self.digests[path]:
                     raise InputError(f"{path}: changed while the folder was being ingested; run the ingest again "
                                      "(every dossier written so far is whole)")
                 batch.append(record)

@@ -25,7 +25,7 @@ from claimgraph.config import Settings
 from claimgraph.errors import ClaimgraphError
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http import api, conflicts, describe, graph_store, linked_data, sparql, web
-from claimgraph.interfaces.http.problems import Problem, problem_response, response_for
+from claimgraph.interfaces.http.problems import Problem, problem_response, response_for, unexpected_response
 from claimgraph.interfaces.http.ratelimit import WriteLimiter
 from claimgraph.services.executor import executor_for
 
@@ -107,9 +107,7 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # the last line of defence: a problem document, never a traceback; ServerErrorMiddleware raises the
-        # exception on afterwards, so the server log has the details
-        return problem_response(500, f"an unexpected error ({type(exc).__name__}); the server log has the details")
+        return unexpected_response(exc)  # ServerErrorMiddleware raises it on afterwards: the log has it
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

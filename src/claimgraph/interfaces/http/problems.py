@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 
 from claimgraph.errors import ClaimgraphError
 
-__all__ = ["Problem", "problem_response", "response_for"]
+__all__ = ["Problem", "problem_response", "response_for", "unexpected_response"]
 
 _TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
            406: "Not Acceptable", 413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content", 429: "Too Many Requests",
@@ -43,6 +43,10 @@ def response_for(exc: Exception) -> JSONResponse:
         return problem_response(503 if exc.exit_code == 3 else 400, str(exc))
     if isinstance(exc, HTTPException):
         return problem_response(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
-    # the last line of defence: a problem document, never a traceback; the log keeps the details
     logging.getLogger("claimgraph.http").error("unexpected error answering a request", exc_info=exc)
+    return unexpected_response(exc)
+
+
+def unexpected_response(exc: Exception) -> JSONResponse:
+    """The last line of defence: a problem document, never a traceback; the server log keeps the details."""
     return problem_response(500, f"an unexpected error ({type(exc).__name__}); the server log has the details")
