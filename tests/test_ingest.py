@@ -244,50 +244,87 @@ def _copies(folder: Path, n: int) -> list[Path]:
     return paths
 
 
-def test_a_large_folder_is_read_a_batch_at_a_time_while_it_is_written(
+def test_a_large_folder_is_mapped_once_and_written_from_a_spool_a_batch_at_a_time(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The folder is read whole once to check it, then again batch by batch on each pass: when the n-th dossier
-    is written, the writing pass has read no more than the batches up to n's (memory holds a batch)."""
+    """The folder is read whole once to check it, then again batch by batch to plan it, each dossier mapped once;
+    the writing pass takes the planned batches back from a spool on disk one at a time (memory holds a batch),
+    and the spool is gone afterwards."""
     from claimgraph.services import ingest as ingest_module
 
     _copies(tmp_path / "folder", 20)
     monkeypatch.setattr(ingest_module, "INGEST_BATCH", 3)
     events: list[str] = []
-    real = ingest_module.read_dossier
-    monkeypatch.setattr(ingest_module, "read_dossier", lambda path: (events.append("read"), real(path))[1])
+    folders: list[Path] = []
+    real_read, real_map = ingest_module.read_dossier, ingest_module.map_dossier
+    monkeypatch.setattr(ingest_module, "read_dossier", lambda path: (events.append("read"), real_read(path))[1])
+    monkeypatch.setattr(ingest_module, "map_dossier", lambda *a, **k: (events.append("map"), real_map(*a, **k))[1])
+
+    class Watched(ingest_module._Spool):
+        def __init__(self) -> None:
+            super().__init__()
+            folders.append(self._folder)
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            for batch in super().__iter__():
+                events.append("unspool")
+                yield batch
+
+    monkeypatch.setattr(ingest_module, "_Spool", Watched)
     with Claimgraph(Settings(store=str(tmp_path / "store"))) as graph:
         results, _ = graph.ingest([tmp_path / "folder"], progress=lambda *_: events.append("written"))
+        recorded = list(events)
+        with Claimgraph(Settings(store="memory:")) as small:  # one batch: planned and written without a spool
+            monkeypatch.setattr(ingest_module, "INGEST_BATCH", 250)
+            small.ingest([tmp_path / "folder"])
+            assert graph.store.count() == small.store.count()
     assert [r.status for r in results] == ["added"] * 20
-    assert events[:40] == ["read"] * 40  # the check, then the validating pass
-    reads = writes = 0
-    for event in events[40:]:
-        if event == "read":
-            reads += 1
+    assert recorded[:20] == ["read"] * 20  # the check
+    batches = [3] * 6 + [2]
+    assert recorded[20:60] == [e for n in batches for e in ["read"] * n + ["map"] * n]  # the plan: mapped once
+    assert len(recorded) == 60 + 7 + 20
+    loaded = writes = 0
+    for event in recorded[60:]:
+        assert event in ("unspool", "written")
+        if event == "unspool":
+            loaded += 1
         else:
             writes += 1
-            assert reads <= -(-writes // 3) * 3, f"{reads} dossiers read when {writes} were written"
-    assert events[40:].count("read") == 20
+            assert loaded <= -(-writes // 3), f"{loaded} batches loaded when {writes} dossiers were written"
+    assert loaded == 7 and len(folders) == 1 and not folders[0].exists()
 
 
-def test_a_file_changed_while_its_folder_is_written_stops_with_whole_dossiers_written(
+def test_a_folder_is_written_as_it_was_checked_even_if_a_file_changes_meanwhile(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file edited before its batch is planned stops the ingest with nothing written; one edited after it was
+    planned is written as it was read (the next ingest revises it)."""
     from claimgraph.services import ingest as ingest_module
 
     paths = _copies(tmp_path / "folder", 12)
     monkeypatch.setattr(ingest_module, "INGEST_BATCH", 3)
+    real = ingest_module.read_dossier
+    reads = [0]
+
+    def read_then_edit(path: Path):  # type: ignore[no-untyped-def]
+        reads[0] += 1
+        if reads[0] == 13:  # the check has read every file; the planning pass begins
+            paths[-1].write_text(paths[-1].read_text(encoding="utf-8") + "\nA line added meanwhile.\n",
+                                 encoding="utf-8")
+        return real(path)
 
     def edit_a_later_file(result, done: int, total: int) -> None:  # type: ignore[no-untyped-def]
         if done == 1:
-            paths[-1].write_text(paths[-1].read_text(encoding="utf-8") + "\nA line added meanwhile.\n",
-                                 encoding="utf-8")
+            paths[-1].write_text(paths[-1].read_text(encoding="utf-8") + "\nAnother line.\n", encoding="utf-8")
 
     with Claimgraph(Settings(store=str(tmp_path / "store"))) as graph:
+        monkeypatch.setattr(ingest_module, "read_dossier", read_then_edit)
         with pytest.raises(InputError, match="copy-11.md: changed while the folder was being ingested"):
-            graph.ingest([tmp_path / "folder"], progress=edit_a_later_file)
-        written = {r["d"] for r in select(graph, "SELECT ?d WHERE { GRAPH ?g { ?d cg:currentRevision ?r } }")}
-        assert 3 <= len(written) < 12
-        again, _ = graph.ingest([tmp_path / "folder"])  # running it again completes it
-        assert sorted(r.status for r in again).count("added") == 12 - len(written)
-        with Claimgraph(Settings(store="memory:")) as fresh:
-            fresh.ingest([tmp_path / "folder"])
-            assert graph.store.count() == fresh.store.count()
+            graph.ingest([tmp_path / "folder"])
+        assert graph.store.count() == 0
+        monkeypatch.setattr(ingest_module, "read_dossier", real)
+        checked = paths[-1].read_text(encoding="utf-8")
+        results, _ = graph.ingest([tmp_path / "folder"], progress=edit_a_later_file)
+        assert [r.status for r in results] == ["added"] * 12
+        texts = {r["t"] for r in select(graph, "SELECT ?t WHERE { ?r cg:sourceText ?t }")}
+        assert checked in texts and paths[-1].read_text(encoding="utf-8") not in texts
+        again, _ = graph.ingest([tmp_path / "folder"])
+        assert sorted(r.status for r in again) == ["revised"] + ["unchanged"] * 11

@@ -11,30 +11,36 @@ For each dossier the store ends in one of these states:
 
 A batch is parsed and validated whole before anything is written: one malformed file stops the batch
 (unless ``keep_going``), so scripts never see a half-ingested folder. A folder of more than ``INGEST_BATCH``
-dossiers is checked whole first, then planned and written a batch at a time, each batch read from disk again
-(memory holds one batch, whatever the folder's size; a file changed meanwhile stops the ingest between batches), new
-dossiers through the store's bulk loader: faster, but a process killed half-way leaves the dossiers written so
-far and perhaps a torn one, which running the same ingest again replaces (a dossier counts as written only once
-its own graph, written last in a transaction, names its current revision).
+dossiers is read whole first to check it, then read again and planned (mapped, validated) a batch at a time, each
+planned batch kept in a spool on disk as compressed N-Quads; only when every batch has passed are they written, a
+batch at a time from the spool (memory holds one batch, whatever the folder's size; each dossier is mapped once;
+a file changed before its batch is planned stops the ingest before any write, one changed later is written as it
+was read). New dossiers go through the store's bulk loader: faster, but a process killed half-way leaves the
+dossiers written so far and perhaps a torn one, which running the same ingest again replaces (a dossier counts as
+written only once its own graph, written last in a transaction, names its current revision).
 """
 
 from __future__ import annotations
 
+import pickle
+import shutil
+import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
 
 from claimgraph.errors import ClaimgraphError, InputError, ManyErrors, ValidationError
 from claimgraph.extract import DossierRecord, read_dossier
-from claimgraph.model import Validator, Vocabulary, map_dossier, revision_quads
-from claimgraph.model import iris
+from claimgraph.model import Validator, Vocabulary, iris, map_dossier, revision_quads
 from claimgraph.namespaces import CG, DCTERMS, PROV
 from claimgraph.services.conflicts import ConflictIndex, scopes_of_quads
 from claimgraph.services.conflicts.index import Change
 from claimgraph.store import Store
+from claimgraph.store.base import nquads
 
 __all__ = ["IngestResult", "Ingestor", "dossier_files", "DOSSIER_SUFFIXES"]
 
@@ -56,13 +62,83 @@ class IngestResult:
 
 @dataclass
 class _Plan:
-    record: DossierRecord
+    source: str
+    claims: int
     dossier: NamedNode
     status: str
     remove: list[NamedNode]
     quads: list[Quad]  # the dossier's own graphs, replaced
     shared: list[Quad]  # its authors, added to the shared agents graph
     revision: list[Quad] = field(default_factory=list)
+
+
+@dataclass
+class _Write:
+    """What one plan writes, in the form the writing pass needs: its quads as objects, or — taken back from the
+    spool — as N-Quads (bytes) that the bulk loader reads without a Python object per quad."""
+
+    result: IngestResult
+    remove: list[NamedNode]
+    scopes: set[str]  # the conflict scopes of its own quads (those of what it removes are read when it writes)
+    graphs: list[NamedNode]  # the graphs it writes
+    superseded: set[str]  # the claims its claims say they supersede
+    own: list[Quad] | bytes  # its graphs but the dossier's own graph
+    last: list[Quad] | bytes  # the dossier's own graph (the mark of a finished write), its authors, its revision
+
+    @classmethod
+    def of(cls, plan: _Plan) -> _Write:
+        result = IngestResult(plan.source, plan.dossier.value, plan.status, plan.claims, len(plan.quads))
+        if plan.status == "unchanged":
+            return cls(result, [], set(), [], set(), [], [])
+        mark = iris.dossier_graph(plan.dossier)
+        return cls(result, plan.remove, scopes_of_quads(plan.quads),
+                   list(dict.fromkeys(q.graph_name for q in plan.quads)),  # type: ignore[arg-type]
+                   {q.subject.value for q in plan.quads if q.predicate == DCTERMS.isReplacedBy},
+                   [q for q in plan.quads if q.graph_name != mark],
+                   [q for q in plan.quads if q.graph_name == mark] + plan.shared + plan.revision)
+
+    def spooled(self) -> _Write:
+        """The same write with its quads as compressed N-Quads (~10 bytes a quad), to be kept on disk."""
+        return _Write(self.result, self.remove, self.scopes, self.graphs, self.superseded,
+                      _pack(self.own), _pack(self.last))
+
+
+def _pack(quads: list[Quad] | bytes) -> bytes:
+    return quads if isinstance(quads, bytes) else zlib.compress(serialize(quads, format=RdfFormat.N_QUADS) or b"", 3)
+
+
+def _n_quads(part: list[Quad] | bytes) -> bytes:
+    return zlib.decompress(part) if isinstance(part, bytes) else serialize(part, format=RdfFormat.N_QUADS) or b""
+
+
+def _quads(part: list[Quad] | bytes) -> list[Quad]:
+    return part if isinstance(part, list) else nquads(zlib.decompress(part))
+
+
+class _Spool:
+    """Planned batches kept on disk between the pass that checks a folder and the pass that writes it, so that
+    every dossier is read and mapped once (a temporary folder, deleted on close; about 10 bytes a quad, 0.7 GB
+    for a million claims)."""
+
+    def __init__(self) -> None:
+        self._folder = Path(tempfile.mkdtemp(prefix="claimgraph-ingest-"))
+        self._batches = 0
+
+    def add(self, writes: list[_Write]) -> None:
+        with open(self._folder / f"{self._batches}.pickle", "wb") as out:
+            pickle.dump([w.spooled() for w in writes], out, protocol=pickle.HIGHEST_PROTOCOL)
+        self._batches += 1
+
+    def __iter__(self) -> Iterator[list[_Write]]:
+        for n in range(self._batches):
+            path = self._folder / f"{n}.pickle"
+            with open(path, "rb") as spooled:
+                batch: list[_Write] = pickle.load(spooled)
+            path.unlink()
+            yield batch
+
+    def close(self) -> None:
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 @dataclass
@@ -119,8 +195,9 @@ class Ingestor:
                     except ClaimgraphError as exc:
                         errors.append(exc)
             raise ManyErrors(errors) if len(errors) > 1 else errors[0]
-        # a large folder in batches read from disk again on each pass, every batch planned and validated before
-        # the first is written (so memory holds one batch, not the folder), new dossiers through the bulk loader
+        # a large folder in batches read from disk again to be planned, every batch planned and validated (and
+        # kept in a spool) before the first is written, so memory holds one batch, not the folder; new dossiers
+        # through the bulk loader
         several = len(batches) > 1
         results, skipped = self.ingest_batches(batches, progress=progress, keep_going=keep_going,
                                                validate_first=several and not keep_going, bulk=several,
@@ -144,23 +221,31 @@ class Ingestor:
         re-read the growing scopes each time (quadratic). The conflicts graph is marked not current before the
         first write, so a crash half-way leaves a graph that the next reader recomputes.
 
-        With ``validate_first`` (``batches`` must then be iterable twice), every batch is planned and validated
-        before the first is written: a batch that fails leaves the store as it was, not with the batches before
-        it written. With ``bulk``, new dossiers go through the store's bulk loader (``bulk_replace_graphs``):
+        With ``validate_first``, every batch is planned and validated before the first is written (the plans
+        kept in a spool on disk, so that each dossier is mapped once): a batch that fails leaves the store as it
+        was, not with the batches before it written. With ``bulk``, new dossiers go through the store's bulk loader (``bulk_replace_graphs``):
         faster, but a crash half-way leaves part of a dossier, which re-running the same ingest replaces."""
         with self.store.write_lock:
-            if validate_first:
-                for records in batches:
-                    self._checked_plans(records, keep_going=False, validate=True)
             run = _Run()
+            spool = _Spool() if validate_first else None
             try:
-                for records in batches:
-                    self._ingest_batch(records, run, keep_going=keep_going, validate=not validate_first,
-                                       progress=progress, bulk=bulk, total=total)
-            except BaseException:
-                if run.wrote:  # what was written is in the conflicts before the error goes on
-                    self._recompute(run)
-                raise
+                if spool is not None:  # planned once, kept on disk until every batch has passed
+                    for records in batches:
+                        spool.add([_Write.of(p) for p in self._checked_plans(records, keep_going=False,
+                                                                            validate=True)[0]])
+                    planned: Iterable[list[_Write]] = spool
+                else:
+                    planned = (self._planned(records, run, keep_going=keep_going) for records in batches)
+                try:
+                    for writes in planned:
+                        self._write_batch(writes, run, progress=progress, bulk=bulk, total=total)
+                except BaseException:
+                    if run.wrote:  # what was written is in the conflicts before the error goes on
+                        self._recompute(run)
+                    raise
+            finally:
+                if spool is not None:
+                    spool.close()
             if run.wrote or self.conflicts is not None and not self.conflicts.current():
                 self._recompute(run)
             return run.results, run.errors
@@ -183,47 +268,49 @@ class Ingestor:
             self._validate(todo)
         return plans, errors
 
-    def _ingest_batch(self, records: Sequence[DossierRecord], run: _Run, *, keep_going: bool, validate: bool,
-                      progress: Callable[[IngestResult, int, int], None] | None, bulk: bool,
-                      total: int | None) -> None:
-        plans, errors = self._checked_plans(records, keep_going=keep_going, validate=validate)
+    def _planned(self, records: Sequence[DossierRecord], run: _Run, *, keep_going: bool) -> list[_Write]:
+        plans, errors = self._checked_plans(records, keep_going=keep_going, validate=True)
         run.errors += errors
+        return [_Write.of(p) for p in plans]
+
+    def _write_batch(self, writes: Sequence[_Write], run: _Run, *,
+                     progress: Callable[[IngestResult, int, int], None] | None, bulk: bool, total: int | None) -> None:
         self._sync_reference_graphs()
-        if not run.wrote and any(p.status != "unchanged" for p in plans):
+        if not run.wrote and any(w.result.status != "unchanged" for w in writes):
             run.current = self.conflicts.invalidate() if self.conflicts is not None else True
             run.wrote = True
         scopes, change = run.scopes, run.change
-        bulk_add: list[Quad] = []  # new dossiers, written together through the bulk loader
+        bulk_add: list[list[Quad] | bytes] = []  # new dossiers, written together through the bulk loader
         bulk_last: list[Quad] = []  # their own graphs and revisions, written after, in one transaction
-        done = []
-        for plan in plans:
-            if plan.status != "unchanged":
-                scopes |= scopes_of_quads(q for g in plan.remove for q in self.store.quads(g))
-                scopes |= scopes_of_quads(plan.quads)
-                change.removed.update(g.value.removesuffix("/assertion") for g in plan.remove
-                                      if g.value.endswith("/assertion"))
-                if run.follow:
-                    change.graphs.extend(dict.fromkeys(q.graph_name for q in plan.quads))  # type: ignore[arg-type]
-                    if len(change.graphs) > _FOLLOW_GRAPHS:  # past this, kept no longer: memory stays flat
-                        run.follow = False
-                        change.graphs.clear()
-                change.superseded.update(q.subject.value for q in plan.quads if q.predicate == DCTERMS.isReplacedBy)
-                if bulk and self.store.bulk_loader and not any(self.store.has_graph(g) for g in plan.remove):
-                    # a dossier's own graph names its current revision: what marks it as written. It goes in
-                    # the last transaction, so that a torn bulk write is never taken as a finished one
-                    mark = iris.dossier_graph(plan.dossier)
-                    bulk_add += [q for q in plan.quads if q.graph_name != mark]
-                    bulk_last += [q for q in plan.quads if q.graph_name == mark] + plan.shared + plan.revision
-                else:
-                    self.store.replace_graphs(plan.remove, plan.quads + plan.shared + plan.revision)
-            done.append(IngestResult(plan.record.source, plan.dossier.value, plan.status,
-                                     len(plan.record.claims), len(plan.quads)))
+        for write in writes:
+            if write.result.status == "unchanged":
+                continue
+            scopes |= scopes_of_quads(q for g in write.remove for q in self.store.quads(g))
+            scopes |= write.scopes
+            change.removed.update(g.value.removesuffix("/assertion") for g in write.remove
+                                  if g.value.endswith("/assertion"))
+            if run.follow:
+                change.graphs.extend(write.graphs)
+                if len(change.graphs) > _FOLLOW_GRAPHS:  # past this, kept no longer: memory stays flat
+                    run.follow = False
+                    change.graphs.clear()
+            change.superseded.update(write.superseded)
+            if bulk and self.store.bulk_loader and not any(self.store.has_graph(g) for g in write.remove):
+                # a dossier's own graph names its current revision: what marks it as written. It goes in the last
+                # transaction, so that a torn bulk write is never taken as a finished one
+                bulk_add.append(write.own)
+                bulk_last += _quads(write.last)
+            else:
+                self.store.replace_graphs(write.remove, _quads(write.own) + _quads(write.last))
         if bulk_add or bulk_last:
-            self.store.bulk_replace_graphs([], bulk_add, bulk_last)
-        for result in done:
-            run.results.append(result)
+            if all(isinstance(part, bytes) for part in bulk_add):  # from the spool: the loader parses them
+                self.store.bulk_replace_graphs([], b"".join(_n_quads(part) for part in bulk_add), bulk_last)
+            else:
+                self.store.bulk_replace_graphs([], [q for part in bulk_add for q in _quads(part)], bulk_last)
+        for write in writes:
+            run.results.append(write.result)
             if progress:
-                progress(result, len(run.results), total or len(plans))
+                progress(write.result, len(run.results), total or len(writes))
 
     def _plans(self, records: Sequence[DossierRecord], keep_going: bool) -> tuple[list[_Plan], list[ClaimgraphError]]:
         now = datetime.now(timezone.utc)
@@ -259,10 +346,12 @@ class Ingestor:
             shared_held = all(any(True for _ in self.store.match(q.subject, q.predicate, q.object, q.graph_name))
                               for q in self.store.held_form(mapped.shared))
             if held == self.store.held_form(mapped.quads) and shared_held:
-                return _Plan(record, dossier, status, [], list(mapped.quads), list(mapped.shared))
+                return _Plan(record.source, len(record.claims), dossier, status, [], list(mapped.quads),
+                             list(mapped.shared))
             status = "remapped"
         extra = revision_quads(record, dossier, revision, previous, now) if status in ("added", "revised") else []
-        return _Plan(record, dossier, status, remove, list(mapped.quads), list(mapped.shared), extra)
+        return _Plan(record.source, len(record.claims), dossier, status, remove, list(mapped.quads),
+                     list(mapped.shared), extra)
 
     def _current_revision(self, dossier: NamedNode) -> tuple[NamedNode | None, NamedNode | None]:
         rows = list(self.store.query(
@@ -306,7 +395,7 @@ class Ingestor:
                 data.extend(self.store.quads(iris.revisions_graph(plan.dossier)))
             report = self.validator.validate_quads(data)
             if not report.conforms:
-                sources = ", ".join(p.record.source for p in chunk)
+                sources = ", ".join(p.source for p in chunk)
                 failures.append(f"in {sources}:")
                 failures += [f"  {v}" for v in report.violations if v.severity == "Violation"]
         if failures:

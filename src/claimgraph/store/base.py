@@ -13,13 +13,18 @@ from typing import BinaryIO, Protocol, runtime_checkable
 
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
+from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat, parse
 
-__all__ = ["Store", "QueryResult", "Term", "GraphName"]
+__all__ = ["Store", "QueryResult", "Term", "GraphName", "nquads"]
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 GraphName = NamedNode | DefaultGraph
 Term = object  # a pyoxigraph term (NamedNode, BlankNode, Literal)
+
+
+def nquads(data: bytes) -> list[Quad]:
+    """The quads of an N-Quads document."""
+    return list(parse(data, format=RdfFormat.N_QUADS))
 
 
 @runtime_checkable
@@ -52,11 +57,13 @@ class Store(Protocol):
 
     def replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad]) -> None: ...
 
-    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad], last: Iterable[Quad] = ()) -> None:
+    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes,
+                            last: Iterable[Quad] = ()) -> None:
         """As ``replace_graphs(remove, add + last)``, but where there is a bulk loader and nothing to remove,
         ``add`` goes through the bulk loader (faster, not atomic: a crash half-way leaves part of it) and then
         ``last`` in one transaction — so a reader that takes ``last`` as the mark of a finished write never
-        trusts a torn one. For long imports only, whose re-run replaces what a crash left."""
+        trusts a torn one. For long imports only, whose re-run replaces what a crash left. ``add`` may be
+        N-Quads (bytes), which the bulk loader reads without a Python object per quad."""
         ...
 
     def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:

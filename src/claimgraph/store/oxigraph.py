@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from pyoxigraph import NamedNode, Quad, RdfFormat
 
 from claimgraph.errors import InputError, QueryError, StoreError
-from claimgraph.store.base import GraphName, QueryResult, Term
+from claimgraph.store.base import GraphName, QueryResult, Term, nquads
 
 __all__ = ["OxigraphStore", "syntax_message", "canonical"]
 
@@ -131,14 +131,18 @@ class OxigraphStore:
             raise StoreError(f"the write failed and nothing was written: {exc}") from None
         self._wrote(update.count("\n"))
 
-    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad], last: Iterable[Quad] = ()) -> None:
+    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes,
+                            last: Iterable[Quad] = ()) -> None:
         remove = list(dict.fromkeys(remove))
         if not self.bulk_loader or self._holds_any(remove):
-            self.replace_graphs(remove, chain(add, last))
+            self.replace_graphs(remove, chain(nquads(add) if isinstance(add, bytes) else add, last))
             return
         try:
             # new files written beside the store's and added to it whole: no write-ahead log, no memtables
-            self._store.bulk_extend(add)
+            if isinstance(add, bytes):
+                self._store.bulk_load(input=add, format=ox.RdfFormat.N_QUADS)
+            else:
+                self._store.bulk_extend(add)
         except (OSError, ValueError) as exc:
             raise StoreError(f"the bulk write failed, part of it may be written: {exc}") from None
         finally:

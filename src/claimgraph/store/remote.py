@@ -45,7 +45,7 @@ import pyoxigraph as ox
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryResultsFormat, RdfFormat
 
 from claimgraph.errors import InputError, QueryError, StoreError, StoreTimeout, UsageError
-from claimgraph.store.base import GraphName, QueryResult, Term
+from claimgraph.store.base import GraphName, QueryResult, Term, nquads
 from claimgraph.store.oxigraph import canonical
 from claimgraph.store.sparql_text import expand_escaped_names, query_form, substitute
 
@@ -372,8 +372,9 @@ class RemoteStore:
             requests = drops + inserts
         self._write(requests, remove + [q.graph_name for q in add])
 
-    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad], last: Iterable[Quad] = ()) -> None:
-        self.replace_graphs(remove, [*add, *last])  # the protocols have no bulk path: the batches are what there is
+    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes,
+                            last: Iterable[Quad] = ()) -> None:
+        self.replace_graphs(remove, [*(nquads(add) if isinstance(add, bytes) else add), *last])  # the protocols have no bulk path: the batches are what there is
 
     def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
         remove, add = list(remove), list(add)
