@@ -90,12 +90,19 @@ class _Write:
         result = IngestResult(plan.source, plan.dossier.value, plan.status, plan.claims, len(plan.quads))
         if plan.status == "unchanged":
             return cls(result, [], set(), [], set(), [], [])
-        mark = iris.dossier_graph(plan.dossier)
-        return cls(result, plan.remove, scopes_of_quads(plan.quads),
-                   list(dict.fromkeys(q.graph_name for q in plan.quads)),  # type: ignore[arg-type]
-                   {q.subject.value for q in plan.quads if q.predicate == DCTERMS.isReplacedBy},
-                   [q for q in plan.quads if q.graph_name != mark],
-                   [q for q in plan.quads if q.graph_name == mark] + plan.shared + plan.revision)
+        mark, replaced = iris.dossier_graph(plan.dossier), DCTERMS.isReplacedBy
+        graphs: dict[NamedNode, None] = {}
+        own: list[Quad] = []
+        marked: list[Quad] = []
+        superseded = set()
+        for q in plan.quads:  # one pass: a quad's terms are made anew each time they are read
+            graph = q.graph_name
+            graphs[graph] = None  # type: ignore[index]
+            (marked if graph == mark else own).append(q)
+            if q.predicate == replaced:
+                superseded.add(q.subject.value)
+        return cls(result, plan.remove, scopes_of_quads(plan.quads), list(graphs), superseded, own,
+                   marked + plan.shared + plan.revision)
 
     def spooled(self) -> _Write:
         """The same write with its quads as compressed N-Quads (~10 bytes a quad), to be kept on disk."""
