@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pyoxigraph import Literal
 
 from claimgraph.config import Settings
 from claimgraph.errors import DossierSyntaxError, InputError, ManyErrors, StoreError, ValidationError
@@ -190,19 +191,15 @@ def test_a_large_folder_goes_in_batches_and_writes_what_one_batch_would(
     """A folder of more dossiers than a batch holds: checked whole, then written a batch at a time through the
     bulk loader; the store holds what one transaction per dossier writes, and a bad dossier in the last batch
     still stops everything before the first write."""
-    from pyoxigraph import Literal, Quad
+    from pyoxigraph import Quad
 
     from claimgraph.namespaces import CG, XSD
     from claimgraph.services import ingest as ingest_module
 
-    def content(graph: Claimgraph) -> set[object]:
-        return {q for q in graph.store.quads() if not (isinstance(q.object, Literal) and
-                                                       q.object.datatype.value.endswith("#dateTime"))}
-
     with Claimgraph(Settings(store="memory:")) as whole:
         results, _ = whole.ingest([SEEDS])
         assert len(results) > 4
-        expected, conflicts = content(whole), sorted(c.iri.value for c in whole.list_conflicts()[0])
+        expected, conflicts = _content(whole), sorted(c.iri.value for c in whole.list_conflicts()[0])
     monkeypatch.setattr(ingest_module, "INGEST_BATCH", 2)
     real = ingest_module.map_dossier
     last = sorted(p.name for p in ingest_module.dossier_files([SEEDS]))[-1]
@@ -225,8 +222,14 @@ def test_a_large_folder_goes_in_batches_and_writes_what_one_batch_would(
         batched, _ = graph.ingest([SEEDS], progress=lambda result, done, total: seen.append((done, total)))
         assert [r.status for r in batched] == [r.status for r in results]
         assert seen == [(n, len(results)) for n in range(1, len(results) + 1)]
-        assert content(graph) == expected
+        assert _content(graph) == expected
         assert sorted(c.iri.value for c in graph.list_conflicts()[0]) == conflicts
+
+
+def _content(graph: Claimgraph) -> set[object]:
+    """What a store holds but the times of ingest (which differ between runs)."""
+    return {q for q in graph.store.quads() if not (isinstance(q.object, Literal) and
+                                                   q.object.datatype.value.endswith("#dateTime"))}
 
 
 def _copies(folder: Path, n: int) -> list[Path]:
@@ -328,3 +331,52 @@ def test_a_folder_is_written_as_it_was_checked_even_if_a_file_changes_meanwhile(
         assert checked in texts and paths[-1].read_text(encoding="utf-8") not in texts
         again, _ = graph.ingest([tmp_path / "folder"])
         assert sorted(r.status for r in again) == ["revised"] + ["unchanged"] * 11
+
+
+def test_a_large_folder_without_validation_is_mapped_in_processes_and_written_as_one_process_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without SHACL, the batches of a large folder are mapped in processes of their own (none here maps); what
+    is written, what a second run finds unchanged or revised, and the errors a mapping raises, file and line,
+    are those of a folder ingested in one process."""
+    from claimgraph.services import ingest as ingest_module
+
+    paths = _copies(tmp_path / "folder", 12)
+    bad = tmp_path / "folder" / "copy-99.md"  # sorts last: its batch is the last one mapped
+    bad.write_text("# Bad block\n\n- **canonical:** /dossier/bad-block\n\n## Claims\n\n"
+                   "### [speculation] GPT-4 is the strongest model.\n\n```turtle\n<> cg:dependsOn <unclosed .\n```\n",
+                   encoding="utf-8")
+    monkeypatch.setattr(ingest_module, "INGEST_BATCH", 3)
+    monkeypatch.setattr(ingest_module, "MAPPERS", 2)
+
+    real = ingest_module.map_dossier
+
+    def not_here(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("mapped in the ingesting process")
+
+    def one_process(folder: Path) -> set[object]:
+        with Claimgraph(Settings(store="memory:")) as fresh:
+            with monkeypatch.context() as m:
+                m.setattr(ingest_module, "INGEST_BATCH", 250)
+                m.setattr(ingest_module, "map_dossier", real)
+                fresh.ingest([folder], validate=False)
+            return _content(fresh)
+
+    with Claimgraph(Settings(store=str(tmp_path / "store"))) as graph:
+        with monkeypatch.context() as m:
+            m.setattr(ingest_module, "map_dossier", not_here)
+            with pytest.raises(DossierSyntaxError) as info:
+                graph.ingest([tmp_path / "folder"], validate=False)
+            assert info.value.source.endswith("copy-99.md") and info.value.line == 10
+            assert graph.store.count() == 0
+            bad.unlink()
+            results, _ = graph.ingest([tmp_path / "folder"], validate=False)
+            assert [r.status for r in results] == ["added"] * 12
+            assert _content(graph) == one_process(tmp_path / "folder")
+            again, _ = graph.ingest([tmp_path / "folder"], validate=False)
+            assert [r.status for r in again] == ["unchanged"] * 12
+            paths[4].write_text(paths[4].read_text(encoding="utf-8") + "\nA line added later.\n", encoding="utf-8")
+            revised, _ = graph.ingest([tmp_path / "folder"], validate=False)
+            assert [r.status for r in revised] == ["unchanged"] * 4 + ["revised"] + ["unchanged"] * 7
+        expected = one_process(tmp_path / "folder")
+        assert {q for q in _content(graph) if "/revision/" not in str(q)} == \
+            {q for q in expected if "/revision/" not in str(q)}

@@ -30,6 +30,9 @@ class DossierSyntaxError(InputError):
         self.message = message
         super().__init__(f"{source}:{line}: {message}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, int, str]]:  # rebuilt whole in another process
+        return type(self), (self.source, self.line, self.message)
+
 
 class QueryError(ClaimgraphError):
     """A SPARQL query or update that cannot be parsed or run."""
@@ -58,6 +61,9 @@ class ManyErrors(ClaimgraphError):
         self.errors = errors
         super().__init__("\n".join(str(e) for e in errors))
         self.exit_code = max(e.exit_code for e in errors)
+
+    def __reduce__(self) -> tuple[type, tuple[list[ClaimgraphError]]]:
+        return type(self), (self.errors,)
 
 
 class ValidationError(InputError):

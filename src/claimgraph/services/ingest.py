@@ -22,19 +22,24 @@ written only once its own graph, written last in a transaction, names its curren
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import pickle
 import shutil
 import tempfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
 
 from claimgraph.errors import ClaimgraphError, InputError, ManyErrors, ValidationError
-from claimgraph.extract import DossierRecord, read_dossier
+from claimgraph.extract import DossierRecord, Lexicon, read_dossier
 from claimgraph.model import Validator, Vocabulary, iris, map_dossier, revision_quads
 from claimgraph.namespaces import CG, DCTERMS, PROV
 from claimgraph.services.conflicts import ConflictIndex, scopes_of_quads
@@ -49,6 +54,8 @@ _VALIDATION_CHUNK = 25  # dossiers per SHACL run
 _FOLLOW_GRAPHS = 5_000  # graphs written beyond which the conflicts re-read their scopes from the store
 #: Dossiers an ingest of many files plans and writes at a time (a larger folder goes in batches).
 INGEST_BATCH = 250
+#: Processes that map a large folder's batches (one a CPU, at most 4) while this one reads the store.
+MAPPERS = min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,27 @@ class _Plan:
     revision: list[Quad] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What the store says of a dossier before it is mapped: its IRI, its revisions, the graphs it holds.
+    ``status`` is 'unchanged' when the store holds this text (unchanged or remapped, once the quads are compared)."""
+
+    dossier: NamedNode
+    status: str
+    revision: NamedNode
+    previous: NamedNode | None
+    remove: list[NamedNode]
+
+
+def _build(record: DossierRecord, prepared: _Prepared, lexicon: Lexicon, now: datetime) -> _Plan:
+    """The plan of ``record``: its quads mapped, its revision's quads when it is new or revised."""
+    mapped = map_dossier(record, lexicon, prepared.revision, prepared.previous)
+    extra = (revision_quads(record, prepared.dossier, prepared.revision, prepared.previous, now)
+             if prepared.status in ("added", "revised") else [])
+    return _Plan(record.source, len(record.claims), prepared.dossier, prepared.status, prepared.remove,
+                 list(mapped.quads), list(mapped.shared), extra)
+
+
 @dataclass
 class _Write:
     """What one plan writes, in the form the writing pass needs: its quads as objects, or — taken back from the
@@ -89,7 +117,7 @@ class _Write:
     def of(cls, plan: _Plan) -> _Write:
         result = IngestResult(plan.source, plan.dossier.value, plan.status, plan.claims, len(plan.quads))
         if plan.status == "unchanged":
-            return cls(result, [], set(), [], set(), [], [])
+            return cls.nothing(result)
         mark, replaced = iris.dossier_graph(plan.dossier), DCTERMS.isReplacedBy
         graphs: dict[NamedNode, None] = {}
         own: list[Quad] = []
@@ -103,6 +131,11 @@ class _Write:
                 superseded.add(q.subject.value)
         return cls(result, plan.remove, scopes_of_quads(plan.quads), list(graphs), superseded, own,
                    marked + plan.shared + plan.revision)
+
+    @classmethod
+    def nothing(cls, result: IngestResult) -> _Write:
+        """The write of a dossier the store holds as it is: none."""
+        return cls(result, [], set(), [], set(), [], [])
 
     def spooled(self) -> _Write:
         """The same write with its quads as compressed N-Quads (~10 bytes a quad), to be kept on disk."""
@@ -120,6 +153,42 @@ def _n_quads(part: list[Quad] | bytes) -> bytes:
 
 def _quads(part: list[Quad] | bytes) -> list[Quad]:
     return part if isinstance(part, list) else nquads(zlib.decompress(part))
+
+
+@dataclass
+class _Mapped:
+    """A dossier planned in a mapping process: its write, ready for the spool, and for a text the store holds
+    already, what it maps to (packed), for the main process to compare with what the store holds."""
+
+    write: _Write
+    quads: bytes | None = None
+    shared: bytes | None = None
+
+
+_lexicon: Lexicon | None = None  # a mapping process's, given when it starts
+
+
+def _start_mapper(lexicon: Lexicon) -> None:
+    global _lexicon
+    _lexicon = lexicon
+
+
+def _map_batch(jobs: list[tuple[DossierRecord, _Prepared]], now: datetime) -> list[_Mapped | ClaimgraphError]:
+    """In a mapping process: each dossier of a batch mapped and packed for the spool, or the error it raised."""
+    assert _lexicon is not None, "a mapping process starts with _start_mapper"
+    out: list[_Mapped | ClaimgraphError] = []
+    for record, prepared in jobs:
+        try:
+            plan = _build(record, prepared, _lexicon, now)
+        except ClaimgraphError as exc:
+            out.append(exc)
+            continue
+        if plan.status == "unchanged":  # written as remapped unless the store holds just these quads
+            out.append(_Mapped(_Write.of(replace(plan, status="remapped")).spooled(), _pack(plan.quads),
+                               _pack(plan.shared)))
+        else:
+            out.append(_Mapped(_Write.of(plan).spooled()))
+    return out
 
 
 class _Spool:
@@ -237,9 +306,12 @@ class Ingestor:
             spool = _Spool() if validate_first else None
             try:
                 if spool is not None:  # planned once, kept on disk until every batch has passed
-                    for records in batches:
-                        spool.add([_Write.of(p) for p in self._checked_plans(records, keep_going=False,
-                                                                            validate=True)[0]])
+                    if self.validator is None and MAPPERS > 1:
+                        self._plan_in_parallel(batches, spool)
+                    else:
+                        for records in batches:
+                            spool.add([_Write.of(p) for p in self._checked_plans(records, keep_going=False,
+                                                                                validate=True)[0]])
                     planned: Iterable[list[_Write]] = spool
                 else:
                     planned = (self._planned(records, run, keep_going=keep_going) for records in batches)
@@ -256,6 +328,43 @@ class Ingestor:
             if run.wrote or self.conflicts is not None and not self.conflicts.current():
                 self._recompute(run)
             return run.results, run.errors
+
+    def _plan_in_parallel(self, batches: Iterable[Sequence[DossierRecord]], spool: _Spool) -> None:
+        """Plan every batch into ``spool``, mapped in ``MAPPERS`` processes of their own while this one reads what
+        the store holds of the next batches (the store is this process's alone). The first batch with an error
+        stops it, with every error of that batch, before anything is written."""
+        context = multiprocessing.get_context("forkserver")  # not a fork of a process that holds the store
+        pool = ProcessPoolExecutor(MAPPERS, mp_context=context, initializer=_start_mapper,
+                                   initargs=(self.vocabulary.lexicon,))
+        pending: deque[Future[list[_Mapped | ClaimgraphError]]] = deque()
+        try:
+            for records in batches:
+                _check_distinct(records)
+                jobs = [(record, self._prepare(record)) for record in records]
+                pending.append(pool.submit(_map_batch, jobs, datetime.now(timezone.utc)))
+                if len(pending) > MAPPERS:
+                    spool.add(self._settled(pending.popleft().result()))
+            while pending:
+                spool.add(self._settled(pending.popleft().result()))
+        except BrokenProcessPool:
+            raise ClaimgraphError("a mapping process died (out of memory?); nothing was written") from None
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _settled(self, mapped: list[_Mapped | ClaimgraphError]) -> list[_Write]:
+        """A batch back from a mapping process: its errors raised, each text the store holds compared."""
+        errors = [m for m in mapped if isinstance(m, ClaimgraphError)]
+        if errors:
+            raise ManyErrors(errors) if len(errors) > 1 else errors[0]
+        writes = []
+        for m in mapped:
+            assert isinstance(m, _Mapped)
+            if m.quads is not None and self._holds(m.write.remove, _quads(m.quads), _quads(m.shared or b"")):
+                result = m.write.result
+                m.write = _Write.nothing(IngestResult(result.source, result.dossier, "unchanged", result.claims,
+                                                      result.quads))
+            writes.append(m.write)
+        return writes
 
     def _recompute(self, run: _Run) -> None:
         if self.conflicts is None:
@@ -339,6 +448,9 @@ class Ingestor:
                 self.store.replace_graphs([graph], quads)
 
     def _plan(self, record: DossierRecord, now: datetime) -> _Plan:
+        return self._settle(_build(record, self._prepare(record), self.vocabulary.lexicon, now))
+
+    def _prepare(self, record: DossierRecord) -> _Prepared:
         dossier = iris.dossier_iri(record.canonical_path, record.title)
         current, current_previous = self._current_revision(dossier)
         revision = self._revision_for(dossier, record.sha256, current)
@@ -346,19 +458,22 @@ class Ingestor:
             previous, status = current_previous, "unchanged"
         else:
             previous, status = current, ("added" if current is None else "revised")
-        mapped = map_dossier(record, self.vocabulary.lexicon, revision, previous)
-        remove = self._graphs_of(dossier)
-        if status == "unchanged":
-            held = {q for g in remove for q in self.store.quads(g)}
-            shared_held = all(any(True for _ in self.store.match(q.subject, q.predicate, q.object, q.graph_name))
-                              for q in self.store.held_form(mapped.shared))
-            if held == self.store.held_form(mapped.quads) and shared_held:
-                return _Plan(record.source, len(record.claims), dossier, status, [], list(mapped.quads),
-                             list(mapped.shared))
-            status = "remapped"
-        extra = revision_quads(record, dossier, revision, previous, now) if status in ("added", "revised") else []
-        return _Plan(record.source, len(record.claims), dossier, status, remove, list(mapped.quads),
-                     list(mapped.shared), extra)
+        return _Prepared(dossier, status, revision, previous, self._graphs_of(dossier))
+
+    def _settle(self, plan: _Plan) -> _Plan:
+        """A plan of the text the store holds: unchanged if the store holds what it maps to, else remapped."""
+        if plan.status != "unchanged":
+            return plan
+        if self._holds(plan.remove, plan.quads, plan.shared):
+            return replace(plan, remove=[])
+        return replace(plan, status="remapped")
+
+    def _holds(self, graphs: list[NamedNode], quads: list[Quad], shared: list[Quad]) -> bool:
+        """Whether ``graphs`` hold exactly ``quads``, and the shared graphs hold ``shared``."""
+        held = {q for g in graphs for q in self.store.quads(g)}
+        return held == self.store.held_form(quads) and all(
+            any(True for _ in self.store.match(q.subject, q.predicate, q.object, q.graph_name))
+            for q in self.store.held_form(shared))
 
     def _current_revision(self, dossier: NamedNode) -> tuple[NamedNode | None, NamedNode | None]:
         rows = list(self.store.query(
