@@ -272,7 +272,7 @@ def wait(port: int, path: str, extra: str = "") -> http.client.HTTPConnection:
     """A keep-alive connection to a server that answers ``ASK {}`` at ``path``, once it does (60 s at most)."""
     deadline = time.monotonic() + 60
     while True:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1800)  # answers at 1M claims take minutes
         try:
             http_once(conn, "ASK {}", path, extra)
             return conn
