@@ -301,10 +301,18 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def descendants(pid: int) -> list[int]:
+    out = children(pid)
+    for child in list(out):
+        out += descendants(child)
+    return out
+
+
 def rss_tree(pid: int) -> int:
-    """Resident memory of a process and its children, in bytes (Linux /proc)."""
+    """Resident memory of a process and all its descendants, in bytes (Linux /proc; pages they share are
+    counted once for each: an upper bound)."""
     total = 0
-    for p in [pid] + children(pid):
+    for p in [pid] + descendants(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
