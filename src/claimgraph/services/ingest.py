@@ -298,9 +298,10 @@ class Ingestor:
         first write, so a crash half-way leaves a graph that the next reader recomputes.
 
         With ``validate_first``, every batch is planned and validated before the first is written (the plans
-        kept in a spool on disk, so that each dossier is mapped once): a batch that fails leaves the store as it
-        was, not with the batches before it written. With ``bulk``, new dossiers go through the store's bulk loader (``bulk_replace_graphs``):
-        faster, but a crash half-way leaves part of a dossier, which re-running the same ingest replaces."""
+        kept in a spool on disk, so that each dossier is mapped once; without SHACL, mapped in processes of their
+        own): a batch that fails leaves the store as it was, not with the batches before it written. With
+        ``bulk``, new dossiers go through the store's bulk loader (``bulk_replace_graphs``): faster, but a crash
+        half-way leaves part of a dossier, which re-running the same ingest replaces."""
         with self.store.write_lock:
             run = _Run()
             spool = _Spool() if validate_first else None
