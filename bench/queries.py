@@ -137,8 +137,8 @@ def run(args: argparse.Namespace, work: Path, processes: list[subprocess.Popen[b
     print(f"# {claims} claims ({'generated + the seed' if args.store is None else args.store.name}); {quads} quads; "
           f"{args.requests} runs per query (at least {args.at_least}) "
           f"(cli: {args.cli_runs}); pyoxigraph {ox.__version__}; {os.cpu_count()} CPUs")
-    print(f"{'query (median ms)':<44}{'raw':>8}{'api':>8}{'api/raw':>8}{'cli':>8}{'raw':>8}{'http':>8}"
-          f"{'http p95':>9}{'http-raw':>9}{'oxsrv':>8}{'oxsrv p95':>10}")
+    print(f"{'query (median ms)':<44}{'raw':>10}{'api':>10}{'api/raw':>8}{'cli':>8}{'raw':>10}{'http':>10}"
+          f"{'http p95':>10}{'http-raw':>9}{'oxsrv':>10}{'oxsrv p95':>10}")
     failures: list[str] = []
     for title, query in queries:
         raw_once(raw, query), http_once(cg_conn, query)  # warm
@@ -151,8 +151,8 @@ def run(args: argparse.Namespace, work: Path, processes: list[subprocess.Popen[b
             ox_conn = http.client.HTTPConnection("127.0.0.1", ox_port, timeout=1800)
             o = [float("nan")]
         ap, arp, rp, hp, op = (statistics.median(x) for x in (*api[title], r, h, o))
-        print(f"{title[:43]:<44}{arp:8.2f}{ap:8.2f}{ap / arp:8.2f}{cli_ms[title]:8.0f}{rp:8.2f}{hp:8.2f}"
-              f"{percentile(h, 95):9.2f}{hp - rp:9.2f}{op:8.2f}{percentile(o, 95):10.2f}")
+        print(f"{title[:43]:<44}{arp:10.2f}{ap:10.2f}{ap / arp:8.2f}{cli_ms[title]:8.0f}{rp:10.2f}{hp:10.2f}"
+              f"{percentile(h, 95):10.2f}{hp - rp:9.2f}{op:10.2f}{percentile(o, 95):10.2f}")
     for failure in failures:
         print(f"# failed: {failure}")
     print(f"# throughput: {args.clients} concurrent clients (processes, keep-alive) for {args.seconds:g} s each")
