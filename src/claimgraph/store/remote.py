@@ -374,7 +374,8 @@ class RemoteStore:
 
     def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes,
                             last: Iterable[Quad] = ()) -> None:
-        self.replace_graphs(remove, [*(nquads(add) if isinstance(add, bytes) else add), *last])  # the protocols have no bulk path: the batches are what there is
+        # the protocols have no bulk path: the batches are what there is
+        self.replace_graphs(remove, [*(nquads(add) if isinstance(add, bytes) else add), *last])
 
     def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
         remove, add = list(remove), list(add)
