@@ -147,10 +147,6 @@ def _pack(quads: list[Quad] | bytes) -> bytes:
     return quads if isinstance(quads, bytes) else zlib.compress(serialize(quads, format=RdfFormat.N_QUADS) or b"", 3)
 
 
-def _n_quads(part: list[Quad] | bytes) -> bytes:
-    return zlib.decompress(part) if isinstance(part, bytes) else serialize(part, format=RdfFormat.N_QUADS) or b""
-
-
 def _quads(part: list[Quad] | bytes) -> list[Quad]:
     return part if isinstance(part, list) else nquads(zlib.decompress(part))
 
@@ -161,8 +157,7 @@ class _Mapped:
     already, what it maps to (packed), for the main process to compare with what the store holds."""
 
     write: _Write
-    quads: bytes | None = None
-    shared: bytes | None = None
+    held: tuple[bytes, bytes] | None = None  # (its quads, its shared quads), packed
 
 
 _lexicon: Lexicon | None = None  # a mapping process's, given when it starts
@@ -184,8 +179,8 @@ def _map_batch(jobs: list[tuple[DossierRecord, _Prepared]], now: datetime) -> li
             out.append(exc)
             continue
         if plan.status == "unchanged":  # written as remapped unless the store holds just these quads
-            out.append(_Mapped(_Write.of(replace(plan, status="remapped")).spooled(), _pack(plan.quads),
-                               _pack(plan.shared)))
+            out.append(_Mapped(_Write.of(replace(plan, status="remapped")).spooled(),
+                               (_pack(plan.quads), _pack(plan.shared))))
         else:
             out.append(_Mapped(_Write.of(plan).spooled()))
     return out
@@ -360,10 +355,8 @@ class Ingestor:
         writes = []
         for m in mapped:
             assert isinstance(m, _Mapped)
-            if m.quads is not None and self._holds(m.write.remove, _quads(m.quads), _quads(m.shared or b"")):
-                result = m.write.result
-                m.write = _Write.nothing(IngestResult(result.source, result.dossier, "unchanged", result.claims,
-                                                      result.quads))
+            if m.held is not None and self._holds(m.write.remove, _quads(m.held[0]), _quads(m.held[1])):
+                m.write = _Write.nothing(replace(m.write.result, status="unchanged"))
             writes.append(m.write)
         return writes
 
@@ -421,7 +414,8 @@ class Ingestor:
                 self.store.replace_graphs(write.remove, _quads(write.own) + _quads(write.last))
         if bulk_add or bulk_last:
             if all(isinstance(part, bytes) for part in bulk_add):  # from the spool: the loader parses them
-                self.store.bulk_replace_graphs([], b"".join(_n_quads(part) for part in bulk_add), bulk_last)
+                spooled = b"".join(zlib.decompress(part) for part in bulk_add)  # type: ignore[arg-type]
+                self.store.bulk_replace_graphs([], spooled, bulk_last)
             else:
                 self.store.bulk_replace_graphs([], [q for part in bulk_add for q in _quads(part)], bulk_last)
         for write in writes:
