@@ -1,6 +1,7 @@
 """Endpoint latency and throughput, against raw pyoxigraph measured in the same run on the same data.
 
     python bench/endpoint.py [--claims 10000] [--requests 300] [--seconds 5] [--clients 4] [--workers 2]
+                             [--processes N]
 
 Builds a store from the seed plus a generated corpus, then for each of the README's example queries
 prints the median and p95 latency of (a) raw pyoxigraph in this process (query + JSON serialisation,
@@ -197,6 +198,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="claimgraph serve --workers")
+    parser.add_argument("--processes", type=int, help="claimgraph serve --processes (default: its own)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="claimgraph-bench-"))
     env = {**os.environ, "CLAIMGRAPH_STORE": str(work / "store")}
@@ -211,7 +213,10 @@ def main() -> int:
     del source
     raw = ox.Store.read_only(str(work / "raw"))
     port = 18000 + os.getpid() % 1000
-    server = subprocess.Popen(cli + ["serve", "--port", str(port), "--workers", str(args.workers)], env=env,
+    serve = cli + ["serve", "--port", str(port), "--workers", str(args.workers)]
+    if args.processes:
+        serve += ["--processes", str(args.processes)]
+    server = subprocess.Popen(serve, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     oxigraph = None
     if shutil.which("oxigraph"):
@@ -238,18 +243,21 @@ def main() -> int:
             served, took = http_load(port, query, args.clients, args.seconds)
             http_rps = served / took
             after = cpu_seconds(server.pid)
-            spent = {pid: after.get(pid, 0.0) - cpu for pid, cpu in before.items()}
+            spent: dict[str, float] = {}
+            for pid, cpu in before.items():
+                role = "store process" if pid == server.pid else role_of(pid)
+                spent[role] = spent.get(role, 0.0) + after.get(pid, cpu) - cpu
             print(f"# throughput, {args.clients} concurrent clients for {args.seconds:g} s: {name}")
             print(f"raw pyoxigraph ({args.clients} threads): {raw_rps:9.0f} req/s")
             print(f"claimgraph HTTP ({args.clients} clients): {http_rps:9.0f} req/s   ratio {http_rps / raw_rps:.2f}   "
-                  f"CPU a request: front {spent.pop(server.pid) / served * 1e6:.0f} us, query workers "
-                  f"{sum(spent.values()) / served * 1e6:.0f} us")
+                  "CPU a request: " + ", ".join(f"{role} {cpu / served * 1e6:.0f} us"
+                                                for role, cpu in sorted(spent.items())))
             if oxigraph is not None:
                 prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
                 ox_rps = http_rate(port + 1, prologue + query, args.clients, args.seconds, "/query", UNION)
                 print(f"oxigraph serve-read-only ({args.clients} clients, reference): {ox_rps:9.0f} req/s   "
                       f"ratio {ox_rps / raw_rps:.2f}")
-        print("# memory while streaming large answers (server process and its query workers, peak RSS)")
+        print("# memory while streaming large answers (every process of the server, peak RSS)")
         for name, path in (("GET /store (whole store, N-Quads)", "/store"),
                            ("SELECT * over every quad", "/sparql?" + urllib.parse.urlencode(
                                {"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"}))):
@@ -285,7 +293,7 @@ def wait(port: int, path: str, extra: str = "") -> http.client.HTTPConnection:
 def cpu_seconds(pid: int) -> dict[int, float]:
     """CPU seconds (user + system) of a process and of each of its children (Linux /proc)."""
     out = {}
-    for p in [pid] + children(pid):
+    for p in [pid] + descendants(pid):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             out[p] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -294,11 +302,25 @@ def cpu_seconds(pid: int) -> dict[int, float]:
     return out
 
 
-def children(pid: int) -> list[int]:
+def role_of(pid: int) -> str:
+    """What a process under `claimgraph serve` is, by its command line."""
     try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
-        return []
+        return "gone"
+    return ("front processes" if b"claimgraph.interfaces.http.front" in command
+            else "query workers" if b"claimgraph.services.query_worker" in command else "other")
+
+
+def children(pid: int) -> list[int]:
+    """Children of every thread of ``pid`` (Linux /proc)."""
+    out: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            out += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        pass
+    return out
 
 
 def descendants(pid: int) -> list[int]:

@@ -67,7 +67,7 @@ def free_port() -> int:
 class LiveServer:
     """`claimgraph serve` in its own process, on loopback, over a store built from seeds/."""
 
-    def __init__(self, store: Path, env: dict[str, str]) -> None:
+    def __init__(self, store: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> None:
         import time
         import urllib.request
 
@@ -76,7 +76,7 @@ class LiveServer:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMGRAPH_")}
         full_env.update(env)
         self.process = subprocess.Popen([sys.executable, "-m", "claimgraph", "serve", "--store", str(store),
-                                         "--port", str(self.port)], env=full_env, cwd=ROOT,
+                                         "--port", str(self.port), *args], env=full_env, cwd=ROOT,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 60
         while True:
@@ -105,7 +105,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     store = tmp_path_factory.mktemp("live") / "store"
     done = run_cli("ingest", str(SEED), store=store)
     assert done.returncode == 0, done.stderr
-    server = LiveServer(store, {"CLAIMGRAPH_TOKEN": TOKEN, "CLAIMGRAPH_QUERY_TIMEOUT": "3"})
+    # two front processes whatever the machine (see claimgraph.interfaces.http.front)
+    server = LiveServer(store, {"CLAIMGRAPH_TOKEN": TOKEN, "CLAIMGRAPH_QUERY_TIMEOUT": "3",
+                                "CLAIMGRAPH_SERVE_PROCESSES": "2"})
     try:
         yield server
     finally:

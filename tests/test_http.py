@@ -97,16 +97,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_answers_sparql_over_real_http(tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", ["1", "3"])
+def test_serve_answers_sparql_over_real_http(tmp_path: Path, processes: str) -> None:
     store = tmp_path / "store"
     assert run_cli("ingest", str(SEED), store=store).returncode == 0
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "claimgraph", "serve", "--store", str(store), "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "claimgraph", "serve", "--store", str(store), "--port", str(port),
+                               "--processes", processes],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert server.stdout is not None
         line = server.stdout.readline()
-        assert f"http://127.0.0.1:{port}/" in line
+        assert f"http://127.0.0.1:{port}/" in line and f"{processes} serving process" in line
         url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": COUNT})
         request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
         deadline = time.monotonic() + 30

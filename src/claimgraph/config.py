@@ -19,6 +19,11 @@ DEFAULT_STORE = "data/store"
 MEMORY = "memory:"
 
 
+def default_serve_processes() -> int:
+    """One serving process per CPU, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that configures one claimgraph instance.
@@ -26,7 +31,8 @@ class Settings:
     ``store``: a directory path (the embedded pyoxigraph store on disk) or ``memory:``.
     ``token``: the bearer token writes need over HTTP; ``None`` refuses every write.
     ``query_timeout``: seconds a query may run before it is stopped. ``query_workers``: processes that
-    run queries. ``max_query_bytes`` / ``max_body_bytes``: request size limits.
+    run queries. ``serve_processes``: processes that accept HTTP connections under ``serve`` (one per CPU, at most
+    4, by default; 1: the store's process alone). ``max_query_bytes`` / ``max_body_bytes``: request size limits.
     ``cors_origins``: origins allowed to call the API from a browser (none by default).
     ``write_rate`` / ``write_burst``: writes a client address may make per second on average / at once.
     ``score_tolerance`` / ``score_relative_tolerance``: how far two comparable scores may differ (in points,
@@ -38,6 +44,7 @@ class Settings:
     token: str | None = None
     query_timeout: float = 30.0
     query_workers: int = 2
+    serve_processes: int = field(default_factory=lambda: default_serve_processes())
     max_query_bytes: int = 256 * 1024
     max_body_bytes: int = 64 * 1024 * 1024
     max_result_bytes: int = 1024 * 1024 * 1024
@@ -58,6 +65,7 @@ class Settings:
             token=token,
             query_timeout=_number(env, "CLAIMGRAPH_QUERY_TIMEOUT", 30.0, float),
             query_workers=_number(env, "CLAIMGRAPH_QUERY_WORKERS", 2, int),
+            serve_processes=_number(env, "CLAIMGRAPH_SERVE_PROCESSES", default_serve_processes(), int),
             max_query_bytes=_number(env, "CLAIMGRAPH_MAX_QUERY_BYTES", 256 * 1024, int),
             max_body_bytes=_number(env, "CLAIMGRAPH_MAX_BODY_BYTES", 64 * 1024 * 1024, int),
             max_result_bytes=_number(env, "CLAIMGRAPH_MAX_RESULT_BYTES", 1024 * 1024 * 1024, int),

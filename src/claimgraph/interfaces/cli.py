@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from claimgraph import __version__
 from claimgraph.config import DEFAULT_STORE, Settings
@@ -24,6 +24,9 @@ from claimgraph.services.analytics import GRAPH_FORMATS, GraphFilter
 from claimgraph.services.export import EXPORT_FORMATS
 from claimgraph.services.ingest import IngestResult
 from claimgraph.services.sparql import FORMATS
+
+if TYPE_CHECKING:
+    from claimgraph.interfaces.core import Claimgraph
 
 __all__ = ["main", "build_parser"]
 
@@ -123,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop a query after this long (default: $CLAIMGRAPH_QUERY_TIMEOUT, else 30)")
     p.add_argument("--workers", type=int, metavar="N",
                    help="query worker processes (default: $CLAIMGRAPH_QUERY_WORKERS, else 2)")
+    p.add_argument("--processes", type=int, metavar="N",
+                   help="processes that accept connections (default: $CLAIMGRAPH_SERVE_PROCESSES, else one per "
+                        "CPU, at most 4; 1: the store's process alone)")
     return parser
 
 
@@ -398,22 +404,65 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from claimgraph.interfaces.http.app import create_app
 
-    overrides = {k: v for k, v in (("query_timeout", args.query_timeout), ("query_workers", args.workers))
-                 if v is not None}
+    overrides = {k: v for k, v in (("query_timeout", args.query_timeout), ("query_workers", args.workers),
+                                   ("serve_processes", args.processes)) if v is not None}
     if any(v <= 0 for v in overrides.values()):
-        raise UsageError("--query-timeout and --workers must be positive")
+        raise UsageError("--query-timeout, --workers and --processes must be positive")
     settings = dataclasses.replace(settings, **overrides)
     graph = _open(settings, create=True)  # opened here so that a locked store fails before the server starts
-    app = create_app(graph)
+    # several processes accept connections only over an on-disk store, whose snapshots they can read
+    processes = settings.serve_processes if graph.store.location not in ("memory:",) and \
+        not graph.store.location.startswith("sparql+") else 1
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"claimgraph: serving {settings.store} at http://{host}:{args.port}/  "
-          f"(SPARQL endpoint: http://{host}:{args.port}/sparql; writes "
-          f"{'need the bearer token' if settings.token else 'disabled: no CLAIMGRAPH_TOKEN'})", flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        if processes > 1:
+            _serve_with_fronts(graph, args.host, args.port, processes)
+        else:
+            _announce(settings, host, args.port, 1)
+            uvicorn.run(create_app(graph), host=args.host, port=args.port, log_level="warning")
     finally:
         graph.close()
     return 0
+
+
+def _announce(settings: Settings, host: str, port: int, processes: int) -> None:
+    print(f"claimgraph: serving {settings.store} at http://{host}:{port}/  "
+          f"(SPARQL endpoint: http://{host}:{port}/sparql; writes "
+          f"{'need the bearer token' if settings.token else 'disabled: no CLAIMGRAPH_TOKEN'}; "
+          f"{processes} serving process{'es' if processes != 1 else ''})", flush=True)
+
+
+def _serve_with_fronts(graph: Claimgraph, host: str, port: int, processes: int) -> None:
+    """The store's process runs the app on a Unix socket in a private folder; ``processes`` front
+    processes accept the connections (see ``claimgraph.interfaces.http.front``)."""
+    import shutil
+    import socket
+    import tempfile
+
+    import uvicorn
+
+    from claimgraph.interfaces.http.app import create_app
+    from claimgraph.interfaces.http.front import Fronts
+
+    try:
+        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                        backlog=2048)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    private = Path(tempfile.mkdtemp(prefix="claimgraph-serve-"))  # mode 0700: the store's socket is private
+    try:
+        upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        upstream.bind(str(private / "store.sock"))
+        upstream.listen(2048)
+        fronts = Fronts(listener, str(private / "store.sock"), processes, graph.settings.max_body_bytes)
+        config = uvicorn.Config(create_app(graph, fronts), log_level="warning", proxy_headers=True,
+                                forwarded_allow_ips="*")  # only the fronts reach this socket
+        shown = f"[{host}]" if ":" in host else host
+        _announce(graph.settings, shown, port, processes)
+        uvicorn.Server(config).run(sockets=[upstream])
+    finally:
+        listener.close()
+        shutil.rmtree(private, ignore_errors=True)
 
 
 _COMMANDS = {

@@ -25,8 +25,11 @@ thread hop, which keeps the fixed cost of a query well under a millisecond.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import io
 import json
+import mmap
+import os
 import shutil
 import socket
 import struct
@@ -45,7 +48,7 @@ from claimgraph.services.protocol import Dataset
 from claimgraph.store import Store
 
 __all__ = ["QueryExecutor", "RemoteQueryExecutor", "executor_for", "QueryAnswer", "QueryTimeout", "QueryRefused",
-           "ExecutorBusy"]
+           "ExecutorBusy", "worker_request", "lease", "GENERATION_FILE"]
 
 _HEADER = struct.Struct("!i")  # multiprocessing.connection's framing, which the worker speaks
 
@@ -74,6 +77,10 @@ class QueryAnswer:
     media_type: str
     body: bytes | None = None
     chunks: AsyncIterator[bytes] | None = None
+    #: for a whole answer from a snapshot: the snapshot's folder and generation, and the seconds the worker took
+    snapshot: str | None = None
+    generation: int = -1
+    seconds: float = 0.0
 
 
 class _Connection(asyncio.Protocol):
@@ -183,6 +190,25 @@ class _Worker:
             self.connection.transport.close()
 
 
+def worker_request(query: str, *, accept: str | None, dataset: Dataset | None, prefixes: Mapping[str, str] | None,
+                   base_iri: str | None) -> dict[str, Any]:
+    """What a worker is asked (see ``query_worker.evaluate``), less the snapshot it reads."""
+    return {
+        "query": query, "accept": accept, "base_iri": base_iri, "prefixes": dict(prefixes) if prefixes else None,
+        "default_graphs": list(dataset.default_graphs) if dataset and dataset.given else None,
+        "named_graphs": list(dataset.named_graphs) if dataset and dataset.given else None,
+    }
+
+
+def lease(snapshot: Path) -> Path:
+    """The file beside a snapshot that its readers in other processes hold a shared lock on (``flock``):
+    the executor deletes a snapshot only once it can lock that file exclusively."""
+    return snapshot.with_name(snapshot.name + ".lease")
+
+
+GENERATION_FILE = "generation"  # in the snapshot folder: the store's generation, 8 bytes, for other processes
+
+
 class QueryExecutor:
     """A pool of query workers over snapshots of ``store``. Create it, then ``await start()`` in the
     event loop that will use it; ``await close()`` at the end.
@@ -203,33 +229,68 @@ class QueryExecutor:
         self._snapshot_generation = -1
         self._counter = 0
         self._in_use: dict[Path, int] = {}
+        self._retired: set[Path] = set()  # no longer current nor read here, but leased by another process
+        self._published: mmap.mmap | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         # last in, first out: under a light load one worker stays warm instead of each being woken in turn
         self._idle: asyncio.LifoQueue[_Worker] = asyncio.LifoQueue()
         self._closed = False
+
+    @property
+    def root(self) -> Path:
+        """The folder of the snapshots (and of the published generation)."""
+        return self._root
 
     async def start(self) -> None:
         for _ in range(self._size):
             self._idle.put_nowait(await _Worker.start())
 
+    def publish(self) -> Path:
+        """Keep the store's generation in a file other processes map (``GENERATION_FILE``: a signed 64-bit
+        integer, native order), updated after every write, before the write is answered; and delete the
+        snapshots they lease once they let go of them. Returns the snapshot folder."""
+        path = self._root / GENERATION_FILE
+        path.write_bytes(struct.pack("q", self.store.generation))
+        with open(path, "r+b") as file:
+            self._published = mmap.mmap(file.fileno(), 8)
+        published = self._published
+
+        def wrote(generation: int) -> None:
+            struct.pack_into("q", published, 0, generation)
+
+        self.store.on_write = wrote  # type: ignore[attr-defined]
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_retired())
+        return self._root
+
+    async def _sweep_retired(self) -> None:
+        while True:
+            await asyncio.sleep(2.0)
+            if self._retired:
+                with self._lock:
+                    for path in list(self._retired):
+                        self._discard(path)
+
     # -- snapshots -----------------------------------------------------------------------------------
     def _fresh(self) -> bool:
         return self._snapshot is not None and self.store.generation == self._snapshot_generation
 
-    def _acquire_snapshot(self) -> Path:
-        """The snapshot that holds every write so far, taken now if the store moved on; counted as in use."""
+    def _acquire_snapshot(self) -> tuple[Path, int]:
+        """The snapshot that holds every write so far (and its generation), taken now if the store moved on;
+        counted as in use."""
         with self._lock:
             if not self._fresh():
                 self._counter += 1
                 target = self._root / f"snapshot-{self._counter}"
+                lease(target).touch()
                 with self.store.write_lock:
                     generation = self.store.generation
                     self.store.snapshot(target)
                 old, self._snapshot, self._snapshot_generation = self._snapshot, target, generation
                 if old is not None and not self._in_use.get(old):
-                    shutil.rmtree(old, ignore_errors=True)
+                    self._discard(old)
             assert self._snapshot is not None
             self._in_use[self._snapshot] = self._in_use.get(self._snapshot, 0) + 1
-            return self._snapshot
+            return self._snapshot, self._snapshot_generation
 
     def _release_snapshot(self, path: Path) -> None:
         with self._lock:
@@ -237,7 +298,31 @@ class QueryExecutor:
             if not self._in_use[path]:
                 del self._in_use[path]
                 if path != self._snapshot:
-                    shutil.rmtree(path, ignore_errors=True)
+                    self._discard(path)
+
+    def _discard(self, path: Path) -> None:
+        """Delete a snapshot no query here reads, unless another process still leases it (then later)."""
+        try:
+            held = os.open(lease(path), os.O_RDWR)
+        except FileNotFoundError:
+            held = None
+        try:
+            if held is not None:
+                try:
+                    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    self._retired.add(path)
+                    return
+            # renamed while locked: a process that takes the lease after this sees the snapshot gone
+            trash = path.with_name("deleted-" + path.name)
+            if path.exists():
+                path.rename(trash)
+            lease(path).unlink(missing_ok=True)
+        finally:
+            if held is not None:
+                os.close(held)
+        self._retired.discard(path)
+        shutil.rmtree(trash, ignore_errors=True)
 
     # -- queries -------------------------------------------------------------------------------------
     async def run(self, query: str, *, accept: str | None = None, dataset: Dataset | None = None,
@@ -257,18 +342,15 @@ class QueryExecutor:
             worker = self._idle.get_nowait()
         try:
             if self._fresh():
-                snapshot = self._acquire_snapshot()
+                snapshot, generation = self._acquire_snapshot()
             else:  # a checkpoint takes milliseconds of disk work: not on the event loop
-                snapshot = await loop.run_in_executor(None, self._acquire_snapshot)
+                snapshot, generation = await loop.run_in_executor(None, self._acquire_snapshot)
         except BaseException:
             self._idle.put_nowait(worker)
             raise
-        request = {
-            "query": query, "snapshot": str(snapshot), "accept": accept, "base_iri": base_iri,
-            "prefixes": dict(prefixes) if prefixes else None,
-            "default_graphs": list(dataset.default_graphs) if dataset and dataset.given else None,
-            "named_graphs": list(dataset.named_graphs) if dataset and dataset.given else None,
-        }
+        request = worker_request(query, accept=accept, dataset=dataset, prefixes=prefixes, base_iri=base_iri)
+        request["snapshot"] = str(snapshot)
+        started = loop.time()
         try:
             worker.send(request)
             message = await self._receive(worker, deadline)
@@ -283,7 +365,8 @@ class QueryExecutor:
             media, _, body = payload.partition(b"\n")
             if len(body) > self.max_result_bytes:
                 raise QueryError(f"the result is larger than the limit of {self.max_result_bytes} bytes")
-            return QueryAnswer(media.decode("ascii"), body=body)
+            return QueryAnswer(media.decode("ascii"), body=body, snapshot=str(snapshot), generation=generation,
+                               seconds=loop.time() - started)
         if tag == b"X":
             self._idle.put_nowait(worker)
             self._release_snapshot(snapshot)
@@ -337,6 +420,11 @@ class QueryExecutor:
 
     async def close(self) -> None:
         self._closed = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        if self._published is not None:
+            self.store.on_write = None  # type: ignore[attr-defined]
+            self._published.close()
         while not self._idle.empty():
             self._idle.get_nowait().kill()
         shutil.rmtree(self._root, ignore_errors=True)

@@ -16,7 +16,7 @@ import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["serve_queries", "CHUNK"]
+__all__ = ["serve_queries", "evaluate", "CHUNK"]
 
 CHUNK = 64 * 1024
 
@@ -63,6 +63,22 @@ def _error(conn: Connection, status: int, message: str) -> None:
     conn.send_bytes(b"X" + json.dumps({"status": status, "message": message}).encode("utf-8"))
 
 
+def evaluate(store: Any, request: dict[str, Any]) -> Any:
+    """``store.query`` as a request (see ``executor.worker_request``) asks: the worker's, and the serving
+    processes' when they answer a query themselves, so that both evaluate it alike."""
+    import pyoxigraph as ox
+
+    default_graphs, named_graphs = request.get("default_graphs"), request.get("named_graphs")
+    return store.query(
+        request["query"],
+        base_iri=request.get("base_iri"),
+        prefixes=request.get("prefixes"),
+        use_default_graph_as_union=request.get("union", True) and default_graphs is None,
+        default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs is not None else None,
+        named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
+    )
+
+
 def serve_queries(conn: Connection) -> None:
     """The worker's main loop: one request at a time, until the pipe closes."""
     import pyoxigraph as ox
@@ -81,15 +97,7 @@ def serve_queries(conn: Connection) -> None:
             store = ox.Store.read_only(request["snapshot"])
             opened = request["snapshot"]
         try:
-            dataset = request.get("default_graphs"), request.get("named_graphs")
-            result = store.query(
-                request["query"],
-                base_iri=request.get("base_iri"),
-                prefixes=request.get("prefixes"),
-                use_default_graph_as_union=request.get("union", True) and dataset[0] is None,
-                default_graph=[ox.NamedNode(g) for g in dataset[0]] if dataset[0] is not None else None,
-                named_graphs=[ox.NamedNode(g) for g in dataset[1]] if dataset[1] is not None else None,
-            )
+            result = evaluate(store, request)
         except SyntaxError as exc:
             _error(conn, 400, "SPARQL syntax error: " + " ".join(str(exc).split())[:400])
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
@@ -70,7 +70,9 @@ class OxigraphStore:
         self.location = "memory:" if path is None else str(path)
         self.write_lock = threading.Lock()
         self.bulk_loader = self.location != "memory:"
-        self.generation = 0  # bumped by every write; readers of snapshots compare it
+        self._generation = 0  # bumped by every write; readers of snapshots compare it
+        #: called with the new generation after each write (``serve`` publishes it to its other processes)
+        self.on_write: Callable[[int], None] | None = None
         self._unflushed = 0  # quads written to disk since the last flush
         try:
             if path is None:
@@ -83,6 +85,16 @@ class OxigraphStore:
                 raise StoreError(f"the store at {path} is in use by another process "
                                  "(is `claimgraph serve` running on it?)") from None
             raise StoreError(f"cannot open the store at {path}: {exc}") from None
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    @generation.setter
+    def generation(self, value: int) -> None:
+        self._generation = value
+        if self.on_write is not None:
+            self.on_write(value)
 
     def query(self, sparql: str, *, substitutions: Mapping[str, Term] | None = None, union: bool = True,
               default_graph: list[NamedNode] | None = None, named_graphs: list[NamedNode] | None = None,

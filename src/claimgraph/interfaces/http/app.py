@@ -25,6 +25,7 @@ from claimgraph.config import Settings
 from claimgraph.errors import ClaimgraphError
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http import api, conflicts, describe, graph_store, linked_data, sparql, web
+from claimgraph.interfaces.http.front import Fronts
 from claimgraph.interfaces.http.problems import Problem, problem_response, response_for, unexpected_response
 from claimgraph.interfaces.http.ratelimit import WriteLimiter
 from claimgraph.services.executor import executor_for
@@ -53,9 +54,11 @@ class _App(FastAPI):
         return app
 
 
-def create_app(graph: Claimgraph | Settings) -> FastAPI:
+def create_app(graph: Claimgraph | Settings, fronts: Fronts | None = None) -> FastAPI:
     """The app around ``graph``. Given Settings, the app opens the store at start-up and closes it at
-    shutdown; given a Claimgraph, the caller keeps it and closes it."""
+    shutdown; given a Claimgraph, the caller keeps it and closes it. Given ``fronts``, the app is the store
+    process behind front processes (see :mod:`~claimgraph.interfaces.http.front`): it publishes the store's
+    generation to them, starts them once it is ready and stops them first at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,12 +69,17 @@ def create_app(graph: Claimgraph | Settings) -> FastAPI:
                                           time_limit=settings.query_timeout,
                                           max_result_bytes=settings.max_result_bytes)
         await app.state.executor.start()
+        app.state.internal = fronts is not None
+        if fronts is not None:
+            fronts.start(app.state.executor.publish())
         # conflicts current and their facts in memory, so that the first checks are as fast as the rest
         threading.Thread(target=web.warm, args=(core,), name="claimgraph-warm", daemon=True).start()
         app.state.write_limiter = WriteLimiter(settings.write_rate, settings.write_burst)
         try:
             yield
         finally:
+            if fronts is not None:
+                fronts.stop()
             await app.state.executor.close()
             if isinstance(graph, Settings):
                 core.close()

@@ -22,7 +22,11 @@ from claimgraph.services.executor import ExecutorBusy, QueryRefused, QueryTimeou
 from claimgraph.services.negotiation import best_match
 from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, Dataset, absolute_iri, apply_using, content_type_of
 
-__all__ = ["router", "DirectRoutes"]
+__all__ = ["router", "DirectRoutes", "operation", "dataset_of", "INTERNAL_SNAPSHOT"]
+
+#: the header by which the store's process tells a serving process which snapshot answered a query, of which
+#: generation, in how many seconds: ``GENERATION SECONDS PATH``
+INTERNAL_SNAPSHOT = "claimgraph-snapshot"
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
 
@@ -46,8 +50,9 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-async def _operation(request: Request) -> tuple[str | None, str | None, dict[str, list[str]]]:
-    """(query, update, parameters) of a protocol request; at most one of query/update is set."""
+async def operation(request: Request, limit: int) -> tuple[str | None, str | None, dict[str, list[str]]]:
+    """(query, update, parameters) of a protocol request, whose body may be ``limit`` bytes at most; at most
+    one of query/update is set."""
     params = multi_params(request)
     if request.method in ("GET", "HEAD"):
         if "update" in params:
@@ -60,7 +65,6 @@ async def _operation(request: Request) -> tuple[str | None, str | None, dict[str
     media, charset = _media_and_charset(content_type)
     if charset not in (None, "utf-8", "utf8"):
         raise Problem(415, f"queries and updates must be UTF-8, not {charset}")
-    limit = core(request).settings.max_body_bytes
     if media in ("application/sparql-query", "application/sparql-update"):
         body = await read_body(request, limit)
         try:
@@ -83,7 +87,7 @@ async def _operation(request: Request) -> tuple[str | None, str | None, dict[str
                        "or application/x-www-form-urlencoded")
 
 
-def _dataset(params: dict[str, list[str]]) -> Dataset:
+def dataset_of(params: dict[str, list[str]]) -> Dataset:
     try:
         return Dataset(tuple(absolute_iri(g, "default-graph-uri") for g in params.get("default-graph-uri", [])),
                        tuple(absolute_iri(g, "named-graph-uri") for g in params.get("named-graph-uri", [])))
@@ -96,7 +100,7 @@ async def _answer_query(request: Request, query: str, params: dict[str, list[str
     if len(query.encode("utf-8")) > settings.max_query_bytes:
         raise Problem(413, f"the query is larger than the limit of {settings.max_query_bytes} bytes")
     try:
-        answer = await executor(request).run(query, accept=request.headers.get("accept"), dataset=_dataset(params),
+        answer = await executor(request).run(query, accept=request.headers.get("accept"), dataset=dataset_of(params),
                                              prefixes=PREFIXES, base_iri=endpoint_url(request))
     except QueryRefused as exc:
         raise Problem(exc.status, str(exc)) from None
@@ -104,6 +108,9 @@ async def _answer_query(request: Request, query: str, params: dict[str, list[str
         raise Problem(503, str(exc), title="Query stopped" if isinstance(exc, QueryTimeout) else None) from None
     headers = {"Vary": "Accept"}
     if answer.body is not None:
+        if answer.snapshot is not None and getattr(request.app.state, "internal", False):
+            # for the serving process that forwarded it (see ``serving``), which strips these
+            headers[INTERNAL_SNAPSHOT] = f"{answer.generation} {answer.seconds:.6f} {answer.snapshot}"
         return Response(answer.body, media_type=content_type_of(answer.media_type), headers=headers)
     return StreamingResponse(answer.chunks or iter(()), media_type=content_type_of(answer.media_type),
                              headers=headers)
@@ -148,7 +155,7 @@ def _description(request: Request) -> Response:
 
 
 async def _protocol(request: Request, *, queries: bool, updates: bool) -> Response:
-    query, update, params = await _operation(request)
+    query, update, params = await operation(request, core(request).settings.max_body_bytes)
     if query is None and update is None:
         if request.method in ("GET", "HEAD") and queries:
             return await run_in_threadpool(_description, request)

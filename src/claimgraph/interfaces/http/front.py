@@ -1,0 +1,417 @@
+"""Serving processes: several processes accept the HTTP connections, so that the endpoint uses every core.
+
+``claimgraph serve`` on an on-disk store runs as one **store process** and N **front processes**
+(``--processes``, one per core by default):
+
+* The store process owns the store (RocksDB locks it to one process, which must take every write), runs
+  the whole app (:func:`~claimgraph.interfaces.http.app.create_app`) on a Unix socket in a private folder,
+  and runs users' queries in its killable query workers, over snapshots (see
+  :mod:`claimgraph.services.executor`). It publishes the store's generation in a file the fronts map,
+  updated after every write and before the write is answered.
+* Each front process accepts connections on the shared listening socket and forwards every request to the
+  store process as it came, streaming the answer back (``Front.forward``), with one exception: a query
+  the store process has already answered from the current snapshot, quickly (under ``INLINE_SECONDS``)
+  and briefly (under ``INLINE_BYTES``), is answered by the front itself, from that same snapshot, which it
+  holds a lease on (``flock``; the store process deletes a snapshot only when no front leases it).
+
+Why that is safe. A time limit needs a query that can be killed, and pyoxigraph cannot interrupt one: so
+a query runs in a front only if the very same query (text, dataset, base IRI, media type) already ran to
+completion on the very same immutable snapshot in well under the limit. Evaluating it again reads the same
+data the same way, so it takes about as long again: it cannot run away. Anything else (a query not seen on
+this snapshot, one that was slow or large, one calling ``SERVICE``, every write, every page) goes to the
+store process, where the limit holds as before. A query sent after a write was answered sees that write:
+the front answers by itself only while the published generation equals its snapshot's.
+
+The front speaks plain ASGI (no framework) and answers a repeated small query with no hop to another
+process: that is what lets the endpoint keep up with raw pyoxigraph under load (``bench/endpoint.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import mmap
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Front", "Fronts", "INLINE_SECONDS", "INLINE_BYTES", "main"]
+
+#: a query is answered in a front only if the store process's worker answered it in less than this
+INLINE_SECONDS = 0.02
+#: ... with an answer no larger than this
+INLINE_BYTES = 256 * 1024
+#: queries remembered as answerable in a front, per front
+_REMEMBERED = 10_000
+#: headers that concern one connection, not the message (RFC 9110 section 7.6.1), and those the front's
+#: own server writes
+_HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding",
+                  b"upgrade", b"proxy-authorization", b"proxy-authenticate", b"date", b"server"})
+_INTERNAL = b"claimgraph-"
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+_log = logging.getLogger("claimgraph.front")
+
+
+class _Snapshot:
+    """A snapshot this front reads, opened read-only, with its lease held."""
+
+    def __init__(self, generation: int, path: str, store: Any, lease_fd: int) -> None:
+        self.generation, self.path, self.store, self.lease_fd = generation, path, store, lease_fd
+
+    @classmethod
+    def open(cls, generation: int, path: str) -> "_Snapshot | None":
+        """Lease and open the snapshot at ``path``; None if the store process is deleting it."""
+        import pyoxigraph as ox
+
+        from claimgraph.services.executor import lease
+
+        try:
+            fd = os.open(lease(Path(path)), os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            if not os.path.isdir(path):  # renamed away while unlocked: being deleted
+                raise FileNotFoundError(path)
+            return cls(generation, path, ox.Store.read_only(path), fd)
+        except (BlockingIOError, OSError):
+            os.close(fd)
+            return None
+
+    def close(self) -> None:
+        self.store = None  # RocksDB closes with the last reference, before the lease is let go
+        os.close(self.lease_fd)
+
+
+class _Known:
+    """A query a front may answer itself: the generation it was measured on, the worker request, the
+    answer's headers as the store process gave them, and (once known) its serialisation format."""
+
+    __slots__ = ("generation", "request", "headers", "format")
+
+    def __init__(self, generation: int, request: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> None:
+        self.generation, self.request, self.headers = generation, request, headers
+        self.format: Any = None
+
+
+async def _problem(send: Send, status: int, detail: str) -> None:
+    from claimgraph.interfaces.http.problems import problem_response
+
+    response = problem_response(status, detail)
+    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+class Front:
+    """The ASGI app of a front process: answer known queries from the snapshot, forward everything else
+    to the store process at the Unix socket ``upstream``. ``root`` is the snapshot folder (with the
+    published generation); ``max_body_bytes`` the request body limit, as the store process applies it."""
+
+    def __init__(self, upstream: str, root: Path, max_body_bytes: int) -> None:
+        self.upstream, self.root, self.limit = upstream, root, max_body_bytes
+        self.client: Any = None
+        with open(root / "generation", "rb") as file:
+            self._published = mmap.mmap(file.fileno(), 8, access=mmap.ACCESS_READ)
+        self.snapshot: _Snapshot | None = None
+        self._opening = -1  # generation of a snapshot being opened
+        self.known: dict[tuple[Any, ...], _Known] = {}
+        self.answered_here = 0  # counted for the tests and the bench
+
+    def published(self) -> int:
+        return int(struct.unpack_from("q", self._published, 0)[0])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.limit:
+                await _problem(send, 413, f"the request body is larger than the limit of {self.limit} bytes")
+                return
+            if not message.get("more_body", False):
+                break
+        key = self._key(scope, body)
+        if key is not None and (known := self.known.get(key)) is not None and (snapshot := self.snapshot) is not None:
+            if snapshot.generation != self.published():
+                self._let_go()
+            elif known.generation == snapshot.generation and await self._answer(known, snapshot, send):
+                return
+        await self.forward(scope, bytes(body), receive, send, key)
+
+    def _let_go(self) -> None:
+        """Close a snapshot a write has made stale, so that the store process can delete it."""
+        if self.snapshot is not None and self.snapshot.generation != self.published():
+            old, self.snapshot = self.snapshot, None
+            old.close()
+
+    async def _watch_generation(self) -> None:
+        """Let go of a stale snapshot also when no query comes to notice it."""
+        while True:
+            await asyncio.sleep(1.0)
+            self._let_go()
+
+    @staticmethod
+    def _key(scope: Scope, body: bytearray) -> tuple[Any, ...] | None:
+        """What determines a query's answer on a given snapshot, for the protocol's query requests;
+        None for any other request (and for those that carry CORS, which the store process answers)."""
+        if scope["path"] not in ("/sparql", "/query") or scope["method"] not in ("GET", "POST"):
+            return None
+        host = accept = content_type = b""
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value
+            elif name == b"accept":
+                accept = value
+            elif name == b"content-type":
+                content_type = value
+            elif name in (b"origin", b"authorization"):
+                return None
+        return (scope["method"], scope["path"], scope["query_string"], bytes(body), host, accept, content_type)
+
+    async def _answer(self, known: _Known, snapshot: _Snapshot, send: Send) -> bool:
+        """Answer a known query from the snapshot, as the store process answered it; False if it could not
+        be (then it is forwarded)."""
+        import pyoxigraph as ox
+
+        from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, negotiate
+        from claimgraph.services.query_worker import evaluate
+
+        try:
+            result = evaluate(snapshot.store, known.request)
+            if known.format is None:
+                kind = ("boolean" if isinstance(result, ox.QueryBoolean)
+                        else "solutions" if isinstance(result, ox.QuerySolutions) else "graph")
+                media = negotiate(kind, known.request["accept"])
+                if media is None:
+                    return False
+                known.format = GRAPH_TYPES[media] if kind == "graph" else RESULT_TYPES[media]
+            body = result.serialize(format=known.format) or b""
+        except Exception:  # noqa: BLE001 - whatever went wrong, the store process answers instead
+            _log.warning("a known query failed in a front process; forwarded", exc_info=True)
+            return False
+        self.answered_here += 1
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": known.headers + [(b"content-length", str(len(body)).encode("ascii"))]})
+        await send({"type": "http.response.body", "body": body})
+        return True
+
+    async def forward(self, scope: Scope, body: bytes, receive: Receive, send: Send,
+                      key: tuple[Any, ...] | None) -> None:
+        """Send the request to the store process and its answer back, streamed."""
+        import httpx
+
+        headers = [(name, value) for name, value in scope["headers"] if name not in _HOP]
+        client = scope.get("client")
+        if client:
+            headers.append((b"x-forwarded-for", client[0].encode("ascii")))
+        headers.append((b"x-forwarded-proto", scope.get("scheme", "http").encode("ascii")))
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        if scope["query_string"]:
+            raw_path += b"?" + scope["query_string"]
+        request = self.client.build_request(scope["method"], httpx.URL(scheme="http", host="claimgraph",
+                                                                       raw_path=raw_path),
+                                            headers=headers, content=body)
+        try:
+            response = await self.client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            await _problem(send, 503, f"the store's process is not answering ({type(exc).__name__}); "
+                                      "try again")
+            return
+        try:
+            internal = response.headers.get("claimgraph-snapshot")
+            out = [(name, value) for name, value in response.headers.raw
+                   if name.lower() not in _HOP and not name.lower().startswith(_INTERNAL)]
+            await send({"type": "http.response.start", "status": response.status_code, "headers": out})
+            if "content-length" in response.headers:
+                content = await response.aread()
+                await send({"type": "http.response.body", "body": content})
+                if internal is not None and key is not None and response.status_code == 200:
+                    await self._remember(scope, body, key, internal, out, len(content))
+            else:
+                await self._stream(response, receive, send)
+        finally:
+            await response.aclose()
+
+    @staticmethod
+    async def _stream(response: Any, receive: Receive, send: Send) -> None:
+        """Relay a streamed answer; if the client leaves, close the upstream answer, so that the store
+        process stops the query that produces it."""
+        gone = asyncio.ensure_future(receive())
+        try:
+            async for chunk in response.aiter_raw():
+                if gone.done():
+                    return
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            gone.cancel()
+
+    async def _remember(self, scope: Scope, body: bytes, key: tuple[Any, ...], internal: str,
+                        headers: list[tuple[bytes, bytes]], size: int) -> None:
+        """Note a query the store process answered quickly, and move to its snapshot when it is newer."""
+        generation_text, seconds_text, path = internal.split(" ", 2)
+        generation, seconds = int(generation_text), float(seconds_text)
+        if generation != self.published():
+            return
+        if self.snapshot is None or self.snapshot.generation < generation:
+            if self._opening != generation:
+                self._opening = generation
+                asyncio.get_running_loop().create_task(self._switch(generation, path))
+        if seconds >= INLINE_SECONDS or size > INLINE_BYTES:
+            return
+        from starlette.requests import Request
+
+        from claimgraph.interfaces.http.deps import endpoint_url
+        from claimgraph.interfaces.http.problems import Problem
+        from claimgraph.interfaces.http.sparql import dataset_of, operation
+        from claimgraph.namespaces import PREFIXES
+        from claimgraph.services.executor import worker_request
+
+        replayed = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def replay() -> MutableMapping[str, Any]:
+            return replayed.pop() if replayed else {"type": "http.disconnect"}
+
+        request = Request(scope, replay)
+        try:
+            query, _, params = await operation(request, self.limit)
+            dataset = dataset_of(params)
+        except Problem:
+            return
+        if query is None or "service" in query.lower():  # SERVICE reaches out to another server: never here
+            return
+        if len(self.known) >= _REMEMBERED:
+            current = self.published()
+            self.known = {k: v for k, v in self.known.items() if v.generation == current}
+            if len(self.known) >= _REMEMBERED:
+                self.known.clear()
+        accept = dict(scope["headers"]).get(b"accept")
+        self.known[key] = _Known(generation, worker_request(
+            query, accept=accept.decode("latin-1") if accept is not None else None, dataset=dataset,
+            prefixes=PREFIXES, base_iri=endpoint_url(request)), [h for h in headers if h[0].lower() != b"content-length"])
+
+    async def _switch(self, generation: int, path: str) -> None:
+        opened = await asyncio.get_running_loop().run_in_executor(None, _Snapshot.open, generation, path)
+        if self._opening == generation:
+            self._opening = -1
+        if opened is None:
+            return
+        if self.snapshot is not None and self.snapshot.generation >= generation:
+            opened.close()
+            return
+        old, self.snapshot = self.snapshot, opened
+        if old is not None:
+            old.close()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        import httpx
+
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=self.upstream),
+                                                timeout=httpx.Timeout(None, connect=30.0),
+                                                limits=httpx.Limits(max_connections=None,
+                                                                    max_keepalive_connections=64))
+                watcher = asyncio.get_running_loop().create_task(self._watch_generation())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                watcher.cancel()
+                await self.client.aclose()
+                if self.snapshot is not None:
+                    self.snapshot.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+class Fronts:
+    """The store process's side: starts ``count`` front processes on ``listener``, starts again any that
+    dies, stops them all at the end."""
+
+    def __init__(self, listener: socket.socket, upstream: str, count: int, max_body_bytes: int) -> None:
+        self.listener, self.upstream, self.count, self.max_body_bytes = listener, upstream, count, max_body_bytes
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._root: Path | None = None
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        assert self._root is not None
+        fd = self.listener.fileno()
+        return subprocess.Popen([sys.executable, "-m", "claimgraph.interfaces.http.front", str(fd), self.upstream,
+                                 str(self._root), str(self.max_body_bytes)],
+                                pass_fds=(fd,), stdin=subprocess.DEVNULL, close_fds=True)
+
+    def start(self, root: Path) -> None:
+        self._root = root
+        self.processes = [self._spawn() for _ in range(self.count)]
+        self._watcher = threading.Thread(target=self._watch, name="claimgraph-fronts", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(0.5):
+            for i, process in enumerate(self.processes):
+                if process.poll() is not None and not self._stopping.is_set():
+                    _log.warning("front process %d ended (code %s); starting another", process.pid,
+                                 process.returncode)
+                    self.processes[i] = self._spawn()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 10
+        for process in self.processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _orphaned(parent: int) -> None:
+    """End this front when the store process is gone (killed without stopping its fronts)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m claimgraph.interfaces.http.front FD UPSTREAM ROOT MAX_BODY_BYTES``: started by
+    ``claimgraph serve``, on the listening socket FD it inherits."""
+    if len(argv) != 4 or not argv[0].isdigit() or not argv[3].isdigit():
+        print("claimgraph's front processes are started by `claimgraph serve`, not by hand", file=sys.stderr)
+        return 2
+    import uvicorn
+
+    threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True).start()
+    listener = socket.socket(fileno=int(argv[0]))
+    app = Front(argv[1], Path(argv[2]), int(argv[3]))
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
+                            timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[listener])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,170 @@
+"""`claimgraph serve` with front processes (claimgraph.interfaces.http.front): what a front answers itself,
+that it never answers from before a write, that snapshots do not pile up, and that the processes look after
+each other. A real server on loopback; the store's query workers are paused (SIGSTOP) to tell which process
+answered."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED, TOKEN, LiveServer, run_cli
+
+GRAPH = "http://example.org/front-test"
+COUNT = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}"
+
+
+def _processes(parent: int, module: str) -> list[int]:
+    """The children of ``parent`` started as ``python -m module``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and module.encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
+def _workers(server: LiveServer) -> list[int]:
+    return _processes(server.process.pid, "claimgraph.services.query_worker")
+
+
+def _fronts(server: LiveServer) -> list[int]:
+    return _processes(server.process.pid, "claimgraph.interfaces.http.front")
+
+
+def _ask(conn: http.client.HTTPConnection, query: str) -> tuple[int, bytes]:
+    conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}),
+                 headers={"Accept": "application/sparql-results+json"})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def _count(conn: http.client.HTTPConnection) -> int:
+    status, body = _ask(conn, COUNT)
+    assert status == 200, body
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+def _write(server: LiveServer, triple: int) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    update = f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <http://example.org/s> <http://example.org/p> {triple} }} }}"
+    conn.request("POST", "/update", body=update.encode(), headers={
+        "Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"})
+    response = conn.getresponse()
+    assert response.status == 204, response.read()
+    conn.close()
+
+
+def _paused(pids: list[int]) -> None:
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+
+
+def _resumed(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:  # killed meanwhile for running past the time limit
+            pass
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    base = tmp_path_factory.mktemp("front")
+    assert run_cli("ingest", str(SEED), store=base / "store").returncode == 0
+    (base / "tmp").mkdir()
+    live = LiveServer(base / "store", {"CLAIMGRAPH_TOKEN": TOKEN, "CLAIMGRAPH_QUERY_TIMEOUT": "3",
+                                       "CLAIMGRAPH_WRITE_RATE": "1000", "TMPDIR": str(base / "tmp")},
+                      args=("--processes", "2"))
+    live.tmp = base / "tmp"  # type: ignore[attr-defined]
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+def test_a_repeated_query_is_answered_by_a_front_and_never_from_before_a_write(server: LiveServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)  # one connection: one front
+    workers = _workers(server)
+    assert len(workers) == 2 and len(_fronts(server)) == 2
+    for written in range(4):
+        for _ in range(3):  # the first answer comes from a query worker; the front learns it and its snapshot
+            assert _count(conn) == written
+        time.sleep(0.3)
+        _paused(workers)
+        try:
+            assert _count(conn) == written  # no query worker can answer now: the front did
+            other = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            status, body = _ask(other, COUNT + f" # not asked before {written}")
+            other.close()
+            assert status == 503 and b"time limit" in body  # a new query waits for a worker, and is stopped
+        finally:
+            _resumed(workers)
+        workers = _workers(server)
+        _write(server, written)
+        assert _count(conn) == written + 1  # asked right after the write: never the front's stale snapshot
+    conn.close()
+
+
+def test_snapshots_are_deleted_once_no_process_reads_them(server: LiveServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    for i in range(5):
+        _write(server, 100 + i)
+        for _ in range(3):
+            _count(conn)
+    conn.close()
+    roots = list(server.tmp.glob("claimgraph-snapshots-*"))  # type: ignore[attr-defined]
+    assert len(roots) == 1
+    deadline = time.monotonic() + 15
+    while len(list(roots[0].glob("snapshot-*[0-9]"))) > 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [p.name for p in roots[0].glob("snapshot-*[0-9]")] != [] and len(list(roots[0].glob("snapshot-*[0-9]"))) == 1
+    assert not list(roots[0].glob("deleted-*"))
+
+
+def test_a_front_that_dies_is_replaced(server: LiveServer) -> None:
+    before = _fronts(server)
+    os.kill(before[0], signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while (len(now := _fronts(server)) != 2 or before[0] in now) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(now) == 2 and before[0] not in now
+    for _ in range(10):  # new connections, spread over both fronts
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        assert _ask(conn, COUNT)[0] == 200
+        conn.close()
+
+
+def test_fronts_end_with_the_store_process(tmp_path: Path) -> None:
+    assert run_cli("ingest", str(SEED), store=tmp_path / "store").returncode == 0
+    live = LiveServer(tmp_path / "store", {}, args=("--processes", "2"))
+    fronts = _fronts(live)
+    assert len(fronts) == 2
+    os.kill(live.process.pid, signal.SIGKILL)  # no chance to stop them
+    live.process.wait()
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in fronts):
+        assert time.monotonic() < deadline, "a front outlived the store process"
+        time.sleep(0.1)
+    live.stop()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
