@@ -168,3 +168,27 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "Z"
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_a_client_cannot_pass_for_another_address(tmp_path: Path, processes: str) -> None:
+    """The write rate limit is per client address. As uvicorn does by default, a forwarded address is believed
+    from a proxy on 127.0.0.1 only; a front passes on the address it believed, and drops whatever the client
+    said, so that a client elsewhere (here 127.0.0.2) cannot name itself anew to escape the limit."""
+    assert run_cli("ingest", str(SEED), store=tmp_path / "store").returncode == 0
+    live = LiveServer(tmp_path / "store", {"CLAIMGRAPH_TOKEN": TOKEN, "CLAIMGRAPH_WRITE_RATE": "0.001",
+                                           "CLAIMGRAPH_WRITE_BURST": "2"}, args=("--processes", processes))
+    try:
+        statuses = []
+        for i in range(3):
+            conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30, source_address=("127.0.0.2", 0))
+            conn.request("POST", "/update", body=b"CLEAR SILENT GRAPH <http://example.org/none>", headers={
+                "Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}",
+                "X-Forwarded-For": f"192.0.2.{i + 1}", "Forwarded": f"for=192.0.2.{i + 1}"})
+            response = conn.getresponse()
+            response.read()
+            statuses.append(response.status)
+            conn.close()
+        assert statuses == [204, 204, 429]
+    finally:
+        live.stop()

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import BinaryIO, TextIO
 
 from claimgraph import __version__
 from claimgraph.config import DEFAULT_STORE, Settings
@@ -24,9 +24,6 @@ from claimgraph.services.analytics import GRAPH_FORMATS, GraphFilter
 from claimgraph.services.export import EXPORT_FORMATS
 from claimgraph.services.ingest import IngestResult
 from claimgraph.services.sparql import FORMATS
-
-if TYPE_CHECKING:
-    from claimgraph.interfaces.core import Claimgraph
 
 __all__ = ["main", "build_parser"]
 
@@ -411,12 +408,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = dataclasses.replace(settings, **overrides)
     graph = _open(settings, create=True)  # opened here so that a locked store fails before the server starts
     # several processes accept connections only over an on-disk store, whose snapshots they can read
-    processes = settings.serve_processes if graph.store.location not in ("memory:",) and \
-        not graph.store.location.startswith("sparql+") else 1
+    on_disk = graph.store.location != "memory:" and not graph.store.location.startswith("sparql+")
+    processes = settings.serve_processes if on_disk else 1
     host = f"[{args.host}]" if ":" in args.host else args.host
     try:
         if processes > 1:
-            _serve_with_fronts(graph, args.host, args.port, processes)
+            from claimgraph.interfaces.http.front import serve_with_fronts
+
+            serve_with_fronts(graph, args.host, args.port, processes,
+                              lambda: _announce(settings, host, args.port, processes))
         else:
             _announce(settings, host, args.port, 1)
             uvicorn.run(create_app(graph), host=args.host, port=args.port, log_level="warning")
@@ -430,39 +430,6 @@ def _announce(settings: Settings, host: str, port: int, processes: int) -> None:
           f"(SPARQL endpoint: http://{host}:{port}/sparql; writes "
           f"{'need the bearer token' if settings.token else 'disabled: no CLAIMGRAPH_TOKEN'}; "
           f"{processes} serving process{'es' if processes != 1 else ''})", flush=True)
-
-
-def _serve_with_fronts(graph: Claimgraph, host: str, port: int, processes: int) -> None:
-    """The store's process runs the app on a Unix socket in a private folder; ``processes`` front
-    processes accept the connections (see ``claimgraph.interfaces.http.front``)."""
-    import shutil
-    import socket
-    import tempfile
-
-    import uvicorn
-
-    from claimgraph.interfaces.http.app import create_app
-    from claimgraph.interfaces.http.front import Fronts
-
-    try:
-        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
-                                        backlog=2048)
-    except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    private = Path(tempfile.mkdtemp(prefix="claimgraph-serve-"))  # mode 0700: the store's socket is private
-    try:
-        upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        upstream.bind(str(private / "store.sock"))
-        upstream.listen(2048)
-        fronts = Fronts(listener, str(private / "store.sock"), processes, graph.settings.max_body_bytes)
-        config = uvicorn.Config(create_app(graph, fronts), log_level="warning", proxy_headers=True,
-                                forwarded_allow_ips="*")  # only the fronts reach this socket
-        shown = f"[{host}]" if ":" in host else host
-        _announce(graph.settings, shown, port, processes)
-        uvicorn.Server(config).run(sockets=[upstream])
-    finally:
-        listener.close()
-        shutil.rmtree(private, ignore_errors=True)
 
 
 _COMMANDS = {

@@ -41,9 +41,12 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Front", "Fronts", "INLINE_SECONDS", "INLINE_BYTES", "main"]
+if TYPE_CHECKING:
+    from claimgraph.interfaces.core import Claimgraph
+
+__all__ = ["Front", "Fronts", "INLINE_SECONDS", "INLINE_BYTES", "main", "serve_with_fronts"]
 
 #: a query is answered in a front only if the store process's worker answered it in less than this
 INLINE_SECONDS = 0.02
@@ -54,7 +57,9 @@ _REMEMBERED = 10_000
 #: headers that concern one connection, not the message (RFC 9110 section 7.6.1), and those the front's
 #: own server writes
 _HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding",
-                  b"upgrade", b"proxy-authorization", b"proxy-authenticate", b"date", b"server"})
+                  b"upgrade", b"proxy-authorization", b"proxy-authenticate", b"date", b"server", b"expect"})
+#: what a client may not say about itself: the front says it (the store process trusts these from a front only)
+_FORWARDING = frozenset({b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"forwarded"})
 _INTERNAL = b"claimgraph-"
 
 Scope = MutableMapping[str, Any]
@@ -180,6 +185,8 @@ class Front:
             if name == b"host":
                 host = value
             elif name == b"accept":
+                if accept:
+                    return None  # given twice: answered by the store process, which reads the first
                 accept = value
             elif name == b"content-type":
                 content_type = value
@@ -219,7 +226,10 @@ class Front:
         """Send the request to the store process and its answer back, streamed."""
         import httpx
 
-        headers = [(name, value) for name, value in scope["headers"] if name not in _HOP]
+        headers = [(name, value) for name, value in scope["headers"] if name not in _HOP and name not in _FORWARDING]
+        if not any(name == b"host" for name, _ in headers) and scope.get("server"):
+            host, port = scope["server"]  # an HTTP/1.0 client: the URLs the store process makes name this server
+            headers.append((b"host", f"{host}:{port}".encode("ascii")))
         client = scope.get("client")
         if client:
             headers.append((b"x-forwarded-for", client[0].encode("ascii")))
@@ -304,10 +314,9 @@ class Front:
             self.known = {k: v for k, v in self.known.items() if v.generation == current}
             if len(self.known) >= _REMEMBERED:
                 self.known.clear()
-        accept = dict(scope["headers"]).get(b"accept")
-        self.known[key] = _Known(generation, worker_request(
-            query, accept=accept.decode("latin-1") if accept is not None else None, dataset=dataset,
-            prefixes=PREFIXES, base_iri=endpoint_url(request)), [h for h in headers if h[0].lower() != b"content-length"])
+        accept = request.headers.get("accept")
+        asked = worker_request(query, accept=accept, dataset=dataset, prefixes=PREFIXES, base_iri=endpoint_url(request))
+        self.known[key] = _Known(generation, asked, [h for h in headers if h[0].lower() != b"content-length"])
 
     async def _switch(self, generation: int, path: str) -> None:
         opened = await asyncio.get_running_loop().run_in_executor(None, _Snapshot.open, generation, path)
@@ -376,6 +385,8 @@ class Fronts:
                     self.processes[i] = self._spawn()
 
     def stop(self) -> None:
+        if self._stopping.is_set():
+            return
         self._stopping.set()
         for process in self.processes:
             if process.poll() is None:
@@ -387,6 +398,47 @@ class Fronts:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def serve_with_fronts(graph: Claimgraph, host: str, port: int, processes: int,
+                      announce: Callable[[], None]) -> None:
+    """Serve ``graph`` on ``host:port`` until stopped: this process runs the app on a Unix socket in a
+    private folder, ``processes`` fronts accept the connections. ``announce`` is called once listening."""
+    import shutil
+    import tempfile
+
+    import uvicorn
+
+    from claimgraph.errors import UsageError
+    from claimgraph.interfaces.http.app import create_app
+
+    class StoreServer(uvicorn.Server):
+        """At shutdown the fronts stop first, so that none forwards a request to a socket that no longer
+        answers."""
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await asyncio.get_running_loop().run_in_executor(None, fronts.stop)
+            await super().shutdown(sockets)
+
+    try:
+        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                        backlog=2048)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    private = Path(tempfile.mkdtemp(prefix="claimgraph-serve-"))  # mode 0700: the store's socket is private
+    try:
+        upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        upstream.bind(str(private / "store.sock"))
+        upstream.listen(2048)
+        fronts = Fronts(listener, str(private / "store.sock"), processes, graph.settings.max_body_bytes)
+        # only the fronts reach this socket: the client addresses they pass on are trusted
+        config = uvicorn.Config(create_app(graph, fronts), log_level="warning", proxy_headers=True,
+                                forwarded_allow_ips="*")
+        announce()
+        StoreServer(config).run(sockets=[upstream])
+    finally:
+        listener.close()
+        shutil.rmtree(private, ignore_errors=True)
 
 
 def _orphaned(parent: int) -> None:
