@@ -120,6 +120,28 @@ def test_a_repeated_query_is_answered_by_a_front_and_never_from_before_a_write(s
     conn.close()
 
 
+def test_a_streamed_answer_is_learnt_too(server: LiveServer) -> None:
+    """An answer over 64 KiB comes from its worker in chunks, streamed (no Content-Length): the front times it
+    itself, and answers it again whole."""
+    query = "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?s ?p ?o LIMIT 1500"
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}),
+                 headers={"Accept": "application/sparql-results+json"})
+    first = conn.getresponse()
+    streamed = first.read()
+    assert first.status == 200 and first.getheader("content-length") is None and len(streamed) > 64 * 1024
+    for _ in range(2):
+        assert _ask(conn, query) == (200, streamed)
+    time.sleep(0.3)
+    workers = _workers(server)
+    _paused(workers)
+    try:
+        assert _ask(conn, query) == (200, streamed)
+    finally:
+        _resumed(workers)
+    conn.close()
+
+
 def test_snapshots_are_deleted_once_no_process_reads_them(server: LiveServer) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     for i in range(5):

@@ -77,7 +77,8 @@ class QueryAnswer:
     media_type: str
     body: bytes | None = None
     chunks: AsyncIterator[bytes] | None = None
-    #: for a whole answer from a snapshot: the snapshot's folder and generation, and the seconds the worker took
+    #: for an answer from a snapshot: the snapshot's folder and generation, and the seconds the worker took to
+    #: answer whole (-1 for a streamed answer: not known when it starts)
     snapshot: str | None = None
     generation: int = -1
     seconds: float = 0.0
@@ -376,7 +377,8 @@ class QueryExecutor:
             await self._replace(worker)
             self._release_snapshot(snapshot)
             raise QueryError("the query worker answered out of turn")
-        return QueryAnswer(payload.decode("ascii"), chunks=self._stream(worker, deadline, snapshot))
+        return QueryAnswer(payload.decode("ascii"), chunks=self._stream(worker, deadline, snapshot),
+                           snapshot=str(snapshot), generation=generation, seconds=-1.0)
 
     async def _stream(self, worker: _Worker, deadline: float, snapshot: Path) -> AsyncIterator[bytes]:
         sent = 0

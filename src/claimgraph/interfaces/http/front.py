@@ -48,10 +48,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Front", "Fronts", "INLINE_SECONDS", "INLINE_BYTES", "main", "serve_with_fronts"]
 
-#: a query is answered in a front only if the store process's worker answered it in less than this
-INLINE_SECONDS = 0.02
-#: ... with an answer no larger than this
-INLINE_BYTES = 256 * 1024
+#: a query is answered in a front only if the store process's worker answered it in less than this (a front
+#: answers one request at a time: this is also the longest it keeps the next one waiting)
+INLINE_SECONDS = 0.05
+#: ... with an answer no larger than this (held whole in memory)
+INLINE_BYTES = 1024 * 1024
 #: queries remembered as answerable in a front, per front
 _REMEMBERED = 10_000
 #: headers that concern one connection, not the message (RFC 9110 section 7.6.1), and those the front's
@@ -240,6 +241,7 @@ class Front:
         request = self.client.build_request(scope["method"], httpx.URL(scheme="http", host="claimgraph",
                                                                        raw_path=raw_path),
                                             headers=headers, content=body)
+        started = time.monotonic()
         try:
             response = await self.client.send(request, stream=True)
         except httpx.TransportError as exc:
@@ -254,32 +256,37 @@ class Front:
             if "content-length" in response.headers:
                 content = await response.aread()
                 await send({"type": "http.response.body", "body": content})
-                if internal is not None and key is not None and response.status_code == 200:
-                    await self._remember(scope, body, key, internal, out, len(content))
-            else:
-                await self._stream(response, receive, send)
+                size = len(content)
+            else:  # streamed: how long it took is known at its end, as the front saw it (an upper bound)
+                size = await self._stream(response, receive, send)
+            if internal is not None and key is not None and response.status_code == 200 and size >= 0:
+                generation, seconds, path = internal.split(" ", 2)
+                if float(seconds) < 0:
+                    seconds = str(time.monotonic() - started)
+                await self._remember(scope, body, key, int(generation), float(seconds), path, out, size)
         finally:
             await response.aclose()
 
     @staticmethod
-    async def _stream(response: Any, receive: Receive, send: Send) -> None:
+    async def _stream(response: Any, receive: Receive, send: Send) -> int:
         """Relay a streamed answer; if the client leaves, close the upstream answer, so that the store
-        process stops the query that produces it."""
+        process stops the query that produces it. Returns the bytes relayed, or -1 if the client left."""
         gone = asyncio.ensure_future(receive())
+        size = 0
         try:
             async for chunk in response.aiter_raw():
                 if gone.done():
-                    return
+                    return -1
+                size += len(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
+            return size
         finally:
             gone.cancel()
 
-    async def _remember(self, scope: Scope, body: bytes, key: tuple[Any, ...], internal: str,
-                        headers: list[tuple[bytes, bytes]], size: int) -> None:
+    async def _remember(self, scope: Scope, body: bytes, key: tuple[Any, ...], generation: int, seconds: float,
+                        path: str, headers: list[tuple[bytes, bytes]], size: int) -> None:
         """Note a query the store process answered quickly, and move to its snapshot when it is newer."""
-        generation_text, seconds_text, path = internal.split(" ", 2)
-        generation, seconds = int(generation_text), float(seconds_text)
         if generation != self.published():
             return
         if self.snapshot is None or self.snapshot.generation < generation:

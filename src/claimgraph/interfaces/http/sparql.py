@@ -24,8 +24,8 @@ from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, Dataset, abs
 
 __all__ = ["router", "DirectRoutes", "operation", "dataset_of", "INTERNAL_SNAPSHOT"]
 
-#: the header by which the store's process tells a serving process which snapshot answered a query, of which
-#: generation, in how many seconds: ``GENERATION SECONDS PATH``
+#: the header by which the store's process tells a front process which snapshot answered a query, of which
+#: generation, in how many seconds (-1: streamed, not known yet): ``GENERATION SECONDS PATH``
 INTERNAL_SNAPSHOT = "claimgraph-snapshot"
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
@@ -107,10 +107,10 @@ async def _answer_query(request: Request, query: str, params: dict[str, list[str
     except (QueryTimeout, ExecutorBusy) as exc:
         raise Problem(503, str(exc), title="Query stopped" if isinstance(exc, QueryTimeout) else None) from None
     headers = {"Vary": "Accept"}
+    if answer.snapshot is not None and getattr(request.app.state, "internal", False):
+        # for the front process that forwarded the query (see ``front``), which strips it
+        headers[INTERNAL_SNAPSHOT] = f"{answer.generation} {answer.seconds:.6f} {answer.snapshot}"
     if answer.body is not None:
-        if answer.snapshot is not None and getattr(request.app.state, "internal", False):
-            # for the serving process that forwarded it (see ``serving``), which strips these
-            headers[INTERNAL_SNAPSHOT] = f"{answer.generation} {answer.seconds:.6f} {answer.snapshot}"
         return Response(answer.body, media_type=content_type_of(answer.media_type), headers=headers)
     return StreamingResponse(answer.chunks or iter(()), media_type=content_type_of(answer.media_type),
                              headers=headers)
