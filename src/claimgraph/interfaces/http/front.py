@@ -133,7 +133,6 @@ class Front:
         self.snapshot: _Snapshot | None = None
         self._opening = -1  # generation of a snapshot being opened
         self.known: dict[tuple[Any, ...], _Known] = {}
-        self.answered_here = 0  # counted for the tests and the bench
 
     def published(self) -> int:
         return int(struct.unpack_from("q", self._published, 0)[0])
@@ -155,12 +154,13 @@ class Front:
                 return
             if not message.get("more_body", False):
                 break
-        key = self._key(scope, body)
-        if key is not None and (known := self.known.get(key)) is not None and (snapshot := self.snapshot) is not None:
-            if snapshot.generation != self.published():
-                self._let_go()
-            elif known.generation == snapshot.generation and await self._answer(known, snapshot, send):
-                return
+        key = self._key(scope["method"], scope["path"], scope["query_string"], body, scope["headers"])
+        answered = self.answer_known(key)
+        if answered is not None:
+            headers, content = answered
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": content})
+            return
         await self.forward(scope, bytes(body), receive, send, key)
 
     def _let_go(self) -> None:
@@ -176,13 +176,14 @@ class Front:
             self._let_go()
 
     @staticmethod
-    def _key(scope: Scope, body: bytearray) -> tuple[Any, ...] | None:
+    def _key(method: str, path: str, query_string: bytes, body: bytes | bytearray,
+             headers: list[tuple[bytes, bytes]]) -> tuple[Any, ...] | None:
         """What determines a query's answer on a given snapshot, for the protocol's query requests;
         None for any other request (and for those that carry CORS, which the store process answers)."""
-        if scope["path"] not in ("/sparql", "/query") or scope["method"] not in ("GET", "POST"):
+        if path not in ("/sparql", "/query") or method not in ("GET", "POST"):
             return None
         host = accept = content_type = b""
-        for name, value in scope["headers"]:
+        for name, value in headers:
             if name == b"host":
                 host = value
             elif name == b"accept":
@@ -193,11 +194,18 @@ class Front:
                 content_type = value
             elif name in (b"origin", b"authorization"):
                 return None
-        return (scope["method"], scope["path"], scope["query_string"], bytes(body), host, accept, content_type)
+        return (method, path, query_string, bytes(body), host, accept, content_type)
 
-    async def _answer(self, known: _Known, snapshot: _Snapshot, send: Send) -> bool:
-        """Answer a known query from the snapshot, as the store process answered it; False if it could not
-        be (then it is forwarded)."""
+    def answer_known(self, key: tuple[Any, ...] | None) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        """The answer (headers, body) to a known query, from the snapshot it was measured on, as the store
+        process answered it; None if the query is not known on the current snapshot (it is forwarded)."""
+        if key is None or (known := self.known.get(key)) is None or (snapshot := self.snapshot) is None:
+            return None
+        if snapshot.generation != self.published():
+            self._let_go()
+            return None
+        if known.generation != snapshot.generation:
+            return None
         import pyoxigraph as ox
 
         from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, negotiate
@@ -210,17 +218,13 @@ class Front:
                         else "solutions" if isinstance(result, ox.QuerySolutions) else "graph")
                 media = negotiate(kind, known.request["accept"])
                 if media is None:
-                    return False
+                    return None
                 known.format = GRAPH_TYPES[media] if kind == "graph" else RESULT_TYPES[media]
             body = result.serialize(format=known.format) or b""
         except Exception:  # noqa: BLE001 - whatever went wrong, the store process answers instead
             _log.warning("a known query failed in a front process; forwarded", exc_info=True)
-            return False
-        self.answered_here += 1
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": known.headers + [(b"content-length", str(len(body)).encode("ascii"))]})
-        await send({"type": "http.response.body", "body": body})
-        return True
+            return None
+        return known.headers + [(b"content-length", str(len(body)).encode("ascii"))], body
 
     async def forward(self, scope: Scope, body: bytes, receive: Receive, send: Send,
                       key: tuple[Any, ...] | None) -> None:
@@ -448,6 +452,64 @@ def serve_with_fronts(graph: Claimgraph, host: str, port: int, processes: int,
         shutil.rmtree(private, ignore_errors=True)
 
 
+def protocol_for(front: Front) -> type[asyncio.Protocol] | str:
+    """uvicorn's httptools protocol, answering a known GET query as soon as its headers are read, without
+    the ASGI machinery (a task, a request cycle, two writes: ~40 µs of a front's CPU a request); anything
+    else goes on through the app as usual. "httptools" (uvicorn's own) if this uvicorn is not the one
+    this was written against."""
+    try:
+        import httptools
+        from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+    except ImportError:
+        return "auto"
+    needed = ("parser", "url", "headers", "cycle", "pipeline", "expect_100_continue", "transport", "server_state",
+              "flow", "on_response_complete")
+    probe = set(dir(HttpToolsProtocol))
+    for member in vars(HttpToolsProtocol).values():
+        probe.update(getattr(getattr(member, "__code__", None), "co_names", ()))
+    if not all(name in probe for name in needed):
+        return "httptools"
+
+    class FrontProtocol(HttpToolsProtocol):  # type: ignore[misc]
+        answered = False
+
+        def on_headers_complete(self) -> None:
+            self.answered = False
+            # in order (nothing before it still answering) and only while the client reads what it is sent
+            if (self.parser.get_method() == b"GET" and not self.expect_100_continue and not self.pipeline
+                    and (self.cycle is None or self.cycle.response_complete) and not self.flow.write_paused):
+                url = httptools.parse_url(self.url)
+                path = url.path.decode("ascii", "replace")
+                answer = front.answer_known(front._key("GET", path, url.query or b"", b"", self.headers))
+                if answer is not None:
+                    self.answered = True
+                    headers, body = answer
+                    keep_alive = self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive()
+                    out = [STATUS_LINE[200]]
+                    for name, value in [*self.server_state.default_headers, *headers]:
+                        out += [name, b": ", value, b"\r\n"]
+                    if not keep_alive:
+                        out.append(b"connection: close\r\n")
+                    out += [b"\r\n", body]
+                    self.transport.write(b"".join(out))
+                    if keep_alive:
+                        self.on_response_complete()
+                    else:
+                        self.transport.close()
+                    return
+            super().on_headers_complete()
+
+        def on_body(self, body: bytes) -> None:
+            if not self.answered:
+                super().on_body(body)
+
+        def on_message_complete(self) -> None:
+            if not self.answered:
+                super().on_message_complete()
+
+    return FrontProtocol
+
+
 def _orphaned(parent: int) -> None:
     """End this front when the store process is gone (killed without stopping its fronts)."""
     while os.getppid() == parent:
@@ -466,8 +528,8 @@ def main(argv: list[str]) -> int:
     threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True).start()
     listener = socket.socket(fileno=int(argv[0]))
     app = Front(argv[1], Path(argv[2]), int(argv[3]))
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=5)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="none",
+                            http=protocol_for(app), timeout_graceful_shutdown=5)
     uvicorn.Server(config).run(sockets=[listener])
     return 0
 
