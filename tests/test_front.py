@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -140,6 +141,59 @@ def test_a_streamed_answer_is_learnt_too(server: LiveServer) -> None:
     finally:
         _resumed(workers)
     conn.close()
+
+
+def _raw_request(query: str, version: str = "1.1") -> bytes:
+    return (f"GET /sparql?{urllib.parse.urlencode({'query': query})} HTTP/{version}\r\nHost: 127.0.0.1\r\n"
+            "Accept: application/sparql-results+json\r\n\r\n").encode("ascii")
+
+
+def _responses(sock: socket.socket, count: int) -> list[bytes]:
+    """Read ``count`` responses (each with a Content-Length) off a socket, in order: their bodies."""
+    buffer, bodies = b"", []
+    while len(bodies) < count:
+        while b"\r\n\r\n" not in buffer:
+            data = sock.recv(65536)
+            assert data, "the connection closed early"
+            buffer += data
+        head, buffer = buffer.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"HTTP/1.1 200"), head
+        fields = dict(line.lower().split(b": ", 1) for line in head.split(b"\r\n")[1:])
+        length = int(fields[b"content-length"])
+        while len(buffer) < length:
+            buffer += sock.recv(65536)
+        bodies.append(buffer[:length])
+        buffer = buffer[length:]
+    return bodies
+
+
+def test_pipelined_requests_are_answered_in_order(server: LiveServer) -> None:
+    """Known queries are answered as soon as they are read; one that goes to the store process between them
+    must not be overtaken."""
+    known = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?t }"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        for _ in range(3):
+            sock.sendall(_raw_request(known))
+            expected = _responses(sock, 1)[0]
+        time.sleep(0.3)
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?o ?q ?r } # pipelined"
+        sock.sendall(_raw_request(known) + _raw_request(slow) + _raw_request(known) + _raw_request(COUNT))
+        first, second, third, fourth = _responses(sock, 4)
+    assert first == third == expected
+    assert int(json.loads(second)["results"]["bindings"][0]["n"]["value"]) > 1000
+    assert "n" in json.loads(fourth)["head"]["vars"]
+
+
+def test_an_http_1_0_client_gets_its_answer_and_the_connection_closed(server: LiveServer) -> None:
+    query = "ASK { ?s ?p ?o }"
+    for _ in range(4):  # learnt by the front that takes the connections, then answered by it
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+            sock.sendall(_raw_request(query, "1.0"))
+            received = b""
+            while data := sock.recv(65536):  # the server closes the connection after the answer
+                received += data
+        head, _, body = received.partition(b"\r\n\r\n")
+        assert head.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")) and json.loads(body)["boolean"] is True
 
 
 def test_snapshots_are_deleted_once_no_process_reads_them(server: LiveServer) -> None:
