@@ -201,7 +201,9 @@ def main() -> int:
     parser.add_argument("--processes", type=int, help="claimgraph serve --processes (default: its own)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="claimgraph-bench-"))
-    env = {**os.environ, "CLAIMGRAPH_STORE": str(work / "store")}
+    # the whole store streamed as one answer takes minutes at 100k: past the server's default limits (30 s, 1 GiB)
+    env = {**os.environ, "CLAIMGRAPH_STORE": str(work / "store"), "CLAIMGRAPH_QUERY_TIMEOUT": "3600",
+           "CLAIMGRAPH_MAX_RESULT_BYTES": str(1 << 40)}
     cli = [sys.executable, "-m", "claimgraph"]
     write_corpus(work / "corpus", args.claims)
     subprocess.run(cli + ["ingest", "-q", "--no-validate", str(work / "corpus"), str(ROOT / "seeds")],

@@ -22,8 +22,10 @@ this snapshot, one that was slow or large, one calling ``SERVICE``, every write,
 store process, where the limit holds as before. A query sent after a write was answered sees that write:
 the front answers by itself only while the published generation equals its snapshot's.
 
-The front speaks plain ASGI (no framework) and answers a repeated small query with no hop to another
-process: that is what lets the endpoint keep up with raw pyoxigraph under load (``bench/endpoint.py``).
+The front is a plain ASGI app (no framework) under uvicorn, whose HTTP protocol it extends
+(``protocol_for``) to answer a known GET query as soon as its headers are read, with no hop to another
+process and no ASGI task: that is what lets the endpoint keep up with raw pyoxigraph under load
+(``bench/endpoint.py``).
 """
 
 from __future__ import annotations
@@ -128,7 +130,9 @@ class Front:
     def __init__(self, upstream: str, root: Path, max_body_bytes: int) -> None:
         self.upstream, self.root, self.limit = upstream, root, max_body_bytes
         self.client: Any = None
-        with open(root / "generation", "rb") as file:
+        from claimgraph.services.executor import GENERATION_FILE
+
+        with open(root / GENERATION_FILE, "rb") as file:
             self._published = mmap.mmap(file.fileno(), 8, access=mmap.ACCESS_READ)
         self.snapshot: _Snapshot | None = None
         self._opening = -1  # generation of a snapshot being opened
