@@ -237,11 +237,6 @@ class QueryExecutor:
         self._idle: asyncio.LifoQueue[_Worker] = asyncio.LifoQueue()
         self._closed = False
 
-    @property
-    def root(self) -> Path:
-        """The folder of the snapshots (and of the published generation)."""
-        return self._root
-
     async def start(self) -> None:
         for _ in range(self._size):
             self._idle.put_nowait(await _Worker.start())
