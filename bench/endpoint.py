@@ -263,9 +263,10 @@ def main() -> int:
         for name, path in (("GET /store (whole store, N-Quads)", "/store"),
                            ("SELECT * over every quad", "/sparql?" + urllib.parse.urlencode(
                                {"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"}))):
-            size, before, peak = streamed(port, path, server.pid)
+            size, before, peak, grown = streamed(port, path, server.pid)
             print(f"{name:<40} {size / 1e6:8.1f} MB sent; RSS {before / 1e6:7.1f} MB before, "
-                  f"peak {peak / 1e6:7.1f} MB (+{(peak - before) / 1e6:.1f} MB)")
+                  f"peak {peak / 1e6:7.1f} MB (+{(peak - before) / 1e6:.1f} MB: "
+                  + ", ".join(f"{role} +{mb / 1e6:.1f}" for role, mb in sorted(grown.items())) + ")")
     finally:
         for process in (server, oxigraph):
             if process is not None:
@@ -346,16 +347,33 @@ def rss_tree(pid: int) -> int:
     return total
 
 
-def streamed(port: int, path: str, pid: int) -> tuple[int, int, int]:
-    """Download ``path`` slowly enough to matter, sampling the server's memory: (bytes, RSS before, peak RSS)."""
+def rss(pid: int) -> int:
+    """Resident memory of one process, in bytes (0 once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def streamed(port: int, path: str, pid: int) -> tuple[int, int, int, dict[str, int]]:
+    """Download ``path``, sampling the server's memory: (bytes, RSS before, peak RSS, of the whole process tree;
+    and the growth of each kind of process: the peak less the start of each, summed by kind)."""
     before = rss_tree(pid)
     peak = before
+    processes = [pid] + descendants(pid)
+    starts = {p: rss(p) for p in processes}
+    peaks = dict(starts)
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
             peak = max(peak, rss_tree(pid))
+            for p in processes:
+                peaks[p] = max(peaks[p], rss(p))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)
@@ -369,7 +387,11 @@ def streamed(port: int, path: str, pid: int) -> tuple[int, int, int]:
     done.set()
     sampler.join()
     conn.close()
-    return size, before, peak
+    grown: dict[str, int] = {}
+    for p in processes:
+        role = "store process" if p == pid else role_of(p)
+        grown[role] = grown.get(role, 0) + peaks[p] - starts[p]
+    return size, before, peak, grown
 
 
 if __name__ == "__main__":
