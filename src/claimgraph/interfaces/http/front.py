@@ -136,6 +136,7 @@ class Front:
             self._published = mmap.mmap(file.fileno(), 8, access=mmap.ACCESS_READ)
         self.snapshot: _Snapshot | None = None
         self._opening = -1  # generation of a snapshot being opened
+        self._switching: asyncio.Task[None] | None = None
         self.known: dict[tuple[Any, ...], _Known] = {}
 
     def published(self) -> int:
@@ -300,7 +301,8 @@ class Front:
         if self.snapshot is None or self.snapshot.generation < generation:
             if self._opening != generation:
                 self._opening = generation
-                asyncio.get_running_loop().create_task(self._switch(generation, path))
+                # held here: the event loop keeps only a weak reference to a task
+                self._switching = asyncio.get_running_loop().create_task(self._switch(generation, path))
         if seconds >= INLINE_SECONDS or size > INLINE_BYTES:
             return
         from starlette.requests import Request
