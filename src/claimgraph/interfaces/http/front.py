@@ -448,9 +448,10 @@ def serve_with_fronts(graph: Claimgraph, host: str, port: int, processes: int,
         upstream.bind(str(private / "store.sock"))
         upstream.listen(2048)
         fronts = Fronts(listener, str(private / "store.sock"), processes, graph.settings.max_body_bytes)
-        # only the fronts reach this socket: the client addresses they pass on are trusted
+        # only the fronts reach this socket: the client addresses they pass on are trusted, and their idle
+        # connections are kept (closed after uvicorn's default 5 s, one could close just as a front reuses it)
         config = uvicorn.Config(create_app(graph, fronts), log_level="warning", proxy_headers=True,
-                                forwarded_allow_ips="*")
+                                forwarded_allow_ips="*", timeout_keep_alive=24 * 3600)
         announce()
         StoreServer(config).run(sockets=[upstream])
     finally:
