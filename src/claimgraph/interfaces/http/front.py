@@ -63,7 +63,7 @@ _HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"te", b"tr
                   b"upgrade", b"proxy-authorization", b"proxy-authenticate", b"date", b"server", b"expect"})
 #: what a client may not say about itself: the front says it (the store process trusts these from a front only)
 _FORWARDING = frozenset({b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"forwarded"})
-_INTERNAL = b"claimgraph-"
+_INTERNAL = b"claimgraph-"  # what the store process says to fronts only (``sparql.INTERNAL_SNAPSHOT``)
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -236,6 +236,8 @@ class Front:
         """Send the request to the store process and its answer back, streamed."""
         import httpx
 
+        from claimgraph.interfaces.http.sparql import INTERNAL_SNAPSHOT
+
         headers = [(name, value) for name, value in scope["headers"] if name not in _HOP and name not in _FORWARDING]
         if not any(name == b"host" for name, _ in headers) and scope.get("server"):
             host, port = scope["server"]  # an HTTP/1.0 client: the URLs the store process makes name this server
@@ -258,7 +260,7 @@ class Front:
                                       "try again")
             return
         try:
-            internal = response.headers.get("claimgraph-snapshot")
+            internal = response.headers.get(INTERNAL_SNAPSHOT)
             out = [(name, value) for name, value in response.headers.raw
                    if name.lower() not in _HOP and not name.lower().startswith(_INTERNAL)]
             await send({"type": "http.response.start", "status": response.status_code, "headers": out})
