@@ -268,3 +268,29 @@ def test_a_client_cannot_pass_for_another_address(tmp_path: Path, processes: str
         assert statuses == [204, 204, 429]
     finally:
         live.stop()
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_a_client_that_leaves_a_streamed_answer_frees_its_worker(tmp_path: Path, processes: str) -> None:
+    """With fronts or without: when the client goes, the query that feeds its answer is stopped (its worker
+    killed) long before the time limit, and another worker takes its place, however often it happens."""
+    assert run_cli("ingest", str(SEED), store=tmp_path / "store").returncode == 0
+    live = LiveServer(tmp_path / "store", {"CLAIMGRAPH_QUERY_TIMEOUT": "60"}, args=("--processes", processes))
+    try:
+        endless = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"  # millions of rows, streamed
+        for attempt in range(3):
+            before = set(_workers(live))
+            with socket.create_connection(("127.0.0.1", live.port), timeout=30) as sock:
+                sock.sendall(_raw_request(endless + f" # {attempt}"))
+                received = 0
+                while received < 256 * 1024:
+                    received += len(sock.recv(65536))
+            deadline = time.monotonic() + 15
+            while ((now := set(_workers(live))) == before or len(now) != 2) and time.monotonic() < deadline:
+                time.sleep(0.1)  # the worker is killed, then another started
+            assert len(now) == 2 and now != before, f"after the client left ({attempt + 1}): workers {now}"
+        conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)
+        assert _ask(conn, "ASK { ?s ?p ?o }")[0] == 200
+        conn.close()
+    finally:
+        live.stop()

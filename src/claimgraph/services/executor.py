@@ -233,6 +233,7 @@ class QueryExecutor:
         self._retired: set[Path] = set()  # no longer current nor read here, but leased by another process
         self._published: mmap.mmap | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._starting: set[asyncio.Task[None]] = set()  # workers being started in place of killed ones
         # last in, first out: under a light load one worker stays warm instead of each being woken in turn
         self._idle: asyncio.LifoQueue[_Worker] = asyncio.LifoQueue()
         self._closed = False
@@ -411,12 +412,26 @@ class QueryExecutor:
             raise QueryError("the query worker died while answering (out of memory?)") from None
 
     async def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` and start another in a task of its own. Nothing here waits: this runs in ``finally``
+        blocks of requests being cancelled (a client that left), where every wait would be cancelled too, and
+        the pool would shrink by one worker each time."""
         worker.kill()
         if not self._closed:
-            self._idle.put_nowait(await _Worker.start())
+            task = asyncio.get_running_loop().create_task(self._add_worker())
+            self._starting.add(task)  # held: the event loop keeps only a weak reference to a task
+            task.add_done_callback(self._starting.discard)
+
+    async def _add_worker(self) -> None:
+        worker = await _Worker.start()
+        if self._closed:
+            worker.kill()
+        else:
+            self._idle.put_nowait(worker)
 
     async def close(self) -> None:
         self._closed = True
+        for task in list(self._starting):
+            await asyncio.gather(task, return_exceptions=True)  # each kills what it started, being closed
         if self._sweeper is not None:
             self._sweeper.cancel()
         if self._published is not None:
