@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from claimgraph.errors import ClaimgraphError, QueryError, StoreTimeout
-from claimgraph.services.protocol import Dataset
+from claimgraph.services.protocol import Dataset, NotAcceptable, answer_format
 from claimgraph.store import Store
 
 __all__ = ["QueryExecutor", "RemoteQueryExecutor", "executor_for", "QueryAnswer", "QueryTimeout", "QueryRefused",
@@ -430,8 +430,7 @@ class QueryExecutor:
 
     async def close(self) -> None:
         self._closed = True
-        for task in list(self._starting):
-            await asyncio.gather(task, return_exceptions=True)  # each kills what it started, being closed
+        await asyncio.gather(*self._starting, return_exceptions=True)  # each kills what it starts, being closed
         if self._sweeper is not None:
             self._sweeper.cancel()
         if self._published is not None:
@@ -476,8 +475,6 @@ class RemoteQueryExecutor:
                 base_iri: str | None) -> QueryAnswer:
         import pyoxigraph as ox
 
-        from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, negotiate
-
         given = dataset is not None and dataset.given
         try:
             result = self.store.query(  # type: ignore[call-arg]
@@ -489,14 +486,12 @@ class RemoteQueryExecutor:
                                "and was stopped") from None
         except QueryError as exc:
             raise QueryRefused(400, str(exc)) from None
-        kind = ("boolean" if isinstance(result, ox.QueryBoolean)
-                else "solutions" if isinstance(result, ox.QuerySolutions) else "graph")
-        media = negotiate(kind, accept)
-        if media is None:
-            offered = ", ".join(GRAPH_TYPES if kind == "graph" else RESULT_TYPES)
-            raise QueryRefused(406, f"this query's results are offered as {offered}")
+        try:
+            media, fmt = answer_format(result, accept)
+        except NotAcceptable as exc:
+            raise QueryRefused(406, str(exc)) from None
         body = io.BytesIO()
-        result.serialize(body, GRAPH_TYPES[media] if kind == "graph" else RESULT_TYPES[media])  # type: ignore[arg-type]
+        result.serialize(body, fmt)  # type: ignore[arg-type]
         if body.tell() > self.max_result_bytes:
             raise QueryError(f"the result is larger than the limit of {self.max_result_bytes} bytes")
         return QueryAnswer(media, body=body.getvalue())

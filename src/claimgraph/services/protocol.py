@@ -10,13 +10,13 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from pyoxigraph import QueryResultsFormat, RdfFormat
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
 from claimgraph.errors import InputError
 from claimgraph.services.negotiation import best_match
 
 __all__ = ["RESULT_TYPES", "GRAPH_TYPES", "DATASET_TYPES", "RDF_PAYLOAD_TYPES", "Dataset", "negotiate",
-           "apply_using", "absolute_iri", "content_type_of"]
+           "answer_format", "NotAcceptable", "apply_using", "absolute_iri", "content_type_of"]
 
 #: SELECT / ASK results, in order of preference when the client accepts several equally.
 RESULT_TYPES: dict[str, QueryResultsFormat] = {
@@ -84,6 +84,22 @@ def negotiate(kind: str, accept: str | None) -> str | None:
         offers.remove("text/plain")  # offered only when asked for by name
         offers.append("text/plain")
     return best_match(accept, offers)
+
+
+class NotAcceptable(InputError):
+    """The client accepts none of the media types a query's results are offered in (HTTP 406)."""
+
+
+def answer_format(result: object, accept: str | None) -> tuple[str, QueryResultsFormat | RdfFormat]:
+    """The media type and the serialisation to answer a query ``result`` with, as ``accept`` asks;
+    NotAcceptable, naming what is offered, if it asks for none of them."""
+    kind = ("boolean" if isinstance(result, QueryBoolean)
+            else "solutions" if isinstance(result, QuerySolutions) else "graph")
+    media = negotiate(kind, accept)
+    if media is None:
+        offered = ", ".join(GRAPH_TYPES if kind == "graph" else RESULT_TYPES)
+        raise NotAcceptable(f"this query's results are offered as {offered}")
+    return media, GRAPH_TYPES[media] if kind == "graph" else RESULT_TYPES[media]
 
 
 def absolute_iri(value: str, what: str) -> str:

@@ -83,7 +83,7 @@ def serve_queries(conn: Connection) -> None:
     """The worker's main loop: one request at a time, until the pipe closes."""
     import pyoxigraph as ox
 
-    from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, negotiate
+    from claimgraph.services.protocol import NotAcceptable, answer_format
 
     store: Any = None
     opened = None
@@ -104,16 +104,13 @@ def serve_queries(conn: Connection) -> None:
         except Exception as exc:  # noqa: BLE001 - evaluation errors go back to the client, the worker stays
             _error(conn, 400, f"the query failed: {' '.join(str(exc).split())[:400]}")
             continue
-        kind = ("boolean" if isinstance(result, ox.QueryBoolean)
-                else "solutions" if isinstance(result, ox.QuerySolutions) else "graph")
-        media = negotiate(kind, request.get("accept"))
-        if media is None:
-            offered = ", ".join(GRAPH_TYPES if kind == "graph" else RESULT_TYPES)
-            _error(conn, 406, f"this query's results are offered as {offered}")
+        try:
+            media, fmt = answer_format(result, request.get("accept"))
+        except NotAcceptable as exc:
+            _error(conn, 406, str(exc))
             continue
         writer = _PipeWriter(conn, media)
         try:
-            fmt = GRAPH_TYPES[media] if kind == "graph" else RESULT_TYPES[media]
             result.serialize(writer, fmt)
         except Exception as exc:  # noqa: BLE001 - evaluation or serialisation failed
             if writer.started:  # mid-stream: tell the executor to abort the response

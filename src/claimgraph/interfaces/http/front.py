@@ -128,7 +128,7 @@ class Front:
     published generation); ``max_body_bytes`` the request body limit, as the store process applies it."""
 
     def __init__(self, upstream: str, root: Path, max_body_bytes: int) -> None:
-        self.upstream, self.root, self.limit = upstream, root, max_body_bytes
+        self.upstream, self.limit = upstream, max_body_bytes
         self.client: Any = None
         from claimgraph.services.executor import GENERATION_FILE
 
@@ -159,7 +159,7 @@ class Front:
                 return
             if not message.get("more_body", False):
                 break
-        key = self._key(scope["method"], scope["path"], scope["query_string"], body, scope["headers"])
+        key = self.key_of(scope["method"], scope["path"], scope["query_string"], body, scope["headers"])
         answered = self.answer_known(key)
         if answered is not None:
             headers, content = answered
@@ -181,7 +181,7 @@ class Front:
             self._let_go()
 
     @staticmethod
-    def _key(method: str, path: str, query_string: bytes, body: bytes | bytearray,
+    def key_of(method: str, path: str, query_string: bytes, body: bytes | bytearray,
              headers: list[tuple[bytes, bytes]]) -> tuple[Any, ...] | None:
         """What determines a query's answer on a given snapshot, for the protocol's query requests;
         None for any other request (and for those that carry CORS, which the store process answers)."""
@@ -211,20 +211,13 @@ class Front:
             return None
         if known.generation != snapshot.generation:
             return None
-        import pyoxigraph as ox
-
-        from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, negotiate
+        from claimgraph.services.protocol import answer_format
         from claimgraph.services.query_worker import evaluate
 
         try:
             result = evaluate(snapshot.store, known.request)
             if known.format is None:
-                kind = ("boolean" if isinstance(result, ox.QueryBoolean)
-                        else "solutions" if isinstance(result, ox.QuerySolutions) else "graph")
-                media = negotiate(kind, known.request["accept"])
-                if media is None:
-                    return None
-                known.format = GRAPH_TYPES[media] if kind == "graph" else RESULT_TYPES[media]
+                known.format = answer_format(result, known.request["accept"])[1]
             body = result.serialize(format=known.format) or b""
         except Exception:  # noqa: BLE001 - whatever went wrong, the store process answers instead
             _log.warning("a known query failed in a front process; forwarded", exc_info=True)
@@ -489,7 +482,7 @@ def protocol_for(front: Front) -> type[asyncio.Protocol] | str:
                     and (self.cycle is None or self.cycle.response_complete) and not self.flow.write_paused):
                 url = httptools.parse_url(self.url)
                 path = url.path.decode("ascii", "replace")
-                answer = front.answer_known(front._key("GET", path, url.query or b"", b"", self.headers))
+                answer = front.answer_known(front.key_of("GET", path, url.query or b"", b"", self.headers))
                 if answer is not None:
                     self.answered = True
                     headers, body = answer
