@@ -11,16 +11,18 @@ __all__ = ["compact", "SERIALIZATION_PREFIXES", "CG", "DATA", "PREFIXES", "Names
 class Namespace:
     """A namespace IRI; ``NS.term`` and ``NS["term"]`` give pyoxigraph NamedNodes."""
 
-    __slots__ = ("iri", "_terms")
-
     def __init__(self, iri: str) -> None:
         self.iri = iri
         self._terms: dict[str, NamedNode] = {}  # made once each: the mappers ask for the same terms a million times
 
     def __getattr__(self, name: str) -> NamedNode:
-        if name.startswith("__"):
+        # asked once per name: the term is then an attribute of its own, read without a call (the mapping of
+        # 5,000 claims reads half a million of them)
+        if name.startswith("_"):
             raise AttributeError(name)
-        return self[name]
+        term = self[name]
+        setattr(self, name, term)
+        return term
 
     def __getitem__(self, name: str) -> NamedNode:
         term = self._terms.get(name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Lexicon", "LexiconEntry", "Mention", "variant_key"]
 
@@ -97,11 +98,16 @@ class Lexicon:
         return self._variants.get(key)
 
 
+_ORG_PREFIX = re.compile(r"^[A-Za-z][\w.-]*/\S")
+_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
+@lru_cache(maxsize=1 << 16)  # the same few names, asked about again and again
 def variant_key(name: str) -> str:
     """What safely identifies spellings of one name: case, spaces, '-' and '_' do not count, nor an
     'org/' prefix (GPT4o = gpt-4o; Qwen/Qwen2.5-72B-Instruct = qwen2.5-72b-instruct)."""
-    name = name.split("/", 1)[1] if re.match(r"^[A-Za-z][\w.-]*/\S", name) else name
-    return re.sub(r"[\s_\-]+", "", name.casefold())
+    name = name.split("/", 1)[1] if _ORG_PREFIX.match(name) else name
+    return _SEPARATORS.sub("", name.casefold())
 
 
 def _norm(label: str) -> str:

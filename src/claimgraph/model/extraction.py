@@ -23,6 +23,8 @@ from claimgraph.namespaces import CG, OA, RDF, RDFS, XSD
 
 __all__ = ["extraction_quads", "entity_node", "FACT_RELATIONS"]
 
+_ORG_PREFIX = re.compile(r"^[A-Za-z][\w.-]*/\S")
+
 FACT_RELATIONS = ("trainedWith", "presentedAt", "presentedBy", "proposedBy", "usesObjective", "improvesOver",
                   "variantOf")
 
@@ -33,7 +35,7 @@ def entity_node(ref: EntityRef) -> NamedNode | None:
         return NamedNode(ref.key)
     if ref.status == "new":
         # an "org/" prefix does not make another entity: Qwen/Qwen2.5-72B-Instruct = Qwen2.5-72B-Instruct
-        name = ref.surface.split("/", 1)[1] if re.match(r"^[A-Za-z][\w.-]*/\S", ref.surface) else ref.surface
+        name = ref.surface.split("/", 1)[1] if _ORG_PREFIX.match(ref.surface) else ref.surface
         return iris.entity_iri(ref.kind.lower(), name)
     return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 from pyoxigraph import NamedNode
 
@@ -27,10 +28,14 @@ ONTOLOGY_GRAPH = NamedNode("https://w3id.org/claimgraph/ns")
 CONFLICTS_GRAPH = NamedNode(DATA.iri + "graph/conflicts")
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=1 << 16)  # the same few names, minted again and again
 def slugify(text: str) -> str:
     """Lower-case ASCII words joined by '-': 'Grok 4.20 Multi-Agent Beta' → 'grok-4-20-multi-agent-beta'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
     return slug or "x" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 
