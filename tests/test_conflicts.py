@@ -439,6 +439,101 @@ def test_a_recomputation_part_by_part_equals_the_whole(tmp_path: Path, monkeypat
             assert conflicts_graph(g) == whole
 
 
+def test_the_facts_read_from_quads_are_those_read_from_a_store_that_holds_them(seeded: Claimgraph) -> None:
+    """What a mapping process reads in the quads it mapped (only those with a predicate the fact queries name)
+    is what the queries read in the store."""
+    from dataclasses import replace
+
+    from claimgraph.services.conflicts.facts import Scope, facts_of_quads, load_facts
+
+    seeded.ingest([REAL])
+    quads = [q for q in seeded.store.quads() if q.graph_name != iris.CONFLICTS_GRAPH]
+    held = load_facts(seeded.store, replace(Scope.everything(), dependence=False))
+    read = facts_of_quads(quads)
+    assert len(held.scores) > 30 and held.comparisons and held.propositions and held.trends
+    for kind in ("scores", "comparisons", "propositions", "trends"):
+        assert sorted(getattr(read, kind), key=repr) == sorted(getattr(held, kind), key=repr)
+    assert read.claims == held.claims and read.labels == held.labels
+
+
+def test_a_folder_mapped_in_processes_leaves_the_conflicts_a_full_recomputation_finds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large folder ingested without SHACL is mapped in processes of their own, which read the facts of what
+    each batch writes: an ingest into a store without statements then never reads them back from the store.
+    The conflicts graph it leaves is the one a full recomputation finds, and the one an ingest in one process
+    leaves, with conflicts of every kind; and so after a second ingest that revises, retracts and supersedes."""
+    import shutil
+
+    from claimgraph.services import ingest as ingest_module
+    from claimgraph.services.conflicts import index
+
+    from .conftest import SEEDS
+
+    folder = tmp_path / "folder"
+    shutil.copytree(SEEDS, folder)
+    lab = ("evidence", "LLaMA-65B scores 68.9% on MMLU (5-shot).", "2024-01-10")
+    dossier(folder, "cycle-a", ("evidence", "LLaMA-7B beats LLaMA-13B on GSM8K.", "2024-01-10"),
+            ("evidence", "Falcon-40B scores 55.4% on MMLU (5-shot).", "2024-01-10"))
+    dossier(folder, "cycle-b", ("evidence", "LLaMA-13B outperforms LLaMA-30B on GSM8K.", "2024-01-11"))
+    dossier(folder, "cycle-c", ("evidence", "LLaMA-30B beats LLaMA-7B on GSM8K.", "2024-01-12"),
+            ("evidence", "Falcon-40B outperforms LLaMA-65B on MMLU.", "2024-01-12"))
+    dossier(folder, "base", lab, ("evidence", "Falcon-40B scores 52.7% on MMLU (5-shot).", "2024-02-10"))
+    target = "https://w3id.org/claimgraph/id/dossier/base/claim/1"
+    (folder / "dependent.md").write_text(
+        "# Dependent\n\n- **canonical:** /dossier/dependent\n\n## Claims\n\n"
+        "### [speculation] LLaMA-65B is the strongest open model of its time.\n\n"
+        f"```turtle\n<> cg:dependsOn <{target}> .\n```\n", encoding="utf-8")
+    later = [("evidence", f"LLaMA-13B scores {v}% on GSM8K (8-shot).", "2024-04-01") for v in ("17.8", "29.0")]
+
+    def one_process() -> set[object]:
+        with Claimgraph(Settings(store="memory:")) as fresh, monkeypatch.context() as m:
+            m.setattr(ingest_module, "INGEST_BATCH", 250)
+            fresh.ingest([folder], validate=False)
+            return conflicts_graph(fresh)
+
+    def read_back(*args: object) -> None:
+        raise AssertionError("the graphs just written were read back")
+
+    read = []  # the scopes of the store's statements read (the dependences are read from the store)
+    load_facts = index.load_facts
+    monkeypatch.setattr(index, "load_facts", lambda store, scope=None, **kw: (
+        read.append(scope) if scope is None or scope.benchmarks != frozenset() or scope.trends else None,
+        load_facts(store, scope, **kw))[1])
+
+    monkeypatch.setattr(ingest_module, "INGEST_BATCH", 3)
+    monkeypatch.setattr(ingest_module, "MAPPERS", 2)
+    with Claimgraph(Settings(store=str(tmp_path / "store"))) as graph:
+        with monkeypatch.context() as m:
+            m.setattr(index, "graphs_copy", read_back)
+            graph.ingest([folder], validate=False)
+        assert read == []
+        found, before = conflicts_graph(graph), types(graph.list_conflicts()[0])
+        assert set(before) == {"score-disagreement", "comparison-cycle", "comparison-contradicted"}
+        assert found == one_process()
+        with graph.store.write_lock:
+            graph.conflicts.recompute()
+        assert conflicts_graph(graph) == found
+        # the second ingest follows the cache the first left: retracts the base's score, so the claim that
+        # rests on it is stale, revises a cycle away, adds a disagreeing score
+        dossier(folder, "base", lab + ("- `2024-03-01` **retracted** — contaminated test set.",))
+        dossier(folder, "cycle-b", ("evidence", "LLaMA-30B outperforms LLaMA-13B on GSM8K.", "2024-01-11"))
+        dossier(folder, "later", *later)
+        read.clear()
+        with monkeypatch.context() as m:
+            m.setattr(index, "graphs_copy", read_back)
+            results, _ = graph.ingest([folder], validate=False)
+        assert read == []
+        assert sorted(r.status for r in results if r.status != "unchanged") == ["added", "revised", "revised"]
+        again = conflicts_graph(graph)
+        now = types(graph.list_conflicts()[0])
+        assert "stale-dependence" in now and now.count("comparison-cycle") < before.count("comparison-cycle")
+        assert now.count("score-disagreement") == before.count("score-disagreement") + 1
+        assert again == one_process()
+        with graph.store.write_lock:
+            graph.conflicts.recompute()
+        assert conflicts_graph(graph) == again
+
+
 def test_lower_is_better_applies_to_its_own_metric_or_benchmark_only(graph: Claimgraph) -> None:
     from claimgraph.namespaces import PREFIXES
     from claimgraph.services.conflicts.facts import load_facts

@@ -7,6 +7,7 @@ Results are bound to the thread that made them: consume (or serialise) them in t
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import BinaryIO, Protocol, runtime_checkable
@@ -25,6 +26,13 @@ Term = object  # a pyoxigraph term (NamedNode, BlankNode, Literal)
 def nquads(data: bytes) -> list[Quad]:
     """The quads of an N-Quads document."""
     return list(parse(data, format=RdfFormat.N_QUADS))
+
+
+def as_quads(data: Iterable[Quad] | bytes | BinaryIO) -> Iterable[Quad]:
+    """Quads, or the quads of N-Quads given whole or as a binary stream."""
+    if isinstance(data, (bytes, io.IOBase)):
+        return parse(data, format=RdfFormat.N_QUADS)
+    return data  # type: ignore[return-value]
 
 
 @runtime_checkable
@@ -57,13 +65,14 @@ class Store(Protocol):
 
     def replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad]) -> None: ...
 
-    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes,
+    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes | BinaryIO,
                             last: Iterable[Quad] = ()) -> None:
         """As ``replace_graphs(remove, add + last)``, but where there is a bulk loader and nothing to remove,
         ``add`` goes through the bulk loader (faster, not atomic: a crash half-way leaves part of it) and then
         ``last`` in one transaction — so a reader that takes ``last`` as the mark of a finished write never
         trusts a torn one. For long imports only, whose re-run replaces what a crash left. ``add`` may be
-        N-Quads (bytes), which the bulk loader reads without a Python object per quad."""
+        N-Quads, whole (bytes) or as a binary stream, which the bulk loader reads without a Python object per
+        quad."""
         ...
 
     def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:

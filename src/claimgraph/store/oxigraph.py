@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain
@@ -12,7 +13,7 @@ import pyoxigraph as ox
 from pyoxigraph import NamedNode, Quad, RdfFormat
 
 from claimgraph.errors import InputError, QueryError, StoreError
-from claimgraph.store.base import GraphName, QueryResult, Term, nquads
+from claimgraph.store.base import GraphName, QueryResult, Term, as_quads
 
 __all__ = ["OxigraphStore", "syntax_message", "canonical"]
 
@@ -143,15 +144,15 @@ class OxigraphStore:
             raise StoreError(f"the write failed and nothing was written: {exc}") from None
         self._wrote(update.count("\n"))
 
-    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes,
+    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes | BinaryIO,
                             last: Iterable[Quad] = ()) -> None:
         remove = list(dict.fromkeys(remove))
         if not self.bulk_loader or self._holds_any(remove):
-            self.replace_graphs(remove, chain(nquads(add) if isinstance(add, bytes) else add, last))
+            self.replace_graphs(remove, chain(as_quads(add), last))
             return
         try:
             # new files written beside the store's and added to it whole: no write-ahead log, no memtables
-            if isinstance(add, bytes):
+            if isinstance(add, (bytes, io.IOBase)):
                 self._store.bulk_load(input=add, format=ox.RdfFormat.N_QUADS)
             else:
                 self._store.bulk_extend(add)

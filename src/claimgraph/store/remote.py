@@ -45,7 +45,7 @@ import pyoxigraph as ox
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryResultsFormat, RdfFormat
 
 from claimgraph.errors import InputError, QueryError, StoreError, StoreTimeout, UsageError
-from claimgraph.store.base import GraphName, QueryResult, Term, nquads
+from claimgraph.store.base import GraphName, QueryResult, Term, as_quads
 from claimgraph.store.oxigraph import canonical
 from claimgraph.store.sparql_text import expand_escaped_names, query_form, substitute
 
@@ -372,10 +372,10 @@ class RemoteStore:
             requests = drops + inserts
         self._write(requests, remove + [q.graph_name for q in add])
 
-    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes,
+    def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes | BinaryIO,
                             last: Iterable[Quad] = ()) -> None:
         # the protocols have no bulk path: the batches are what there is
-        self.replace_graphs(remove, [*(nquads(add) if isinstance(add, bytes) else add), *last])
+        self.replace_graphs(remove, [*as_quads(add), *last])
 
     def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
         remove, add = list(remove), list(add)

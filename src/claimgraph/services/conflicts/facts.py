@@ -9,22 +9,24 @@ only matter to the claims that depend on it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from itertools import chain
 from sys import intern
 
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import Literal, NamedNode, Quad
 
-from claimgraph.namespaces import PREFIXES
+from claimgraph.namespaces import PREFIXES, RDF, RDFS
 from claimgraph.services.conflicts.quantities import quantity, score_measures
 from claimgraph.services.sparql import named_query
 from claimgraph.store import OxigraphStore, Store
 
 __all__ = ["ClaimInfo", "ScoreFact", "ComparisonFact", "PropositionFact", "TrendFact", "Dependence", "FactSet",
-           "load_facts", "claim_infos", "Scope", "FactCache", "graphs_copy", "WITHDRAWN_ACTIONS"]
+           "load_facts", "claim_infos", "Scope", "FactCache", "graphs_copy", "WITHDRAWN_ACTIONS", "facts_of_quads"]
 
 #: Provenance actions (and stances) after which a claim no longer asserts what it says.
 WITHDRAWN_ACTIONS = frozenset({"retracted", "retract", "withdrawn", "withdraw", "superseded", "refuted"})
@@ -153,6 +155,30 @@ class FactSet:
                        keep(self.dependences) + other.dependences,
                        {**{k: v for k, v in self.claims.items() if k not in gone}, **other.claims},
                        {**self.labels, **other.labels}, keep(self.series) + other.series)
+
+    def add(self, other: "FactSet", *, leaving: Iterable[str] = ()) -> None:
+        """Add ``other``'s facts to these, in place, but the statements of the claims of the dossiers in
+        ``leaving``."""
+        dossiers = set(leaving)
+        gone = {c for c, info in other.claims.items() if info.dossier in dossiers}
+        keep = lambda items: [i for i in items if i.claim not in gone] if gone else items  # noqa: E731
+        self.scores += keep(other.scores)
+        self.comparisons += keep(other.comparisons)
+        self.propositions += keep(other.propositions)
+        self.trends += keep(other.trends)
+        self.dependences += keep(other.dependences)
+        self.series += keep(other.series)
+        self.claims.update((c, info) for c, info in other.claims.items() if c not in gone)
+        self.labels.update(other.labels)
+
+    def entities(self) -> set[str]:
+        """The models, benchmarks, metrics (those with an IRI) and subjects the facts name: what they need
+        labels for."""
+        scores = self.scores + self.series
+        return {s.model for s in scores} | {s.benchmark for s in scores} | \
+               {s.metric for s in scores if s.metric.startswith(("http://", "https://"))} | \
+               {c.model for c in self.comparisons} | {c.other for c in self.comparisons} | \
+               {c.benchmark for c in self.comparisons if c.benchmark} | {p.about for p in self.propositions}
 
     def standing(self, claim: str) -> bool:
         info = self.claims.get(claim)
@@ -388,14 +414,52 @@ def load_facts(store: Store, scope: Scope | None = None, *, label_store: Store |
     dependences = _dependences(store) if scope.dependence else []
     missing = {d.claim for d in dependences} | {d.target_claim for d in dependences if d.target_claim}
     claims.update(claim_infos(store, missing - set(claims)))
-    entities = {s.model for s in scores + series} | {s.benchmark for s in scores + series} | \
-               {s.metric for s in scores + series if s.metric.startswith(("http://", "https://"))} | \
-               {c.model for c in comparisons} | {c.other for c in comparisons} | \
-               {c.benchmark for c in comparisons if c.benchmark} | {p.about for p in propositions}
-    labels = _labels(store, entities)
+    facts = FactSet(scores, comparisons, propositions, trends, dependences, claims, {}, series)
+    entities = facts.entities()
+    facts.labels = _labels(store, entities)
     if label_store is not None:
-        labels = {**_labels(label_store, entities - set(labels)), **labels}
-    return FactSet(scores, comparisons, propositions, trends, dependences, claims, labels, series)
+        facts.labels = {**_labels(label_store, entities - set(facts.labels)), **facts.labels}
+    return facts
+
+
+def labelled(facts: FactSet, store: Store) -> FactSet:
+    """``facts`` with the labels ``store`` holds for the entities they name but have no label for."""
+    facts.labels = {**_labels(store, facts.entities() - set(facts.labels)), **facts.labels}
+    return facts
+
+
+#: The named queries that :func:`load_facts` reads a store's statements and claims with (besides labels).
+FACT_QUERIES = ("conflict-scores", "conflict-comparisons", "conflict-comparisons-domain", "conflict-propositions",
+                "conflict-trends", "conflict-claims")
+
+
+@cache
+def fact_terms() -> frozenset[NamedNode]:
+    """Every IRI the fact queries name (so every predicate they read), ``rdf:type`` (their ``a``) and
+    ``rdfs:label`` (the entities' labels): a quad with another predicate changes nothing that
+    :func:`load_facts` finds."""
+    names = {RDF.type, RDFS.label}
+    for query in FACT_QUERIES:
+        text = "\n".join(line for line in named_query(query).splitlines() if not line.lstrip().startswith("#"))
+        names |= {NamedNode(iri) for iri in re.findall(r"<([^<>\s]+)>", text)}
+        names |= {NamedNode(PREFIXES[prefix] + local)
+                  for prefix, local in re.findall(r"(?<![\w?$<])([A-Za-z][\w-]*):([A-Za-z_][\w-]*)", text)
+                  if prefix in PREFIXES}
+    return frozenset(names)
+
+
+def facts_of_quads(quads: Iterable[Quad], context: Iterable[Quad] = ()) -> FactSet:
+    """What :func:`load_facts` finds, dependences aside, in a store that holds just ``quads`` and ``context``
+    (the vocabulary, for the metrics that are lower-is-better and the labels): the facts of dossiers just
+    mapped, read where they were mapped instead of from the store they are written to. Only the quads whose
+    predicate the fact queries read are copied into the scratch store (about two in five of a dossier's)."""
+    terms = fact_terms()
+    scratch = OxigraphStore(None)
+    try:
+        scratch.add_quads(q for q in chain(context, quads) if q.predicate in terms)
+        return load_facts(scratch, replace(Scope.everything(), dependence=False))
+    finally:
+        scratch.close()
 
 
 def _series(store: Store, keys: frozenset[str], claims: dict[str, ClaimInfo]) -> list[ScoreFact]:

@@ -21,7 +21,7 @@ from claimgraph.namespaces import CG, DATA, PREFIXES, RDF, XSD
 from claimgraph.services.conflicts.comparability import Tolerance
 from claimgraph.services.conflicts.conflict import SEVERITIES, TYPES, Conflict
 from claimgraph.services.conflicts.detectors import detect
-from claimgraph.services.conflicts.facts import FactCache, FactSet, Scope, graphs_copy, load_facts
+from claimgraph.services.conflicts.facts import FactCache, FactSet, Scope, graphs_copy, labelled, load_facts
 from claimgraph.store import Store
 
 __all__ = ["ConflictIndex", "ConflictFilter", "Change", "REPORT"]
@@ -36,11 +36,13 @@ REPORT = NamedNode(DATA.iri + "conflicts")
 @dataclass(frozen=True)
 class Change:
     """What an ingest wrote: the claims whose graphs it replaced, the graphs it wrote, and the claims that the
-    new ones say they supersede."""
+    new ones say they supersede; and, when they are known already, the facts of what it wrote (else they are
+    read from the graphs it wrote)."""
 
     removed: set[str]
     graphs: list[NamedNode]
     superseded: set[str]
+    facts: FactSet | None = None
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,15 @@ class ConflictIndex:
         if wanted is not None and changed is not None and follows:
             assert self._cache is not None
             scope = Scope.of(wanted)
-            written = graphs_copy(self.store, changed.graphs + [iris.VOCABULARY_GRAPH])
-            try:
-                added = load_facts(written, replace(scope, benchmarks=None, domains=None, subjects=None,
-                                                    dependence=False), label_store=self.store)
-            finally:
-                written.close()
+            if changed.facts is not None:
+                added = labelled(changed.facts, self.store)
+            else:
+                written = graphs_copy(self.store, changed.graphs + [iris.VOCABULARY_GRAPH])
+                try:
+                    added = load_facts(written, replace(scope, benchmarks=None, domains=None, subjects=None,
+                                                        dependence=False), label_store=self.store)
+                finally:
+                    written.close()
             self._cache.swap(scope, changed.removed, added, changed.superseded)
             facts = self._cache.facts(replace(scope, dependence=False))
             if scope.dependence:
@@ -183,7 +188,16 @@ class ConflictIndex:
     def invalidate(self) -> bool:
         """Mark the conflicts graph as not current before a write that will change what it is computed from,
         so that a crash between that write and :meth:`recompute` leaves a graph that the next reader recomputes
-        instead of trusting. Returns whether it was current. The caller holds the write lock."""
+        instead of trusting. Returns whether it was current. The caller holds the write lock.
+
+        A store that holds no statement and no dependence has no conflict, whatever its conflicts graph says:
+        its graph is emptied (report included, so still not current) and its facts known to be none, so that
+        the first ingest into it follows what it writes instead of reading everything back; that counts as
+        current."""
+        if not any(True for p in (CG.assertedBy, CG.dependsOn) for _ in self.store.match(None, p, None)):
+            self.store.change_quads(list(self.store.quads(iris.CONFLICTS_GRAPH)), [])
+            self._cache, self._cache_generation, self._cache_follows = FactCache(FactSet()), -1, True
+            return True
         was = self.current()
         self._cache_follows = was and self._cache is not None and self._cache_generation == self.store.generation
         if was:
