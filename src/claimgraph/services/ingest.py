@@ -31,7 +31,7 @@ import tempfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -147,11 +147,26 @@ class _Write:
                       _pack(self.own), _pack(self.last))
 
 
-def _marks(writes: Sequence[_Write], new: list[int]) -> list[Quad]:
-    """What marks the new dossiers ``new`` of ``writes`` as written, once the bulk loader has written the rest:
-    each one's own graph (it names its current revision), its revision and its authors; once each (the
-    entities and agents that many dossiers name are in each one's)."""
-    return list(dict.fromkeys(q for i in new for q in _quads(writes[i].last)))
+def _marks(writes: Sequence[_Write], new: list[int]) -> bytes:
+    """What marks the new dossiers ``new`` of ``writes`` as written, once the bulk loader has written the rest,
+    as N-Quads: each one's own graph (it names its current revision), its revision and its authors; each quad
+    once (the entities and agents that many dossiers name are in each one's)."""
+    lines = dict.fromkeys(line for i in new for line in _nquads(writes[i].last).split(b"\n") if line)
+    return b"\n".join(lines) + b"\n" if lines else b""
+
+
+def _ahead(items: Iterable[bytes], work: Callable[[bytes], bytes], depth: int = 64) -> Iterator[bytes]:
+    """``work`` done on each of ``items``, in order, in a thread of its own up to ``depth`` items ahead of the
+    reader: zlib releases the GIL, so the spool is decompressed while the bulk loader parses (which leaves part
+    of the second core idle)."""
+    with ThreadPoolExecutor(1) as pool:
+        pending: deque[Future[bytes]] = deque()
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) >= depth:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 class _Chunks(io.RawIOBase):
@@ -183,6 +198,10 @@ def _pack(quads: list[Quad] | bytes) -> bytes:
 
 def _quads(part: list[Quad] | bytes) -> list[Quad]:
     return part if isinstance(part, list) else nquads(zlib.decompress(part))
+
+
+def _nquads(part: list[Quad] | bytes) -> bytes:
+    return zlib.decompress(part) if isinstance(part, bytes) else serialize(part, format=RdfFormat.N_QUADS) or b""
 
 
 @dataclass
@@ -462,8 +481,8 @@ class Ingestor:
         at 100k claims.)"""
         new = [self._write_held(writes, run, bulk=True) for writes in spool]
         if any(new):
-            parts = (zlib.decompress(writes[i].own)  # type: ignore[arg-type]
-                     for writes, which in zip(spool, new, strict=True) for i in which)
+            packed = (writes[i].own for writes, which in zip(spool, new, strict=True) for i in which)
+            parts = _ahead(packed, zlib.decompress)  # type: ignore[arg-type]
             self.store.bulk_replace_graphs([], io.BufferedReader(_Chunks(parts), _READ_SIZE))
         for writes, which in zip(spool, new, strict=True):
             if which:

@@ -66,20 +66,22 @@ class Store(Protocol):
     def replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad]) -> None: ...
 
     def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes | BinaryIO,
-                            last: Iterable[Quad] = ()) -> None:
+                            last: Iterable[Quad] | bytes = ()) -> None:
         """As ``replace_graphs(remove, add + last)``, but where there is a bulk loader and nothing to remove,
         ``add`` goes through the bulk loader (faster, not atomic: a crash half-way leaves part of it) and then
         ``last`` in one transaction — so a reader that takes ``last`` as the mark of a finished write never
         trusts a torn one. For long imports only, whose re-run replaces what a crash left. ``add`` may be
         N-Quads, whole (bytes) or as a binary stream, which the bulk loader reads without a Python object per
-        quad."""
+        quad; ``last`` may be N-Quads too."""
         ...
 
     def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
         """Remove some quads and add others, atomically (nothing when both are empty)."""
         ...
 
-    def add_quads(self, quads: Iterable[Quad]) -> None: ...
+    def add_quads(self, quads: Iterable[Quad] | bytes) -> None:
+        """Add quads (or the quads of N-Quads given as bytes) in one transaction."""
+        ...
 
     def held_form(self, quads: Iterable[Quad]) -> set[Quad]:
         """The quads as this store will hold them (literals in the form it keeps them), to compare what is about

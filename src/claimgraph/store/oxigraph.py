@@ -145,10 +145,10 @@ class OxigraphStore:
         self._wrote(update.count("\n"))
 
     def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes | BinaryIO,
-                            last: Iterable[Quad] = ()) -> None:
+                            last: Iterable[Quad] | bytes = ()) -> None:
         remove = list(dict.fromkeys(remove))
         if not self.bulk_loader or self._holds_any(remove):
-            self.replace_graphs(remove, chain(as_quads(add), last))
+            self.replace_graphs(remove, chain(as_quads(add), as_quads(last)))
             return
         try:
             # new files written beside the store's and added to it whole: no write-ahead log, no memtables
@@ -178,8 +178,8 @@ class OxigraphStore:
             raise StoreError(f"the write failed and nothing was written: {exc}") from None
         self._wrote(update.count("\n"))
 
-    def add_quads(self, quads: Iterable[Quad]) -> None:
-        """Add quads in one transaction."""
+    def add_quads(self, quads: Iterable[Quad] | bytes) -> None:
+        """Add quads (or the quads of N-Quads given as bytes, parsed by the engine) in one transaction."""
         counted = [0]
 
         def counting(items: Iterable[Quad]) -> Iterator[Quad]:
@@ -187,7 +187,14 @@ class OxigraphStore:
                 yield quad
 
         try:
-            self._store.extend(counting(quads))
+            if isinstance(quads, bytes):
+                self._store.load(input=quads, format=RdfFormat.N_QUADS)
+                counted[0] = quads.count(b"\n")
+            elif isinstance(quads, (list, tuple)):
+                self._store.extend(quads)
+                counted[0] = len(quads)
+            else:
+                self._store.extend(counting(quads))
             self.generation += 1
         except (OSError, ValueError) as exc:
             raise StoreError(f"the write failed and nothing was written: {exc}") from None

@@ -373,9 +373,9 @@ class RemoteStore:
         self._write(requests, remove + [q.graph_name for q in add])
 
     def bulk_replace_graphs(self, remove: Iterable[GraphName], add: Iterable[Quad] | bytes | BinaryIO,
-                            last: Iterable[Quad] = ()) -> None:
+                            last: Iterable[Quad] | bytes = ()) -> None:
         # the protocols have no bulk path: the batches are what there is
-        self.replace_graphs(remove, [*as_quads(add), *last])
+        self.replace_graphs(remove, [*as_quads(add), *as_quads(last)])
 
     def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
         remove, add = list(remove), list(add)
@@ -384,10 +384,10 @@ class RemoteStore:
             requests = [" ;\n".join(requests)] if sum(map(len, requests)) < 16 << 20 else requests
         self._write(requests, [q.graph_name for q in remove + add])
 
-    def add_quads(self, quads: Iterable[Quad]) -> None:
+    def add_quads(self, quads: Iterable[Quad] | bytes) -> None:
         """Add quads: as ``INSERT DATA`` requests, or, when a graph-store URL is known and the write is larger
         than one request, as one Graph Store POST of N-Triples per graph (Virtuoso: 200k triples in 1.7 s)."""
-        quads = list(quads)
+        quads = list(as_quads(quads))
         if self.graph_store_url is None or len(quads) <= self.dialect.max_request_quads:
             self._write(self._data("INSERT DATA", quads), [q.graph_name for q in quads])
             return

@@ -456,7 +456,7 @@ def facts_of_quads(quads: Iterable[Quad], context: Iterable[Quad] = ()) -> FactS
     terms = fact_terms()
     scratch = OxigraphStore(None)
     try:
-        scratch.add_quads(q for q in chain(context, quads) if q.predicate in terms)
+        scratch.add_quads([q for q in chain(context, quads) if q.predicate in terms])
         return load_facts(scratch, replace(Scope.everything(), dependence=False))
     finally:
         scratch.close()
