@@ -167,6 +167,12 @@ class OxigraphStore:
         return any(isinstance(g, ox.DefaultGraph) or self._store.contains_named_graph(g) for g in graphs)
 
     def change_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
+        remove = list(remove)
+        if not remove:  # one transaction either way; without the text of an update to write and parse
+            add = list(add)
+            if add:
+                self.add_quads(add)
+            return
         parts = [part for part in (_data("DELETE DATA", remove), _data("INSERT DATA", add)) if part]
         if not parts:
             return
