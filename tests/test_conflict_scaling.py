@@ -1,7 +1,7 @@
 """The conflict detectors that index their groups (so that a million claims do not cost a million times a
 group) find exactly what scanning every score of the group finds: the scanning versions they replaced are kept
 here as oracles and run on random fact sets (models, values at several roundings and units, ranks,
-superlatives, dates, lower-is-better metrics, comparisons)."""
+superlatives, dates, lower-is-better metrics, comparisons, scores repeated by other claims)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ def random_facts(seed: int) -> FactSet:
             f"{claim}/s", claim, rng.choice(MODELS), rng.choice(BENCHMARKS), "", value, unit,
             rng.randint(1, 5) if rng.random() < 0.3 else None, rng.choice(["", "5-shot"]), rng.choice(SUPERLATIVES),
             None, rng.random() < 0.2))
+        if rng.random() < 0.3:  # the same score again, from another claim (dossiers that repeat a source)
+            again = rng.choice(facts.scores)
+            facts.scores.append(ScoreFact(f"{claim}/again", claim, again.model, again.benchmark, "", again.value,
+                                          again.unit, None, again.setting, None, None, again.lower_is_better))
         if rng.random() < 0.5:
             a, b = rng.sample(MODELS, 2)
             facts.comparisons.append(ComparisonFact(f"{claim}/c", claim, a, b, rng.choice(["better", "worse", "equal"]),
@@ -172,8 +176,10 @@ def oracle_comparison(facts: FactSet, tolerance: Tolerance, focus: frozenset[str
             if not mine or not theirs:
                 continue
             pairs = [(a, b) for a in mine for b in theirs]
-            consistent = [comparison_contradicted.holds(comparison.direction, *comparison_contradicted._values(a, b, scores), tolerance, comparison_contradicted._halves(a, b, scores),
-                                a.lower_is_better or b.lower_is_better) for a, b in pairs]
+            consistent = [comparison_contradicted.holds(
+                comparison.direction, normalised(a, scores)[0], normalised(b, scores)[0], tolerance,
+                (normalised(a, scores)[1], normalised(b, scores)[1]), a.lower_is_better or b.lower_is_better)
+                for a, b in pairs]
             verdicts.append(any(consistent))
             if not any(consistent):
                 evidence.append(max(pairs, key=lambda p: abs(p[0].value - p[1].value)))  # type: ignore[operator]

@@ -13,6 +13,8 @@ contradicts it. A metric or benchmark marked ``cg:lowerIsBetter`` reverses the o
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from claimgraph.services.conflicts.comparability import ComparableKey, ScoreGroup, Tolerance, gap, groups, normalised
@@ -50,6 +52,7 @@ def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = 
         for _, scores, _ in keyed:
             focused_models[benchmark] |= {s.model for s in scores if focus is not None and s.claim in focus}
     out = []
+    distinct = _distinct_values()
     for comparison in sorted(facts.comparisons, key=lambda c: c.iri):
         if comparison.benchmark is None or not facts.standing(comparison.claim) or comparison.direction not in _WORDS:
             continue
@@ -57,27 +60,47 @@ def detect(facts: FactSet, tolerance: Tolerance, focus: frozenset[str] | None = 
                 not focused_models.get(comparison.benchmark, set()) & {comparison.model, comparison.other}:
             continue
         verdicts, evidence = [], []
-        for _, scores, by_model in by_benchmark.get(comparison.benchmark, ()):
-            mine, theirs = by_model.get(comparison.model), by_model.get(comparison.other)
-            if not mine or not theirs:
+        for key, scores, by_model in by_benchmark.get(comparison.benchmark, ()):
+            if comparison.model not in by_model or comparison.other not in by_model:
                 continue
+            mine, theirs = (distinct(key, model, scores, by_model) for model in (comparison.model, comparison.other))
             pairs = [(a, b) for a in mine for b in theirs]
-            consistent = [holds(comparison.direction, *_values(a, b, scores), tolerance, _halves(a, b, scores),
-                                a.lower_is_better or b.lower_is_better) for a, b in pairs]
+            consistent = [holds(comparison.direction, a.value, b.value, tolerance, (a.half, b.half),
+                                a.score.lower_is_better or b.score.lower_is_better) for a, b in pairs]
             verdicts.append(any(consistent))
             if not any(consistent):
-                evidence.append(max(pairs, key=lambda p: abs(p[0].value - p[1].value)))  # type: ignore[operator]
+                a, b = max(pairs, key=lambda p: abs(p[0].score.value - p[1].score.value))  # type: ignore[operator]
+                evidence.append((a.score, b.score))
         if verdicts and not any(verdicts):
             out.append(_conflict(comparison, evidence, facts))
     return out
 
 
-def _values(a: ScoreFact, b: ScoreFact, peers: list[ScoreFact]) -> tuple[Decimal, Decimal]:
-    return normalised(a, peers)[0], normalised(b, peers)[0]
+@dataclass(frozen=True, slots=True)
+class _Value:
+    score: ScoreFact  # the first of the model's scores in its group with this value
+    value: Decimal  # on the percent scale
+    half: Decimal  # half a unit of its last digit, on that scale
 
 
-def _halves(a: ScoreFact, b: ScoreFact, peers: list[ScoreFact]) -> tuple[Decimal, Decimal]:
-    return normalised(a, peers)[1], normalised(b, peers)[1]
+def _distinct_values() -> Callable[[ComparableKey, str, ScoreGroup, dict[str, list[ScoreFact]]], list[_Value]]:
+    """Each model's scores in a group, one per value (normalised once): what a comparison's verdict and its
+    evidence depend on. A hundred dossiers repeating two models' scores made each comparison of them weigh
+    ten thousand equal pairs (a corpus of 300 copies of one dossier took minutes)."""
+    made: dict[tuple[ComparableKey, str], list[_Value]] = {}
+
+    def distinct(key: ComparableKey, model: str, peers: ScoreGroup,
+                 by_model: dict[str, list[ScoreFact]]) -> list[_Value]:
+        values = made.get((key, model))
+        if values is None:
+            seen: dict[tuple[object, ...], _Value] = {}
+            for score in by_model[model]:
+                value, half = normalised(score, peers)
+                seen.setdefault((score.value, value, half, score.lower_is_better), _Value(score, value, half))
+            values = made[(key, model)] = list(seen.values())
+        return values
+
+    return distinct
 
 
 def _conflict(comparison: ComparisonFact, pairs: list[tuple[ScoreFact, ScoreFact]], facts: FactSet) -> Conflict:
