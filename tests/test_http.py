@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -98,13 +100,20 @@ def _free_port() -> int:
 
 
 @pytest.mark.parametrize("processes", ["1", "3"])
-def test_serve_answers_sparql_over_real_http(tmp_path: Path, processes: str) -> None:
+@pytest.mark.parametrize("stop", ["SIGTERM", "Ctrl-C"])
+def test_serve_answers_sparql_over_real_http(tmp_path: Path, processes: str, stop: str) -> None:
+    """`claimgraph serve` answers over real HTTP, in one process or with fronts; stopped as a service manager
+    stops it (SIGTERM) or from its terminal (SIGINT to its whole process group), it ends without a traceback,
+    leaving no temporary folder behind (its socket's, its snapshots') and the store closed."""
     store = tmp_path / "store"
     assert run_cli("ingest", str(SEED), store=store).returncode == 0
     port = _free_port()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     server = subprocess.Popen([sys.executable, "-m", "claimgraph", "serve", "--store", str(store), "--port", str(port),
-                               "--processes", processes],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                               "--processes", processes], env={**os.environ, "TMPDIR": str(scratch)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                              start_new_session=True)
     try:
         assert server.stdout is not None
         line = server.stdout.readline()
@@ -122,9 +131,20 @@ def test_serve_answers_sparql_over_real_http(tmp_path: Path, processes: str) -> 
                     raise
                 time.sleep(0.1)
         assert body["results"]["bindings"][0]["n"]["value"] == "3"
+        assert any(scratch.iterdir())  # the snapshots' folder, and with fronts the socket's
+        if stop == "SIGTERM":
+            server.terminate()
+        else:
+            os.killpg(server.pid, signal.SIGINT)
+        _, errors = server.communicate(timeout=30)
+        assert server.returncode == 0 if stop == "SIGTERM" else server.returncode in (0, 130), errors
+        assert "Traceback" not in errors, errors
+        assert list(scratch.iterdir()) == []
+        assert run_cli("query", COUNT, store=store).returncode == 0  # the store was closed: it opens again
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
         for stream in (server.stdout, server.stderr):
             if stream:
                 stream.close()

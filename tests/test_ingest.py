@@ -415,3 +415,38 @@ def test_a_folder_whose_bulk_write_fails_half_way_is_completed_by_running_it_aga
                 m.setattr(ingest_module, "INGEST_BATCH", 250)
                 clean.ingest([folder], validate=False)
             assert _content(graph) == _content(clean)
+
+
+def test_an_ingest_stopped_by_sigterm_ends_as_after_ctrl_c(tmp_path: Path) -> None:
+    """SIGTERM while a large folder is being planned: the command ends with a message, not a traceback, its
+    spool folder removed and nothing written; run again, it writes the folder."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT, run_cli
+
+    _copies(tmp_path / "folder", 300)  # more than a batch: planned into a spool, in mapping processes
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    store = tmp_path / "store"
+    ingest = subprocess.Popen([sys.executable, "-m", "claimgraph", "ingest", "--no-validate", "--store", str(store),
+                               str(tmp_path / "folder")], env={**os.environ, "TMPDIR": str(scratch)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.startswith("claimgraph-ingest-") for p in scratch.iterdir()):
+            assert ingest.poll() is None and time.monotonic() < deadline, "no spool was made"
+            time.sleep(0.02)
+        ingest.send_signal(signal.SIGTERM)
+        _, errors = ingest.communicate(timeout=60)
+    finally:
+        if ingest.poll() is None:
+            ingest.kill()
+            ingest.wait()
+    assert ingest.returncode == 143 and errors.strip().endswith("claimgraph: terminated"), errors
+    assert "Traceback" not in errors, errors
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("claimgraph-ingest-")] == []
+    assert run_cli("ingest", "--no-validate", str(tmp_path / "folder"), store=store).returncode == 0

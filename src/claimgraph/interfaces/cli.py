@@ -11,7 +11,9 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -129,9 +131,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, so that it ends through its cleanup as after Ctrl-C (temporary
+    folders removed, what an ingest wrote brought into the conflicts, the store closed)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    handles = threading.current_thread() is threading.main_thread()  # (tests call main from threads too)
+    previous = signal.signal(signal.SIGTERM, _terminate) if handles else None
     try:
         settings = Settings.from_env(store=getattr(args, "store", None))
         return _COMMANDS[args.command](args, settings)
@@ -139,9 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             print(f"claimgraph: error: {line}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("claimgraph: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, _Terminated)
+        print(f"claimgraph: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 143 if terminated else 130
     except BrokenPipeError:
         # the reader (head, less) went away: not an error of ours
         sys.stderr.close()
@@ -152,6 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"claimgraph: internal error: {type(exc).__name__}: {exc} "
               "(set CLAIMGRAPH_DEBUG=1 to see where)", file=sys.stderr)
         return 70
+    finally:
+        if handles:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _open(settings: Settings, *, create: bool = False):  # type: ignore[no-untyped-def]
@@ -411,6 +428,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     on_disk = graph.store.location != "memory:" and not graph.store.location.startswith("sparql+")
     processes = settings.serve_processes if on_disk else 1
     host = f"[{args.host}]" if ":" in args.host else args.host
+    # SIGTERM (how service managers stop a server) stops it, a success: uvicorn handles it while serving, then
+    # raises it again once it has stopped, which ends the process through the cleanup below (by default it
+    # would end it there, the store unclosed and the temporary folders left behind)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         if processes > 1:
             from claimgraph.interfaces.http.front import serve_with_fronts
@@ -423,6 +445,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         graph.close()
     return 0
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _announce(settings: Settings, host: str, port: int, processes: int) -> None:

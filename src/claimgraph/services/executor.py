@@ -168,6 +168,7 @@ class _Worker:
             process = subprocess.Popen(
                 [sys.executable, "-m", "claimgraph.services.query_worker", str(child.fileno())],
                 pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, close_fds=True,
+                start_new_session=True,  # a terminal's Ctrl-C is the server's to handle: it stops its workers
             )
         finally:
             child.close()

@@ -380,7 +380,8 @@ class Fronts:
         fd = self.listener.fileno()
         return subprocess.Popen([sys.executable, "-m", "claimgraph.interfaces.http.front", str(fd), self.upstream,
                                  str(self._root), str(self.max_body_bytes)],
-                                pass_fds=(fd,), stdin=subprocess.DEVNULL, close_fds=True)
+                                pass_fds=(fd,), stdin=subprocess.DEVNULL, close_fds=True,
+                                start_new_session=True)  # a terminal's Ctrl-C is the store process's to handle
 
     def start(self, root: Path) -> None:
         self._root = root
