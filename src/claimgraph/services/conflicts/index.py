@@ -71,6 +71,7 @@ class ConflictIndex:
         self._cache_generation = -1
         self._cache_follows = False  # whether an ingest in progress started from a valid cache
         self._listed: tuple[int, list[Conflict]] = (-1, [])  # the conflicts held, as of a generation
+        self._started_empty = False  # whether the store held no fact when the write in progress began
 
     # -- writing ------------------------------------------------------------------------------------
 
@@ -80,6 +81,11 @@ class ConflictIndex:
         which graphs were written: with a cache that follows the store, only those graphs are read."""
         wanted = None if scopes is None else set(scopes)
         follows = self._cache is not None and (self._cache_follows or self._cache_generation == self.store.generation)
+        if not follows and self._started_empty and changed is not None:
+            # the store held no fact before this ingest: the facts of what it wrote are all there are (not when it
+            # wrote too much to follow: then they are read back a part at a time, memory holding one part)
+            self._cache, follows = FactCache(FactSet()), True
+        self._started_empty = False
         if wanted is not None and changed is not None and follows:
             assert self._cache is not None
             scope = Scope.of(wanted)
@@ -192,12 +198,13 @@ class ConflictIndex:
 
         A store that holds no statement and no dependence has no conflict, whatever its conflicts graph says:
         its graph is emptied (report included, so still not current) and its facts known to be none, so that
-        the first ingest into it follows what it writes instead of reading everything back; that counts as
-        current."""
+        the first ingest into it that follows what it writes takes the facts of that as all there are instead of
+        reading everything back; that counts as current."""
         if not any(True for p in (CG.assertedBy, CG.dependsOn) for _ in self.store.match(None, p, None)):
             self.store.change_quads(list(self.store.quads(iris.CONFLICTS_GRAPH)), [])
-            self._cache, self._cache_generation, self._cache_follows = FactCache(FactSet()), -1, True
+            self._started_empty = True
             return True
+        self._started_empty = False
         was = self.current()
         self._cache_follows = was and self._cache is not None and self._cache_generation == self.store.generation
         if was:
