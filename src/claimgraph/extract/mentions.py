@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Lexicon", "LexiconEntry", "Mention", "variant_key"]
+__all__ = ["Lexicon", "LexiconEntry", "Mention", "variant_key", "without_org"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +102,16 @@ _ORG_PREFIX = re.compile(r"^[A-Za-z][\w.-]*/\S")
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
 
+def without_org(name: str) -> str:
+    """A name without its 'org/' prefix: Qwen/Qwen2.5-72B-Instruct → Qwen2.5-72B-Instruct."""
+    return name.split("/", 1)[1] if _ORG_PREFIX.match(name) else name
+
+
 @lru_cache(maxsize=1 << 16)  # the same few names, asked about again and again
 def variant_key(name: str) -> str:
     """What safely identifies spellings of one name: case, spaces, '-' and '_' do not count, nor an
     'org/' prefix (GPT4o = gpt-4o; Qwen/Qwen2.5-72B-Instruct = qwen2.5-72b-instruct)."""
-    name = name.split("/", 1)[1] if _ORG_PREFIX.match(name) else name
-    return _SEPARATORS.sub("", name.casefold())
+    return _SEPARATORS.sub("", without_org(name).casefold())
 
 
 def _norm(label: str) -> str:

@@ -12,18 +12,16 @@ described once, in the shared graph of extracted entities, never repeated per cl
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Quad
 
 from claimgraph.extract.assertions import EntityRef, Extraction, Span
+from claimgraph.extract.mentions import without_org
 from claimgraph.model import iris
 from claimgraph.namespaces import CG, OA, RDF, RDFS, XSD
 
 __all__ = ["extraction_quads", "entity_node", "FACT_RELATIONS"]
-
-_ORG_PREFIX = re.compile(r"^[A-Za-z][\w.-]*/\S")
 
 FACT_RELATIONS = ("trainedWith", "presentedAt", "presentedBy", "proposedBy", "usesObjective", "improvesOver",
                   "variantOf")
@@ -35,8 +33,7 @@ def entity_node(ref: EntityRef) -> NamedNode | None:
         return NamedNode(ref.key)
     if ref.status == "new":
         # an "org/" prefix does not make another entity: Qwen/Qwen2.5-72B-Instruct = Qwen2.5-72B-Instruct
-        name = ref.surface.split("/", 1)[1] if _ORG_PREFIX.match(ref.surface) else ref.surface
-        return iris.entity_iri(ref.kind.lower(), name)
+        return iris.entity_iri(ref.kind.lower(), without_org(ref.surface))
     return None
 
 

@@ -415,11 +415,8 @@ def load_facts(store: Store, scope: Scope | None = None, *, label_store: Store |
     missing = {d.claim for d in dependences} | {d.target_claim for d in dependences if d.target_claim}
     claims.update(claim_infos(store, missing - set(claims)))
     facts = FactSet(scores, comparisons, propositions, trends, dependences, claims, {}, series)
-    entities = facts.entities()
-    facts.labels = _labels(store, entities)
-    if label_store is not None:
-        facts.labels = {**_labels(label_store, entities - set(facts.labels)), **facts.labels}
-    return facts
+    facts.labels = _labels(store, facts.entities())
+    return facts if label_store is None else labelled(facts, label_store)
 
 
 def labelled(facts: FactSet, store: Store) -> FactSet:
