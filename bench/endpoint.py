@@ -1,7 +1,7 @@
 """Endpoint latency and throughput, against raw pyoxigraph measured in the same run on the same data.
 
     python bench/endpoint.py [--claims 10000] [--requests 300] [--seconds 5] [--clients 4] [--workers 2]
-                             [--processes N]
+                             [--processes N] [--answer-cache BYTES] [--throughput-only]
 
 Builds a store from the seed plus a generated corpus, then for each of the README's example queries
 prints the median and p95 latency of (a) raw pyoxigraph in this process (query + JSON serialisation,
@@ -9,8 +9,10 @@ on a read-only copy of the same store) and (b) `claimgraph serve` over HTTP on l
 connection), and their difference. Then it runs CLIENTS concurrent clients (separate processes,
 keep-alive, on raw sockets: see ``LeanClient``) for SECONDS against the endpoint, and the same number of
 threads against raw pyoxigraph, and prints requests per second, the ratio, and the CPU the server's processes
-spent a request; Oxigraph server (``oxigraph serve-read-only`` on a copy of the store, when installed) under the
-same load gives a reference of what an HTTP server reaches. Everything runs on loopback and stops by itself.
+spent a request (the same query again and again, then each request a query never asked before, which no
+front can have learnt nor kept); Oxigraph server (``oxigraph serve-read-only`` on a copy of the store, when
+installed) under the same load gives a reference of what an HTTP server reaches. Everything runs on loopback
+and stops by itself.
 """
 
 from __future__ import annotations
@@ -100,10 +102,14 @@ class LeanClient:
     of CPU a request here, on the same two cores as the server it loads; this spends about a fifth of it,
     so that a throughput figure is the server's, not the client's."""
 
-    def __init__(self, port: int, query: str, path: str = "/sparql", extra: str = "") -> None:
-        self.request = (f"GET {path}?{urllib.parse.urlencode({'query': query})}{extra} HTTP/1.1\r\n"
-                        f"Host: 127.0.0.1:{port}\r\nAccept: application/sparql-results+json, "
-                        "application/n-triples;q=0.9\r\n\r\n").encode("ascii")
+    def __init__(self, port: int, query: str, path: str = "/sparql", extra: str = "", vary: bool = False) -> None:
+        """``vary``: each request asks a query never asked before (the query, then a comment with a number)."""
+        self.head = f"GET {path}?{urllib.parse.urlencode({'query': query})}".encode("ascii")
+        self.tail = (f"{extra} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/sparql-results+json, "
+                     "application/n-triples;q=0.9\r\n\r\n").encode("ascii")
+        self.request = self.head + self.tail
+        self.vary = f"%0A%23+{os.getpid()}-".encode("ascii") if vary else None
+        self.sent = 0
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
@@ -127,7 +133,11 @@ class LeanClient:
 
     def once(self) -> None:
         """Send the request, read the whole answer; raise unless it is a 200."""
-        self.sock.sendall(self.request)
+        if self.vary is None:
+            self.sock.sendall(self.request)
+        else:
+            self.sent += 1
+            self.sock.sendall(self.head + self.vary + str(self.sent).encode("ascii") + self.tail)
         while (end := self.buffer.find(b"\r\n\r\n")) < 0:
             self._more()
         head, self.buffer = self.buffer[:end].lower(), self.buffer[end + 4:]
@@ -142,8 +152,9 @@ class LeanClient:
             pass
 
 
-def _client(port: int, query: str, seconds: float, counter, path: str, extra: str) -> None:  # type: ignore[no-untyped-def]
-    client = LeanClient(port, query, path, extra)
+def _client(port: int, query: str, seconds: float, counter, path: str, extra: str,  # type: ignore[no-untyped-def]
+            vary: bool) -> None:
+    client = LeanClient(port, query, path, extra, vary)
     done = 0
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -153,17 +164,19 @@ def _client(port: int, query: str, seconds: float, counter, path: str, extra: st
         counter.value += done
 
 
-def http_rate(port: int, query: str, clients: int, seconds: float, path: str = "/sparql", extra: str = "") -> float:
+def http_rate(port: int, query: str, clients: int, seconds: float, path: str = "/sparql", extra: str = "",
+              vary: bool = False) -> float:
     """Requests per second that ``clients`` processes, each on one keep-alive connection, get answered."""
-    answered, took = http_load(port, query, clients, seconds, path, extra)
+    answered, took = http_load(port, query, clients, seconds, path, extra, vary)
     return answered / took
 
 
 def http_load(port: int, query: str, clients: int, seconds: float, path: str = "/sparql",
-              extra: str = "") -> tuple[int, float]:
-    """(requests answered, seconds taken) of ``clients`` processes sending ``query`` for ``seconds``."""
+              extra: str = "", vary: bool = False) -> tuple[int, float]:
+    """(requests answered, seconds taken) of ``clients`` processes sending ``query`` for ``seconds`` (``vary``:
+    each request a query not asked before)."""
     counter = multiprocessing.Value("i", 0)
-    procs = [multiprocessing.Process(target=_client, args=(port, query, seconds, counter, path, extra))
+    procs = [multiprocessing.Process(target=_client, args=(port, query, seconds, counter, path, extra, vary))
              for _ in range(clients)]
     start = time.monotonic()
     for p in procs:
@@ -199,11 +212,16 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="claimgraph serve --workers")
     parser.add_argument("--processes", type=int, help="claimgraph serve --processes (default: its own)")
+    parser.add_argument("--answer-cache", type=int, metavar="BYTES",
+                        help="CLAIMGRAPH_ANSWER_CACHE_BYTES for the server (default: its own; 0: no answer kept)")
+    parser.add_argument("--throughput-only", action="store_true", help="skip the latency of each README query")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="claimgraph-bench-"))
     # the whole store streamed as one answer takes minutes at 100k: past the server's default limits (30 s, 1 GiB)
     env = {**os.environ, "CLAIMGRAPH_STORE": str(work / "store"), "CLAIMGRAPH_QUERY_TIMEOUT": "3600",
            "CLAIMGRAPH_MAX_RESULT_BYTES": str(1 << 40)}
+    if args.answer_cache is not None:
+        env["CLAIMGRAPH_ANSWER_CACHE_BYTES"] = str(args.answer_cache)
     cli = [sys.executable, "-m", "claimgraph"]
     write_corpus(work / "corpus", args.claims)
     subprocess.run(cli + ["ingest", "-q", "--no-validate", str(work / "corpus"), str(ROOT / "seeds")],
@@ -230,7 +248,7 @@ def main() -> int:
               f"{args.requests} requests per query; pyoxigraph {ox.__version__}; {args.workers} query workers")
         print(f"{'query (ms)':<50} {'raw p50':>8} {'raw p95':>8} {'http p50':>9} {'http p95':>9} {'+p50 ms':>8} "
               f"{'ratio':>6} {'n':>5}")
-        for title, query in readme_queries():
+        for title, query in ([] if args.throughput_only else readme_queries()):
             raw_once(raw, query), http_once(conn, query)  # warm both
             r = timed(lambda: raw_once(raw, query), args.requests)
             h = timed(lambda: http_once(conn, query), args.requests)
@@ -239,10 +257,11 @@ def main() -> int:
                   f"{hp - rp:8.3f} {hp / rp:6.2f} {len(h):5d}")
         if oxigraph is not None:
             wait(port + 1, "/query", UNION)
-        for name, query in (("claims naming a benchmark", MEDIUM), ("small SELECT", SMALL)):
+        for name, query, vary in (("claims naming a benchmark", MEDIUM, False), ("small SELECT", SMALL, False),
+                                  ("small SELECT, each request a query not asked before", SMALL, True)):
             raw_rps = raw_rate(raw, query, args.clients, args.seconds)
             before = cpu_seconds(server.pid)
-            served, took = http_load(port, query, args.clients, args.seconds)
+            served, took = http_load(port, query, args.clients, args.seconds, vary=vary)
             http_rps = served / took
             after = cpu_seconds(server.pid)
             spent: dict[str, float] = {}
@@ -256,13 +275,15 @@ def main() -> int:
                                                 for role, cpu in sorted(spent.items())))
             if oxigraph is not None:
                 prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
-                ox_rps = http_rate(port + 1, prologue + query, args.clients, args.seconds, "/query", UNION)
+                ox_rps = http_rate(port + 1, prologue + query, args.clients, args.seconds, "/query", UNION, vary)
                 print(f"oxigraph serve-read-only ({args.clients} clients, reference): {ox_rps:9.0f} req/s   "
                       f"ratio {ox_rps / raw_rps:.2f}")
-        print("# memory while streaming large answers (every process of the server, peak RSS)")
-        for name, path in (("GET /store (whole store, N-Quads)", "/store"),
-                           ("SELECT * over every quad", "/sparql?" + urllib.parse.urlencode(
-                               {"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"}))):
+        if not args.throughput_only:
+            print("# memory while streaming large answers (every process of the server, peak RSS)")
+        streams = (("GET /store (whole store, N-Quads)", "/store"),
+                   ("SELECT * over every quad", "/sparql?" + urllib.parse.urlencode(
+                       {"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"})))
+        for name, path in ([] if args.throughput_only else streams):
             size, before, peak, grown = streamed(port, path, server.pid)
             print(f"{name:<40} {size / 1e6:8.1f} MB sent; RSS {before / 1e6:7.1f} MB before, "
                   f"peak {peak / 1e6:7.1f} MB (+{(peak - before) / 1e6:.1f} MB: "

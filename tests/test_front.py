@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from claimgraph.interfaces.http.front import Answers, _steady
 from tests.conftest import SEED, TOKEN, LiveServer, run_cli
 
 GRAPH = "http://example.org/front-test"
@@ -141,6 +142,89 @@ def test_a_streamed_answer_is_learnt_too(server: LiveServer) -> None:
     finally:
         _resumed(workers)
     conn.close()
+
+
+def test_an_answer_too_large_to_evaluate_in_a_front_is_kept_whole_until_a_write(server: LiveServer) -> None:
+    """An answer over 1 MiB is never evaluated in a front, but the front keeps it as it relays it and sends it
+    again while no write has happened; asked right after a write, it is read anew."""
+    query = (f"SELECT ?n ?s ?o WHERE {{ {{ SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?a ?b ?c }} }} }} "
+             "?s ?p ?o . ?x ?q ?y } LIMIT 20000")
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    for round_ in range(2):
+        status, first = _ask(conn, query)
+        assert status == 200 and len(first) > 1024 * 1024
+        written = int(json.loads(first)["results"]["bindings"][0]["n"]["value"])
+        time.sleep(0.3)
+        workers = _workers(server)
+        _paused(workers)
+        try:
+            assert _ask(conn, query) == (200, first)  # no query worker can answer now: the front did
+        finally:
+            _resumed(workers)
+        _write(server, 1000 + round_)
+        status, after = _ask(conn, query)
+        assert status == 200 and json.loads(after)["results"]["bindings"][0]["n"]["value"] == str(written + 1)
+    conn.close()
+
+
+def test_an_answer_that_differs_each_time_is_evaluated_each_time(server: LiveServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    for query in ("SELECT (RAND() AS ?r) WHERE {}", "SELECT (STRUUID() AS ?r) WHERE {}",
+                  "SELECT ?r WHERE { BIND(now  () AS ?r) FILTER(?r > '2000-01-01T00:00:00Z'^^xsd:dateTime) }"):
+        seen = []
+        for _ in range(4):
+            status, body = _ask(conn, query)
+            assert status == 200
+            seen.append(json.loads(body)["results"]["bindings"][0]["r"]["value"])
+            if "now" in query:
+                time.sleep(0.01)
+        assert len(set(seen)) == 4, (query, seen)
+    conn.close()
+
+
+def test_what_may_be_kept_is_read_on_the_request_as_sent() -> None:
+    def key(method: str, query: str, body: bytes = b"", form: bool = False) -> tuple[object, ...]:
+        if form:
+            body = urllib.parse.urlencode({"query": query}).encode()
+            return (method, "/sparql", b"", body, b"h", b"", b"application/x-www-form-urlencoded")
+        if method == "GET":
+            return (method, "/sparql", urllib.parse.urlencode({"query": query}).encode(), b"", b"h", b"", b"")
+        return (method, "/sparql", b"", query.encode(), b"h", b"", b"application/sparql-query")
+
+    for method, form in (("GET", False), ("POST", False), ("POST", True)):
+        assert _steady(key(method, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3", form=form))
+        for volatile in ("SELECT (RAND() AS ?r) {}", "SELECT ?r { BIND(struuid ( ) AS ?r) }",
+                         "SELECT (NOW() AS ?r) {}", "CONSTRUCT { ?s <p> ?b } WHERE { ?s ?p ?o BIND(BNODE() AS ?b) }",
+                         "SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"):
+            assert not _steady(key(method, volatile, form=form)), (method, form, volatile)
+
+
+def test_kept_answers_stay_within_their_budget() -> None:
+    each = Answers.cost(("q", 0), bytes(100))
+    assert each > 100  # what holding an answer costs is counted too
+    answers = Answers(4 * each)
+    assert answers.largest == each and not answers.fits(each + 1) and answers.fits(each)
+    for i in range(5):
+        answers.put(("q", i), 7, [(b"content-type", b"text/plain"), (b"Content-Length", b"1")], bytes(100))
+    assert len(answers) == 4 and answers.held == 4 * each
+    assert answers.get(("q", 0), 7) is None  # the least recently asked went first
+    assert answers.get(("q", 1), 7) is not None  # asked: now the most recent
+    answers.put(("q", 5), 7, [], bytes(100))
+    assert answers.get(("q", 2), 7) is None and answers.get(("q", 1), 7) is not None
+    headers, body = answers.get(("q", 1), 7)  # type: ignore[misc]
+    assert headers == [(b"content-type", b"text/plain"), (b"content-length", b"100")] and body == bytes(100)
+    answers.put(("big",), 7, [], bytes(each + 1))
+    assert answers.get(("big",), 7) is None and answers.held == 4 * each
+    answers.put(("q", 6), 6, [], b"x")  # read before a write this one has seen: not kept
+    assert answers.get(("q", 6), 7) is None
+    assert answers.get(("q", 1), 8) is None and len(answers) == 0 and answers.held == 0  # a write: none kept
+    answers.put(("q", 1), 8, [], b"y")
+    assert answers.get(("q", 1), 8) == ([(b"content-length", b"1")], b"y")
+    many = Answers(1 << 20)
+    for i in range(100_000):  # tiny answers: bounded by what they cost, not by their bodies
+        many.put(("q", str(i)), 1, [], b"{}")
+    assert many.held <= 1 << 20 and len(many) < (1 << 20) // 512
+    assert not Answers(0).fits(0)
 
 
 def _raw_request(query: str, version: str = "1.1") -> bytes:

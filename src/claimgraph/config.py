@@ -33,6 +33,7 @@ class Settings:
     ``query_timeout``: seconds a query may run before it is stopped. ``query_workers``: processes that
     run queries. ``serve_processes``: processes that accept HTTP connections under ``serve`` (one per CPU, at most
     4, by default; 1: the store's process alone). ``max_query_bytes`` / ``max_body_bytes``: request size limits.
+    ``answer_cache_bytes``: the answers each front process keeps whole for the store's current state (0: none).
     ``cors_origins``: origins allowed to call the API from a browser (none by default).
     ``write_rate`` / ``write_burst``: writes a client address may make per second on average / at once.
     ``score_tolerance`` / ``score_relative_tolerance``: how far two comparable scores may differ (in points,
@@ -48,6 +49,7 @@ class Settings:
     max_query_bytes: int = 256 * 1024
     max_body_bytes: int = 64 * 1024 * 1024
     max_result_bytes: int = 1024 * 1024 * 1024
+    answer_cache_bytes: int = 64 * 1024 * 1024
     cors_origins: tuple[str, ...] = field(default=())
     write_rate: float = 50.0
     write_burst: int = 200
@@ -69,6 +71,7 @@ class Settings:
             max_query_bytes=_number(env, "CLAIMGRAPH_MAX_QUERY_BYTES", 256 * 1024, int),
             max_body_bytes=_number(env, "CLAIMGRAPH_MAX_BODY_BYTES", 64 * 1024 * 1024, int),
             max_result_bytes=_number(env, "CLAIMGRAPH_MAX_RESULT_BYTES", 1024 * 1024 * 1024, int),
+            answer_cache_bytes=_number(env, "CLAIMGRAPH_ANSWER_CACHE_BYTES", 64 * 1024 * 1024, int, zero=True),
             cors_origins=origins,
             write_rate=_number(env, "CLAIMGRAPH_WRITE_RATE", 50.0, float),
             write_burst=_number(env, "CLAIMGRAPH_WRITE_BURST", 200, int),

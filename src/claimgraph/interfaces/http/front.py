@@ -13,6 +13,10 @@
   the store process has already answered from the current snapshot, quickly (under ``INLINE_SECONDS``)
   and briefly (under ``INLINE_BYTES``), is answered by the front itself, from that same snapshot, which it
   holds a lease on (``flock``; the store process deletes a snapshot only when no front leases it).
+* A front also keeps whole answers it relayed or evaluated (``Answers``, up to ``ANSWER_CACHE_BYTES``) and
+  sends one again to the same request while the published generation is the one it was read at: the answer
+  is a function of the query and the snapshot, unless the query asks for something new each time
+  (``RAND()``, ``NOW()``, ...: evaluated again) or reaches another server (``SERVICE``: never here).
 
 Why that is safe. A time limit needs a query that can be killed, and pyoxigraph cannot interrupt one: so
 a query runs in a front only if the very same query (text, dataset, base IRI, media type) already ran to
@@ -35,12 +39,15 @@ import fcntl
 import logging
 import mmap
 import os
+import re
 import socket
 import struct
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +55,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from claimgraph.interfaces.core import Claimgraph
 
-__all__ = ["Front", "Fronts", "INLINE_SECONDS", "INLINE_BYTES", "main", "serve_with_fronts"]
+__all__ = ["Front", "Fronts", "Answers", "INLINE_SECONDS", "INLINE_BYTES", "ANSWER_CACHE_BYTES", "main",
+           "serve_with_fronts"]
 
 #: a query is answered in a front only if the store process's worker answered it in less than this (a front
 #: answers one request at a time: this is also the longest it keeps the next one waiting)
@@ -57,6 +65,11 @@ INLINE_SECONDS = 0.05
 INLINE_BYTES = 1024 * 1024
 #: queries remembered as answerable in a front, per front
 _REMEMBERED = 10_000
+#: bytes of answers a front keeps, by default (``CLAIMGRAPH_ANSWER_CACHE_BYTES``); one answer may take a quarter
+ANSWER_CACHE_BYTES = 64 * 1024 * 1024
+#: what makes two evaluations of one query on one snapshot differ: such an answer is evaluated again, never kept
+_VOLATILE = re.compile(r"\b(?:rand|now|uuid|struuid|bnode|current-date(?:time)?|current-time)\s*\(", re.IGNORECASE)
+_SERVICE = re.compile(r"\bservice\b", re.IGNORECASE)
 #: headers that concern one connection, not the message (RFC 9110 section 7.6.1), and those the front's
 #: own server writes
 _HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding",
@@ -105,13 +118,84 @@ class _Snapshot:
 
 class _Known:
     """A query a front may answer itself: the generation it was measured on, the worker request, the
-    answer's headers as the store process gave them, and (once known) its serialisation format."""
+    answer's headers as the store process gave them, whether two evaluations give the same answer
+    (``steady``), and (once known) its serialisation format."""
 
-    __slots__ = ("generation", "request", "headers", "format")
+    __slots__ = ("generation", "request", "headers", "steady", "format")
 
-    def __init__(self, generation: int, request: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> None:
-        self.generation, self.request, self.headers = generation, request, headers
+    def __init__(self, generation: int, request: dict[str, Any], headers: list[tuple[bytes, bytes]],
+                 steady: bool) -> None:
+        self.generation, self.request, self.headers, self.steady = generation, request, headers, steady
         self.format: Any = None
+
+
+Answer = tuple[list[tuple[bytes, bytes]], bytes]  # headers (Content-Length included) and body
+
+
+class Answers:
+    """Answers a front keeps, whole, for the generation of the store they were read from: at most ``budget``
+    bytes (bodies, and what holding each costs: see ``cost``), a body at most a quarter of it, the least
+    recently asked let go first. Every answer kept is of the current generation: the first lookup after a
+    write lets go of them all."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.largest = budget // 4
+        self.generation = -1
+        self.held = 0
+        self._answers: OrderedDict[tuple[Any, ...], tuple[Answer, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    @staticmethod
+    def cost(key: tuple[Any, ...], body: bytes) -> int:
+        """Bytes an answer is counted for: its body, the request that keys it, and a share for the objects
+        around them (a million tiny answers must not pass for their bodies' size)."""
+        return len(body) + sum(len(part) for part in key if isinstance(part, (bytes, str))) + 512
+
+    def get(self, key: tuple[Any, ...], generation: int) -> Answer | None:
+        if generation != self.generation:
+            self._answers.clear()
+            self.held, self.generation = 0, generation
+            return None
+        kept = self._answers.get(key)
+        if kept is None:
+            return None
+        self._answers.move_to_end(key)
+        return kept[0]
+
+    def fits(self, size: int) -> bool:
+        return self.budget > 0 and 0 <= size <= self.largest
+
+    def put(self, key: tuple[Any, ...], generation: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        """Keep ``body`` (with ``headers``, less any Content-Length) as the answer to ``key`` at ``generation``."""
+        if not self.fits(len(body)) or generation < self.generation:
+            return
+        if generation > self.generation:
+            self._answers.clear()
+            self.held, self.generation = 0, generation
+        old = self._answers.pop(key, None)
+        if old is not None:
+            self.held -= old[1]
+        length = str(len(body)).encode("ascii")
+        cost = self.cost(key, body)
+        self._answers[key] = (([h for h in headers if h[0].lower() != b"content-length"]
+                               + [(b"content-length", length)], body), cost)
+        self.held += cost
+        while self.held > self.budget:
+            _, (_, dropped) = self._answers.popitem(last=False)
+            self.held -= dropped
+
+
+def _steady(key: tuple[Any, ...]) -> bool:
+    """Whether the request ``key`` (see ``Front.key_of``) asks a query whose answer on one snapshot is the same
+    each time: no function that gives something new at each call, no ``SERVICE``. Read on the request's URL
+    and body as sent and percent-decoded, without parsing them: a word in a literal or a comment counts too,
+    which only ever keeps fewer answers."""
+    sent = key[2].decode("latin-1") + "\n" + key[3].decode("latin-1")
+    text = sent + "\n" + urllib.parse.unquote_plus(sent)
+    return _VOLATILE.search(text) is None and _SERVICE.search(text) is None
 
 
 async def _problem(send: Send, status: int, detail: str) -> None:
@@ -125,10 +209,13 @@ async def _problem(send: Send, status: int, detail: str) -> None:
 class Front:
     """The ASGI app of a front process: answer known queries from the snapshot, forward everything else
     to the store process at the Unix socket ``upstream``. ``root`` is the snapshot folder (with the
-    published generation); ``max_body_bytes`` the request body limit, as the store process applies it."""
+    published generation); ``max_body_bytes`` the request body limit, as the store process applies it;
+    ``answer_cache_bytes`` the bytes of answers it keeps whole (0: none, each is evaluated again)."""
 
-    def __init__(self, upstream: str, root: Path, max_body_bytes: int) -> None:
+    def __init__(self, upstream: str, root: Path, max_body_bytes: int,
+                 answer_cache_bytes: int = ANSWER_CACHE_BYTES) -> None:
         self.upstream, self.limit = upstream, max_body_bytes
+        self.answers = Answers(answer_cache_bytes)
         self.client: Any = None
         from claimgraph.services.executor import GENERATION_FILE
 
@@ -204,9 +291,15 @@ class Front:
     def answer_known(self, key: tuple[Any, ...] | None) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
         """The answer (headers, body) to a known query, from the snapshot it was measured on, as the store
         process answered it; None if the query is not known on the current snapshot (it is forwarded)."""
-        if key is None or (known := self.known.get(key)) is None or (snapshot := self.snapshot) is None:
+        if key is None:
             return None
-        if snapshot.generation != self.published():
+        published = self.published()
+        kept = self.answers.get(key, published)
+        if kept is not None:
+            return kept
+        if (known := self.known.get(key)) is None or (snapshot := self.snapshot) is None:
+            return None
+        if snapshot.generation != published:
             self._let_go()
             return None
         if known.generation != snapshot.generation:
@@ -222,6 +315,8 @@ class Front:
         except Exception:  # noqa: BLE001 - whatever went wrong, the store process answers instead
             _log.warning("a known query failed in a front process; forwarded", exc_info=True)
             return None
+        if known.steady:
+            self.answers.put(key, snapshot.generation, known.headers, body)
         return known.headers + [(b"content-length", str(len(body)).encode("ascii"))], body
 
     async def forward(self, scope: Scope, body: bytes, receive: Receive, send: Send,
@@ -257,24 +352,29 @@ class Front:
             out = [(name, value) for name, value in response.headers.raw
                    if name.lower() not in _HOP and not name.lower().startswith(_INTERNAL)]
             await send({"type": "http.response.start", "status": response.status_code, "headers": out})
+            learn = internal is not None and key is not None and response.status_code == 200
+            content: bytes | None
             if "content-length" in response.headers:
                 content = await response.aread()
                 await send({"type": "http.response.body", "body": content})
                 size = len(content)
             else:  # streamed: how long it took is known at its end, as the front saw it (an upper bound)
-                size = await self._stream(response, receive, send)
-            if internal is not None and key is not None and response.status_code == 200 and size >= 0:
+                kept: list[bytes] | None = [] if learn else None
+                size = await self._stream(response, receive, send, kept, self.answers.largest)
+                content = b"".join(kept) if kept is not None and self.answers.fits(size) else None
+            if learn and size >= 0:
                 generation, seconds, path = internal.split(" ", 2)
                 if float(seconds) < 0:
                     seconds = str(time.monotonic() - started)
-                await self._remember(scope, body, key, int(generation), float(seconds), path, out, size)
+                await self._remember(scope, body, key, int(generation), float(seconds), path, out, size, content)
         finally:
             await response.aclose()
 
     @staticmethod
-    async def _stream(response: Any, receive: Receive, send: Send) -> int:
+    async def _stream(response: Any, receive: Receive, send: Send, kept: list[bytes] | None, largest: int) -> int:
         """Relay a streamed answer; if the client leaves, close the upstream answer, so that the store
-        process stops the query that produces it. Returns the bytes relayed, or -1 if the client left."""
+        process stops the query that produces it. Returns the bytes relayed, or -1 if the client left.
+        ``kept`` (if given) collects the chunks while they come to no more than ``largest`` bytes."""
         gone = asyncio.ensure_future(receive())
         size = 0
         try:
@@ -282,6 +382,11 @@ class Front:
                 if gone.done():
                     return -1
                 size += len(chunk)
+                if kept is not None:
+                    if size <= largest:
+                        kept.append(chunk)
+                    elif kept:
+                        kept.clear()
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
             return size
@@ -289,8 +394,10 @@ class Front:
             gone.cancel()
 
     async def _remember(self, scope: Scope, body: bytes, key: tuple[Any, ...], generation: int, seconds: float,
-                        path: str, headers: list[tuple[bytes, bytes]], size: int) -> None:
-        """Note a query the store process answered quickly, and move to its snapshot when it is newer."""
+                        path: str, headers: list[tuple[bytes, bytes]], size: int, content: bytes | None) -> None:
+        """Note a query the store process answered from a snapshot: keep its answer (``content``, if whole and
+        small enough), note it as one to evaluate here if it was quick, and move to its snapshot when it is
+        newer."""
         if generation != self.published():
             return
         if self.snapshot is None or self.snapshot.generation < generation:
@@ -298,6 +405,10 @@ class Front:
                 self._opening = generation
                 # held here: the event loop keeps only a weak reference to a task
                 self._switching = asyncio.get_running_loop().create_task(self._switch(generation, path))
+        headers = [h for h in headers if h[0].lower() != b"content-length"]
+        if content is not None and self.answers.fits(len(content)) and _steady(key):
+            self.answers.put(key, generation, headers, content)
+            return  # kept: sent again as it is, never evaluated here
         if seconds >= INLINE_SECONDS or size > INLINE_BYTES:
             return
         from starlette.requests import Request
@@ -328,7 +439,7 @@ class Front:
                 self.known.clear()
         accept = request.headers.get("accept")
         asked = worker_request(query, accept=accept, dataset=dataset, prefixes=PREFIXES, base_iri=endpoint_url(request))
-        self.known[key] = _Known(generation, asked, [h for h in headers if h[0].lower() != b"content-length"])
+        self.known[key] = _Known(generation, asked, headers, _VOLATILE.search(query) is None)
 
     async def _switch(self, generation: int, path: str) -> None:
         opened = await asyncio.get_running_loop().run_in_executor(None, _Snapshot.open, generation, path)
@@ -368,8 +479,10 @@ class Fronts:
     """The store process's side: starts ``count`` front processes on ``listener``, starts again any that
     dies, stops them all at the end."""
 
-    def __init__(self, listener: socket.socket, upstream: str, count: int, max_body_bytes: int) -> None:
+    def __init__(self, listener: socket.socket, upstream: str, count: int, max_body_bytes: int,
+                 answer_cache_bytes: int = ANSWER_CACHE_BYTES) -> None:
         self.listener, self.upstream, self.count, self.max_body_bytes = listener, upstream, count, max_body_bytes
+        self.answer_cache_bytes = answer_cache_bytes
         self.processes: list[subprocess.Popen[bytes]] = []
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -379,7 +492,7 @@ class Fronts:
         assert self._root is not None
         fd = self.listener.fileno()
         return subprocess.Popen([sys.executable, "-m", "claimgraph.interfaces.http.front", str(fd), self.upstream,
-                                 str(self._root), str(self.max_body_bytes)],
+                                 str(self._root), str(self.max_body_bytes), str(self.answer_cache_bytes)],
                                 pass_fds=(fd,), stdin=subprocess.DEVNULL, close_fds=True,
                                 start_new_session=True)  # a terminal's Ctrl-C is the store process's to handle
 
@@ -443,7 +556,8 @@ def serve_with_fronts(graph: Claimgraph, host: str, port: int, processes: int,
         upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         upstream.bind(str(private / "store.sock"))
         upstream.listen(2048)
-        fronts = Fronts(listener, str(private / "store.sock"), processes, graph.settings.max_body_bytes)
+        fronts = Fronts(listener, str(private / "store.sock"), processes, graph.settings.max_body_bytes,
+                        graph.settings.answer_cache_bytes)
         # only the fronts reach this socket: the client addresses they pass on are trusted, and their idle
         # connections are kept (closed after uvicorn's default 5 s, one could close just as a front reuses it)
         config = uvicorn.Config(create_app(graph, fronts), log_level="warning", proxy_headers=True,
@@ -521,16 +635,16 @@ def _orphaned(parent: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m claimgraph.interfaces.http.front FD UPSTREAM ROOT MAX_BODY_BYTES``: started by
+    """``python -m claimgraph.interfaces.http.front FD UPSTREAM ROOT MAX_BODY_BYTES ANSWER_CACHE_BYTES``: started by
     ``claimgraph serve``, on the listening socket FD it inherits."""
-    if len(argv) != 4 or not argv[0].isdigit() or not argv[3].isdigit():
+    if len(argv) != 5 or not all(argv[i].isdigit() for i in (0, 3, 4)):
         print("claimgraph's front processes are started by `claimgraph serve`, not by hand", file=sys.stderr)
         return 2
     import uvicorn
 
     threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True).start()
     listener = socket.socket(fileno=int(argv[0]))
-    app = Front(argv[1], Path(argv[2]), int(argv[3]))
+    app = Front(argv[1], Path(argv[2]), int(argv[3]), int(argv[4]))
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="none",
                             http=protocol_for(app), timeout_graceful_shutdown=5)
     uvicorn.Server(config).run(sockets=[listener])
