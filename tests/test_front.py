@@ -378,3 +378,90 @@ def test_a_client_that_leaves_a_streamed_answer_frees_its_worker(tmp_path: Path,
         conn.close()
     finally:
         live.stop()
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_an_answer_cut_off_at_the_size_limit_reaches_the_client_cut(tmp_path: Path, processes: str) -> None:
+    """An answer that passes the result size limit while it streams ends without its last chunk, so that the
+    client knows it is incomplete; the server answers the next request as usual."""
+    assert run_cli("ingest", str(SEED), store=tmp_path / "store").returncode == 0
+    live = LiveServer(tmp_path / "store", {"CLAIMGRAPH_MAX_RESULT_BYTES": "300000"}, args=("--processes", processes))
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)
+        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"}),
+                     headers={"Accept": "application/sparql-results+json"})
+        response = conn.getresponse()
+        assert response.status == 200
+        with pytest.raises(http.client.IncompleteRead):
+            response.read()
+        conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)
+        assert _ask(conn, "ASK { ?s ?p ?o }") == (200, b'{"head":{},"boolean":true}')
+        conn.close()
+    finally:
+        live.stop()
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_head_requests_get_headers_only(tmp_path: Path, processes: str) -> None:
+    assert run_cli("ingest", str(SEED), store=tmp_path / "store").returncode == 0
+    server = LiveServer(tmp_path / "store", {}, args=("--processes", processes))
+    try:
+        _heads(server)
+    finally:
+        server.stop()
+
+
+def _heads(server: LiveServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    for path in ("/health", "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}), "/"):
+        for method in ("HEAD", "GET", "HEAD"):  # one connection: the answer to HEAD has no body to wait for
+            conn.request(method, path, headers={"Accept": "application/sparql-results+json, text/html"})
+            response = conn.getresponse()
+            body = response.read()
+            assert response.status == 200, (method, path, body)
+            assert (body == b"") == (method == "HEAD"), (method, path)
+    conn.close()
+
+
+def test_a_connection_the_store_process_closed_while_idle_is_not_an_error(tmp_path: Path) -> None:
+    """The forwarding client keeps connections open between requests; one the server closed meanwhile (here:
+    after every answer, without saying so) is replaced, and the request sent again, since none of it was read.
+    An answer cut short after it began is an error, not sent twice."""
+    import asyncio
+
+    from claimgraph.interfaces.http.upstream import Upstream, UpstreamError
+
+    path = str(tmp_path / "s.sock")
+    seen: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        seen.append(head.split(b" ", 2)[1])
+        if head.startswith(b"GET /cut"):
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhalf")
+        else:
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_unix_server(handle, path)
+        upstream = Upstream(path)
+        try:
+            for i in range(3):
+                answer = await upstream.request("GET", f"/{i}".encode(), [(b"host", b"x")], b"")
+                assert answer.status == 200 and await answer.body() == b"ok"
+                upstream.release(answer)
+                await asyncio.sleep(0.05)  # the server has closed it by now
+            answer = await upstream.request("GET", b"/cut", [(b"host", b"x")], b"")
+            with pytest.raises(UpstreamError):
+                await answer.body()
+            upstream.release(answer)
+        finally:
+            upstream.close()
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(main())
+    assert seen == [b"/0", b"/1", b"/2", b"/cut"]

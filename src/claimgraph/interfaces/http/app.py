@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from claimgraph import __version__
 from claimgraph.config import Settings
@@ -39,6 +39,43 @@ _NO_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs": Fals
                  if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {})
 
 
+class _HeadAsGet:
+    """HEAD wherever GET is answered (RFC 9110, 9.3.2): a HEAD request that no route takes (FastAPI adds no
+    HEAD to its GET routes) is asked again as a GET, whose headers are sent and whose body is not. Routes
+    that answer HEAD themselves (the Graph Store Protocol's) keep doing so."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        refused = False
+
+        async def unless_refused(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                refused = True
+            if not refused:
+                await send(message)
+
+        await self.app(scope, receive, unless_refused)
+        if not refused:
+            return
+
+        async def no_body() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await send(message)
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                await send({"type": "http.response.body", "body": b""})
+
+        await self.app({**scope, "method": "GET"}, no_body, headers_only)
+
+
 class _App(FastAPI):
     """FastAPI, with the SPARQL protocol's routes answered outside its middleware stack (``DirectRoutes``:
     the same handlers, without the routing, dependency solving and exception middleware, which cost the
@@ -48,7 +85,7 @@ class _App(FastAPI):
     cors: dict[str, list[str]] | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
-        app: ASGIApp = sparql.DirectRoutes(super().build_middleware_stack())
+        app: ASGIApp = _HeadAsGet(sparql.DirectRoutes(super().build_middleware_stack()))
         if self.cors:
             app = CORSMiddleware(app, **self.cors)  # type: ignore[arg-type]
         return app

@@ -214,9 +214,10 @@ class Front:
 
     def __init__(self, upstream: str, root: Path, max_body_bytes: int,
                  answer_cache_bytes: int = ANSWER_CACHE_BYTES) -> None:
-        self.upstream, self.limit = upstream, max_body_bytes
+        from claimgraph.interfaces.http.upstream import Upstream
+
+        self.upstream, self.limit = Upstream(upstream), max_body_bytes
         self.answers = Answers(answer_cache_bytes)
-        self.client: Any = None
         from claimgraph.services.executor import GENERATION_FILE
 
         with open(root / GENERATION_FILE, "rb") as file:
@@ -322,11 +323,11 @@ class Front:
     async def forward(self, scope: Scope, body: bytes, receive: Receive, send: Send,
                       key: tuple[Any, ...] | None) -> None:
         """Send the request to the store process and its answer back, streamed."""
-        import httpx
-
         from claimgraph.interfaces.http.sparql import INTERNAL_SNAPSHOT
+        from claimgraph.interfaces.http.upstream import UpstreamError
 
-        headers = [(name, value) for name, value in scope["headers"] if name not in _HOP and name not in _FORWARDING]
+        headers = [(name, value) for name, value in scope["headers"]
+                   if name not in _HOP and name not in _FORWARDING and name != b"content-length"]
         if not any(name == b"host" for name, _ in headers) and scope.get("server"):
             host, port = scope["server"]  # an HTTP/1.0 client: the URLs the store process makes name this server
             headers.append((b"host", f"{host}:{port}".encode("ascii")))
@@ -334,51 +335,57 @@ class Front:
         if client:
             headers.append((b"x-forwarded-for", client[0].encode("ascii")))
         headers.append((b"x-forwarded-proto", scope.get("scheme", "http").encode("ascii")))
-        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        target = scope.get("raw_path") or scope["path"].encode("utf-8")
         if scope["query_string"]:
-            raw_path += b"?" + scope["query_string"]
-        request = self.client.build_request(scope["method"], httpx.URL(scheme="http", host="claimgraph",
-                                                                       raw_path=raw_path),
-                                            headers=headers, content=body)
+            target += b"?" + scope["query_string"]
         started = time.monotonic()
         try:
-            response = await self.client.send(request, stream=True)
-        except httpx.TransportError as exc:
-            await _problem(send, 503, f"the store's process is not answering ({type(exc).__name__}); "
-                                      "try again")
+            answer = await self.upstream.request(scope["method"], target, headers, body)
+        except UpstreamError as exc:
+            await _problem(send, 503, f"the store's process is not answering ({exc}); try again")
             return
         try:
-            internal = response.headers.get(INTERNAL_SNAPSHOT)
-            out = [(name, value) for name, value in response.headers.raw
+            internal = answer.header(INTERNAL_SNAPSHOT.encode("ascii"))
+            out = [(name.lower(), value) for name, value in answer.headers
                    if name.lower() not in _HOP and not name.lower().startswith(_INTERNAL)]
-            await send({"type": "http.response.start", "status": response.status_code, "headers": out})
-            learn = internal is not None and key is not None and response.status_code == 200
+            learn = internal is not None and key is not None and answer.status == 200
             content: bytes | None
-            if "content-length" in response.headers:
-                content = await response.aread()
+            if answer.header(b"content-length") is not None:
+                try:
+                    content = await answer.body()
+                except UpstreamError as exc:
+                    await _problem(send, 502, f"the store's process did not finish its answer ({exc}); try again")
+                    return
+                await send({"type": "http.response.start", "status": answer.status, "headers": out})
                 await send({"type": "http.response.body", "body": content})
                 size = len(content)
             else:  # streamed: how long it took is known at its end, as the front saw it (an upper bound)
+                await send({"type": "http.response.start", "status": answer.status, "headers": out})
                 kept: list[bytes] | None = [] if learn else None
-                size = await self._stream(response, receive, send, kept, self.answers.largest)
+                try:
+                    size = await self._stream(answer, receive, send, kept, self.answers.largest)
+                except UpstreamError:
+                    # cut short by the store process (a time or size limit passed): returning without the
+                    # answer's end makes the server close the connection, which tells the client it is cut
+                    return
                 content = b"".join(kept) if kept is not None and self.answers.fits(size) else None
             if learn and size >= 0:
-                generation, seconds, path = internal.split(" ", 2)
+                generation, seconds, path = internal.decode("ascii").split(" ", 2)
                 if float(seconds) < 0:
                     seconds = str(time.monotonic() - started)
                 await self._remember(scope, body, key, int(generation), float(seconds), path, out, size, content)
         finally:
-            await response.aclose()
+            self.upstream.release(answer)
 
     @staticmethod
-    async def _stream(response: Any, receive: Receive, send: Send, kept: list[bytes] | None, largest: int) -> int:
+    async def _stream(answer: Any, receive: Receive, send: Send, kept: list[bytes] | None, largest: int) -> int:
         """Relay a streamed answer; if the client leaves, close the upstream answer, so that the store
         process stops the query that produces it. Returns the bytes relayed, or -1 if the client left.
         ``kept`` (if given) collects the chunks while they come to no more than ``largest`` bytes."""
         gone = asyncio.ensure_future(receive())
         size = 0
         try:
-            async for chunk in response.aiter_raw():
+            while (chunk := await answer.chunk()) is not None:
                 if gone.done():
                     return -1
                 size += len(chunk)
@@ -455,20 +462,14 @@ class Front:
             old.close()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        import httpx
-
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=self.upstream),
-                                                timeout=httpx.Timeout(None, connect=30.0),
-                                                limits=httpx.Limits(max_connections=None,
-                                                                    max_keepalive_connections=64))
                 watcher = asyncio.get_running_loop().create_task(self._watch_generation())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 watcher.cancel()
-                await self.client.aclose()
+                self.upstream.close()
                 if self.snapshot is not None:
                     self.snapshot.close()
                 await send({"type": "lifespan.shutdown.complete"})
