@@ -16,7 +16,6 @@ from claimgraph.services import catalog
 from claimgraph.services.analytics import centrality
 from claimgraph.services.conflicts import ConflictFilter, ConflictIndex, Scope, load_facts
 from claimgraph.services.conflicts.comparability import groups, normalised
-from claimgraph.services.sparql import named_query
 from claimgraph.store import Store
 
 __all__ = ["claim_view", "entity_view", "dossier_view", "home_view", "highlight"]
@@ -134,7 +133,7 @@ def entity_view(store: Store, iri: NamedNode) -> dict[str, Any] | None:
     if kind == "Benchmark":
         view["leaderboards"] = _leaderboards(store, iri.value)
     if kind == "Model":
-        view["scores"] = _model_scores(store, iri.value)
+        view["scores"] = _model_scores(store, iri.value, detail["scores"])
         view["comparisons"] = _comparisons(store, iri.value)
     if kind == "Method":
         view["trained"] = [_link(store, r["model"].value) for r in store.query(  # type: ignore[union-attr]
@@ -167,26 +166,30 @@ def _leaderboards(store: Store, benchmark: str) -> list[dict[str, Any]]:
     return out
 
 
-def _model_scores(store: Store, model: str) -> list[dict[str, Any]]:
-    rows = store.query(named_query("entity-scores"), substitutions={"entity": NamedNode(model)})
+def _model_scores(store: Store, model: str, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The model's own scores, from the entity's (``catalog.entity_detail``: as model or as benchmark)."""
     out = []
-    for r in rows:  # type: ignore[union-attr]
-        if r["model"] is None or r["model"].value != model or r["benchmark"] is None:  # type: ignore[index]
+    for r in scores:
+        if r["model"] is None or r["model"]["value"] != model or r["benchmark"] is None:
             continue
-        out.append({"benchmark": _link(store, r["benchmark"].value),  # type: ignore[index]
-                    "value": r["value"].value if r["value"] is not None else None,  # type: ignore[index]
-                    "unit": r["unit"].value if r["unit"] is not None else None,  # type: ignore[index]
-                    "rank": r["rank"].value if r["rank"] is not None else None,  # type: ignore[index]
-                    "setting": r["setting"].value if r["setting"] is not None else "",  # type: ignore[index]
-                    "claim": {"iri": r["claim"].value, "path": catalog.local_path(r["claim"].value)}})  # type: ignore[index]
+        out.append({"benchmark": _link(store, r["benchmark"]["value"]),
+                    "value": r["value"]["value"] if r["value"] is not None else None,
+                    "unit": r["unit"]["value"] if r["unit"] is not None else None,
+                    "rank": r["rank"]["value"] if r["rank"] is not None else None,
+                    "setting": r["setting"]["value"] if r["setting"] is not None else "",
+                    "claim": {"iri": r["claim"]["value"], "path": catalog.local_path(r["claim"]["value"])}})
     return sorted(out, key=lambda s: (s["benchmark"]["label"], s["setting"]))
 
 
 def _comparisons(store: Store, model: str) -> list[dict[str, Any]]:
     out = []
-    for r in store.query("SELECT ?m ?c ?model ?other ?direction ?benchmark ?domain ?claim WHERE { "
-                         "?c a cg:Comparison ; cg:direction ?direction ; cg:assertedBy ?claim ; cg:model ?model ; "
-                         "cg:comparedWith ?other . FILTER(?model = ?m || ?other = ?m) "
+    # a branch for each side the model is on, each whole: a filter (or a join to the union) made the engine read
+    # every comparison (1.5 s at 100k claims instead of 3 ms)
+    for r in store.query("SELECT DISTINCT ?m ?c ?model ?other ?direction ?benchmark ?domain ?claim WHERE { "
+                         "{ ?c cg:model ?m ; a cg:Comparison ; cg:direction ?direction ; cg:assertedBy ?claim ; "
+                         "cg:comparedWith ?other BIND(?m AS ?model) } UNION "
+                         "{ ?c cg:comparedWith ?m ; a cg:Comparison ; cg:direction ?direction ; cg:assertedBy ?claim ; "
+                         "cg:model ?model BIND(?m AS ?other) } "
                          "OPTIONAL { ?c cg:benchmark ?benchmark } OPTIONAL { ?c cg:domain ?domain } }",
                          substitutions={"m": NamedNode(model)}, prefixes=PREFIXES):  # type: ignore[union-attr]
         out.append({"model": _link(store, r["model"].value), "other": _link(store, r["other"].value),  # type: ignore[index]

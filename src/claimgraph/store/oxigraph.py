@@ -14,6 +14,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat
 
 from claimgraph.errors import InputError, QueryError, StoreError
 from claimgraph.store.base import GraphName, QueryResult, Term, as_quads
+from claimgraph.store.sparql_text import substitute
 
 __all__ = ["OxigraphStore", "syntax_message", "canonical"]
 
@@ -100,7 +101,12 @@ class OxigraphStore:
     def query(self, sparql: str, *, substitutions: Mapping[str, Term] | None = None, union: bool = True,
               default_graph: list[NamedNode] | None = None, named_graphs: list[NamedNode] | None = None,
               prefixes: Mapping[str, str] | None = None) -> QueryResult:
-        subs = {ox.Variable(k): v for k, v in substitutions.items()} if substitutions else None
+        subs = None
+        if substitutions:
+            if any(isinstance(v, ox.BlankNode) for v in substitutions.values()):  # no text can name one
+                subs = {ox.Variable(k): v for k, v in substitutions.items()}
+            else:  # planned with the values known (see sparql_text)
+                sparql = substitute(sparql, substitutions)
         try:
             return self._store.query(
                 sparql,
