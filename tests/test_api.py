@@ -83,6 +83,55 @@ def test_entity_and_benchmark_claims(client: TestClient) -> None:
     assert client.get("/api/entities/spaceship/x").status_code == 404
 
 
+def test_an_entitys_claims_come_in_pages(client: TestClient) -> None:
+    """Every way an entity's claims are listed pages them: in the order of their IRIs, each once, with the total
+    and a link to the next page; the page of HTML links to the next too."""
+    whole = client.get("/api/entities/benchmark/mmlu", params={"limit": 500}).json()
+    everything = [c["iri"] for c in whole["claims"]]
+    assert len(everything) == whole["claimsTotal"] >= 5 and everything == sorted(everything) and whole["next"] is None
+    for path in ("/api/entities/benchmark/mmlu", "/api/benchmarks/mmlu/claims", "/id/benchmark/mmlu.json"):
+        seen: list[str] = []
+        url: str | None = path
+        params: dict[str, int] | None = {"limit": 2}
+        while url:
+            body = client.get(url, params=params).json()
+            params = None  # the next link says it all
+            page = body["claims"]
+            assert 1 <= len(page) <= 2
+            seen += [c["iri"] for c in page]
+            total = body.get("total", body.get("claimsTotal"))
+            assert total == len(everything)
+            if path.endswith(".json"):  # the twin's page view lists the same page
+                assert [c["iri"] for c in body["page"]["claims"]] == [c["iri"] for c in page]
+                following = body["page"]["next_offset"]
+                url = f"{path}?limit=2&offset={following}" if following is not None else None
+            else:
+                url = body["next"]
+        assert seen == everything, path
+    html = client.get("/id/benchmark/mmlu", params={"limit": 2}, headers={"Accept": "text/html"}).text
+    assert f"1–2 of {len(everything)}" in html and 'rel="next" href="?offset=2#claims"' in html
+    second = client.get("/id/benchmark/mmlu", params={"limit": 2, "offset": 2}, headers={"Accept": "text/html"}).text
+    assert 'rel="prev" href="?offset=0#claims"' in second and f"3–4 of {len(everything)}" in second
+    for bad in ({"offset": -1}, {"limit": 0}, {"limit": 501}, {"offset": "x"}):
+        for page_path in ("/id/benchmark/mmlu", "/id/benchmark/mmlu.json", "/api/entities/benchmark/mmlu"):
+            answer = client.get(page_path, params=bad, headers={"Accept": "text/html"})
+            assert answer.status_code in (400, 422) and "problem+json" in answer.headers["content-type"], (page_path, bad)
+
+
+def test_a_leaderboard_on_a_page_lists_its_best_rows(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimgraph.services import views
+
+    full = client.get("/id/benchmark/mmlu.json").json()["page"]["leaderboards"]
+    board = max(full, key=lambda b: len(b["rows"]))
+    assert len(board["rows"]) >= 3 and board["rows_total"] == len(board["rows"])
+    monkeypatch.setattr(views, "BOARD_ROWS", 2)
+    cut = {(b["metric"], b["setting"]): b for b in client.get("/id/benchmark/mmlu.json").json()["page"]["leaderboards"]}
+    short = cut[(board["metric"], board["setting"])]
+    assert short["rows"] == board["rows"][:2] and short["rows_total"] == len(board["rows"])
+    html = client.get("/id/benchmark/mmlu", headers={"Accept": "text/html"}).text
+    assert f"The best 2 of {len(board['rows'])} scores" in html
+
+
 def test_every_minted_iri_resolves(client: TestClient) -> None:
     minted = set()
     for row in client.app.state.graph.store.match(None, None, None):  # type: ignore[attr-defined]

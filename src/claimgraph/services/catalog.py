@@ -16,8 +16,8 @@ from claimgraph.namespaces import CG, DATA, RDF, RDFS, SKOS
 from claimgraph.services.sparql import named_query
 from claimgraph.store import Store
 
-__all__ = ["ClaimFilter", "claims_page", "claim_detail", "entity_detail", "describe", "incoming", "term_json", "local_path",
-           "MAX_PAGE"]
+__all__ = ["ClaimFilter", "claims_page", "claim_detail", "entity_detail", "entity_claims", "describe", "incoming",
+           "term_json", "local_path", "MAX_PAGE"]
 
 #: The most items one page of the JSON API returns.
 MAX_PAGE = 500
@@ -135,18 +135,15 @@ def claim_detail(store: Store, claim: NamedNode) -> dict[str, Any] | None:
     }
 
 
-def entity_detail(store: Store, entity: NamedNode) -> dict[str, Any] | None:
-    """A model, method, benchmark, … with its labels, its scores and the claims that mention or depend on it."""
+def entity_detail(store: Store, entity: NamedNode, limit: int | None = None, offset: int = 0) -> dict[str, Any] | None:
+    """A model, method, benchmark, … with its labels, its scores and the claims that mention or depend on it:
+    all of them, or the page of ``limit`` from ``offset`` (in the order of their IRIs), with how many there
+    are (``claimsTotal``)."""
     quads = list(store.match(entity, None, None))
     if not quads:
         return None
     values = _properties(quads)
-    claims: dict[str, dict[str, Any]] = {}
-    for row in store.query(named_query("entity-claims"), substitutions={"entity": entity}):  # type: ignore[union-attr]
-        item = claims.setdefault(row["claim"].value, {
-            "iri": row["claim"].value, "path": local_path(row["claim"].value), "text": row["text"].value,
-            "stance": row["stance"].value, "relations": []})
-        item["relations"].append(row["relation"].value.rsplit("#", 1)[1])
+    total, claims = entity_claims(store, entity, limit, offset)
     scores = [{name: term_json(row[name]) for name in ("score", "model", "benchmark", "metric", "value", "unit",
                                                         "rank", "setting", "claim")}
               for row in store.query(named_query("entity-scores"), substitutions={"entity": entity})]  # type: ignore[union-attr]
@@ -159,8 +156,40 @@ def entity_detail(store: Store, entity: NamedNode) -> dict[str, Any] | None:
         "altLabels": sorted({v["value"] for v in values.get(SKOS.altLabel.value, [])}),
         "properties": values,
         "scores": scores,
-        "claims": list(claims.values()),
+        "claims": claims,
+        "claimsTotal": total,
+        "claimsOffset": max(0, offset),
     }
+
+
+def entity_claims(store: Store, entity: NamedNode, limit: int | None = None,
+                  offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+    """How many claims mention or depend on ``entity``, and those of the page asked (all when ``limit`` is
+    None), in the order of their IRIs, each with its text, stance and relations to the entity.
+
+    Read by index lookups rather than one query: the engine sorted the IRIs of a benchmark's 12,000 claims
+    in 0.5 s where Python takes milliseconds, and joined a page's claims to their texts by reading every
+    claim's text (0.6 s at 100k claims); here a page costs a lookup or two a claim."""
+    relations: dict[str, list[str]] = {}
+    for relation in (CG.dependsOn, CG.mentions):  # the order the relations are listed in
+        name = relation.value.rsplit("#", 1)[1]
+        for q in store.match(None, relation, entity):
+            held = relations.setdefault(q.subject.value, [])
+            if name not in held:
+                held.append(name)
+    ordered = sorted(relations)
+    start = max(0, offset)
+    chosen = ordered[start:] if limit is None else ordered[start:start + max(0, limit)]
+    out = []
+    for iri in chosen:
+        claim = NamedNode(iri)
+        text = next((q.object.value for q in store.match(claim, CG.text, None)), None)
+        stance = next((q.object.value for q in store.match(claim, CG.stance, None)), None)
+        if text is None or stance is None:  # not a claim (only claims mention what they name)
+            continue
+        out.append({"iri": iri, "path": local_path(iri), "text": text, "stance": stance,
+                    "relations": relations[iri]})
+    return len(ordered), out
 
 
 def describe(store: Store, iri: NamedNode) -> list[Quad]:

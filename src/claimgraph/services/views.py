@@ -122,16 +122,32 @@ def _kind(store: Store, iri: NamedNode) -> str | None:
     return None
 
 
-def entity_view(store: Store, iri: NamedNode) -> dict[str, Any] | None:
-    detail = catalog.entity_detail(store, iri)
+#: claims listed on one page of an entity, by default
+PAGE_CLAIMS = 100
+#: rows of each leaderboard on a benchmark's page (the best ones; every score is in its JSON twin's ``scores``)
+BOARD_ROWS = 100
+
+
+def entity_view(store: Store, iri: NamedNode, limit: int = PAGE_CLAIMS, offset: int = 0,
+                detail: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """An entity's page: ``limit`` of the claims that name it from ``offset`` (``detail``: its
+    ``catalog.entity_detail`` for that page, when the caller has it)."""
+    detail = detail or catalog.entity_detail(store, iri, limit, offset)
     kind = _kind(store, iri)
     if detail is None or kind is None:
         return None
+    total, offset = detail["claimsTotal"], detail["claimsOffset"]
     view: dict[str, Any] = {"kind": kind.lower(), "iri": iri.value, "path": detail["path"],
                             "label": detail["label"] or iri.value.rsplit("/", 1)[-1], "alt_labels": detail["altLabels"],
-                            "claims": [{**c, "label": c["text"]} for c in detail["claims"]]}
+                            "claims": [{**c, "label": c["text"]} for c in detail["claims"]],
+                            "claims_total": total, "offset": offset, "limit": limit,
+                            "next_offset": offset + limit if offset + limit < total else None,
+                            "previous_offset": max(0, offset - limit) if offset > 0 else None}
     if kind == "Benchmark":
         view["leaderboards"] = _leaderboards(store, iri.value)
+        for board in view["leaderboards"]:
+            board["rows_total"] = len(board["rows"])
+            del board["rows"][BOARD_ROWS:]
     if kind == "Model":
         view["scores"] = _model_scores(store, iri.value, detail["scores"])
         view["comparisons"] = _comparisons(store, iri.value)

@@ -70,27 +70,38 @@ def get_claim(request: Request, dossier: str, position: int) -> JSONResponse:
     return JSONResponse(detail)
 
 
-@router.get("/entities/{kind}/{slug}", summary="A model, method, benchmark, metric, organisation or event")
-def get_entity(request: Request, kind: str, slug: str) -> JSONResponse:
+def _claims_next(request: Request, detail: dict[str, Any]) -> str | None:
+    end = detail["claimsOffset"] + len(detail["claims"])
+    return str(request.url.include_query_params(offset=end)) if end < detail["claimsTotal"] else None
+
+
+@router.get("/entities/{kind}/{slug}", summary="A model, method, benchmark, metric, organisation or event; "
+                                               "its claims paged (claimsTotal, next)")
+def get_entity(request: Request, kind: str, slug: str,
+               limit: Annotated[int, Query(ge=1, le=catalog.MAX_PAGE, description="claims listed")] = 100,
+               offset: Annotated[int, Query(ge=0)] = 0) -> JSONResponse:
     if kind not in ENTITY_KINDS:
         raise Problem(404, f"no entity kind {kind!r}; the kinds are {', '.join(ENTITY_KINDS)}")
-    detail = catalog.entity_detail(core(request).store, _iri(f"{kind}/{slug}"))
+    detail = catalog.entity_detail(core(request).store, _iri(f"{kind}/{slug}"), limit, offset)
     if detail is None:
         raise Problem(404, f"no {kind} {slug!r}")
-    return JSONResponse(detail)
+    return JSONResponse({**detail, "next": _claims_next(request, detail)})
 
 
-def _benchmark_claims(request: Request, benchmark: str) -> JSONResponse:
-    detail = catalog.entity_detail(core(request).store, _iri(f"benchmark/{benchmark}"))
+def benchmark_claims(request: Request, benchmark: str,
+                     limit: Annotated[int, Query(ge=1, le=catalog.MAX_PAGE, description="claims listed")] = 100,
+                     offset: Annotated[int, Query(ge=0)] = 0) -> JSONResponse:
+    """The claims that depend on (or mention) a benchmark, paged (``total``, ``next``)."""
+    detail = catalog.entity_detail(core(request).store, _iri(f"benchmark/{benchmark}"), limit, offset)
     if detail is None:
         raise Problem(404, f"no benchmark {benchmark!r}")
-    claims = [c for c in detail["claims"] if "dependsOn" in c["relations"] or "mentions" in c["relations"]]
-    return JSONResponse({"benchmark": {k: detail[k] for k in ("iri", "path", "label")}, "claims": claims})
+    return JSONResponse({"benchmark": {k: detail[k] for k in ("iri", "path", "label")}, "claims": detail["claims"],
+                         "total": detail["claimsTotal"], "offset": detail["claimsOffset"], "limit": limit,
+                         "next": _claims_next(request, detail)})
 
 
-@router.get("/benchmarks/{benchmark}/claims", summary="The claims that depend on (or mention) a benchmark")
-def benchmark_claims(request: Request, benchmark: str) -> JSONResponse:
-    return _benchmark_claims(request, benchmark)
+router.add_api_route("/benchmarks/{benchmark}/claims", benchmark_claims, methods=["GET"],
+                     summary="The claims that depend on (or mention) a benchmark, paged")
 
 
 @router.post("/dossiers", status_code=201, summary="Ingest a dossier (Markdown body; bearer token)",

@@ -140,9 +140,8 @@ def create_app(graph: Claimgraph | Settings, fronts: Fronts | None = None) -> Fa
     app.include_router(api.claims_router)
     app.include_router(conflicts.router)
 
-    @app.get("/benchmarks/{benchmark}/claims", tags=["JSON API"], summary="Same as /api/benchmarks/{benchmark}/claims")
-    def benchmark_claims(request: Request, benchmark: str) -> JSONResponse:
-        return api.benchmark_claims(request, benchmark)
+    app.add_api_route("/benchmarks/{benchmark}/claims", api.benchmark_claims, methods=["GET"], tags=["JSON API"],
+                      summary="Same as /api/benchmarks/{benchmark}/claims")
 
     @app.exception_handler(Problem)
     @app.exception_handler(ClaimgraphError)

@@ -56,16 +56,34 @@ def _rdf(quads: list[Quad], media: str) -> Response:
     return Response(body or b"", media_type=content_type_of(media), headers={"Vary": "Accept"})
 
 
-def _twin(store: Any, conflicts: Any, iri: NamedNode, quads: list[Quad]) -> dict[str, Any]:
+def _window(request: Request) -> tuple[int, int]:
+    """(limit, offset) of the claims an entity's page lists: ``?limit=`` (at most catalog.MAX_PAGE) and
+    ``?offset=``."""
+    values = []
+    for name, default, top in (("limit", views.PAGE_CLAIMS, catalog.MAX_PAGE), ("offset", 0, None)):
+        raw = request.query_params.get(name)
+        try:
+            value = default if raw is None else int(raw)
+        except ValueError:
+            raise Problem(400, f"{name} must be a whole number, got {raw!r}") from None
+        if value < (1 if name == "limit" else 0) or (top is not None and value > top):
+            raise Problem(400, f"{name} must be between {1 if name == 'limit' else 0} and {top or 'any'}, got {value}")
+        values.append(value)
+    return values[0], values[1]
+
+
+def _twin(request: Request, store: Any, conflicts: Any, iri: NamedNode, quads: list[Quad]) -> dict[str, Any]:
     types = {q.object.value for q in quads if q.predicate == RDF.type and isinstance(q.object, NamedNode)}
     if CG.Claim.value in types:
         detail = catalog.claim_detail(store, iri)
         if detail:
             return {"kind": "claim", **detail, "page": views.claim_view(store, conflicts, iri)}
     if types & _ENTITY_TYPES:
-        detail = catalog.entity_detail(store, iri)
+        limit, offset = _window(request)
+        detail = catalog.entity_detail(store, iri, limit, offset)
         if detail:
-            return {"kind": "entity", **detail, "page": views.entity_view(store, iri)}
+            return {"kind": "entity", **detail,
+                    "page": views.entity_view(store, iri, limit, offset, detail=detail)}
     return {
         "kind": "resource",
         "iri": iri.value,
@@ -100,7 +118,7 @@ def _resolve(request: Request, iri: NamedNode, media: str, twin_path: str) -> Re
     if not quads:
         raise Problem(404, f"claimgraph holds nothing about <{iri.value}>")
     if media == "application/json":
-        return JSONResponse(_twin(store, core(request).conflicts, iri, quads))
+        return JSONResponse(_twin(request, store, core(request).conflicts, iri, quads))
     if media == "text/html":
         rich = _rich(request, iri, twin_path)
         return rich or HTMLResponse(_html(iri, quads, catalog.incoming(store, iri), twin_path))
@@ -114,7 +132,8 @@ def _rich(request: Request, iri: NamedNode, twin_path: str) -> HTMLResponse | No
     if claim is not None:
         title = f"Claim {claim['position']}" + (f" of “{claim['dossier']['label']}”" if claim["dossier"] else "")
         return web.render(request, "claim.html", title, twin_path, view=claim)
-    entity = views.entity_view(graph.store, iri)
+    limit, offset = _window(request)
+    entity = views.entity_view(graph.store, iri, limit, offset)
     if entity is not None:
         return web.render(request, "entity.html", entity["label"], twin_path, view=entity)
     dossier = views.dossier_view(graph.store, graph.conflicts, iri)
