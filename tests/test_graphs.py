@@ -79,6 +79,16 @@ def test_neighbourhood_and_filters(graph: Claimgraph) -> None:
         analytics.build_graph(graph.store, max_nodes=10)
 
 
+def test_a_neighbourhood_past_the_bound_is_refused_and_one_at_it_drawn(graph: Claimgraph) -> None:
+    for depth in (1, 2):
+        where = analytics.GraphFilter(around=MMLU, depth=depth)
+        size = analytics.build_graph(graph.store, where, max_nodes=None).number_of_nodes()
+        assert size > 3
+        assert analytics.build_graph(graph.store, where, max_nodes=size).number_of_nodes() == size
+        with pytest.raises(UsageError, match=f"more than {size - 1} nodes"):
+            analytics.build_graph(graph.store, where, max_nodes=size - 1)
+
+
 def test_centrality_and_impact(graph: Claimgraph) -> None:
     top = analytics.centrality(graph.store, "Benchmark")
     assert top[0]["label"] == "MMLU" and top[0]["depending"] >= 5

@@ -161,7 +161,7 @@ def entity_view(store: Store, iri: NamedNode, limit: int = PAGE_CLAIMS, offset: 
 def _leaderboards(store: Store, benchmark: str) -> list[dict[str, Any]]:
     """One table per comparable setting: the scores on the benchmark, best first."""
     facts = load_facts(store, Scope(benchmarks=frozenset({benchmark}), domains=frozenset(), subjects=frozenset(),
-                                    trends=False, dependence=False))
+                                    trends=False, dependence=False, comparisons=False))
     out = []
     for key, scores in sorted(groups(facts.scores).items(), key=lambda kv: (-len(kv[1]), kv[0])):
         rows = []

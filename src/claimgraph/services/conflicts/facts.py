@@ -42,6 +42,7 @@ class Scope:
     trends: bool = True
     dependence: bool = True
     series: bool = True  # with the trends, the scores that measure their quantities
+    comparisons: bool = True  # the comparisons on the benchmarks and domains in scope
 
     @classmethod
     def everything(cls) -> "Scope":
@@ -404,8 +405,8 @@ def load_facts(store: Store, scope: Scope | None = None, *, label_store: Store |
     scope = scope or Scope.everything()
     claims: dict[str, ClaimInfo] = {}
     scores = _scores(store, scope, claims) if scope.benchmarks is None or scope.benchmarks else []
-    comparisons = _comparisons(store, scope, claims) if (scope.benchmarks is None or scope.benchmarks
-                                                         or scope.domains is None or scope.domains) else []
+    comparisons = _comparisons(store, scope, claims) if scope.comparisons and (
+        scope.benchmarks is None or scope.benchmarks or scope.domains is None or scope.domains) else []
     propositions = _propositions(store, scope, claims) if scope.subjects is None or scope.subjects else []
     trends = _trends(store, claims) if scope.trends else []
     series: list[ScoreFact] = []
