@@ -135,18 +135,20 @@ def claim_detail(store: Store, claim: NamedNode) -> dict[str, Any] | None:
     }
 
 
-def entity_detail(store: Store, entity: NamedNode, limit: int | None = None, offset: int = 0) -> dict[str, Any] | None:
-    """A model, method, benchmark, … with its labels, its scores and the claims that mention or depend on it:
-    all of them, or the page of ``limit`` from ``offset`` (in the order of their IRIs), with how many there
-    are (``claimsTotal``)."""
+def entity_detail(store: Store, entity: NamedNode, limit: int | None = None, offset: int = 0,
+                  scores: bool = True) -> dict[str, Any] | None:
+    """A model, method, benchmark, … with its labels, its scores (unless ``scores`` is false: an empty list)
+    and the claims that mention or depend on it: all of them, or the page of ``limit`` from ``offset`` (in the
+    order of their IRIs), with how many there are (``claimsTotal``)."""
     quads = list(store.match(entity, None, None))
     if not quads:
         return None
     values = _properties(quads)
     total, claims = entity_claims(store, entity, limit, offset)
-    scores = [{name: term_json(row[name]) for name in ("score", "model", "benchmark", "metric", "value", "unit",
-                                                        "rank", "setting", "claim")}
-              for row in store.query(named_query("entity-scores"), substitutions={"entity": entity})]  # type: ignore[union-attr]
+    held = [{name: term_json(row[name]) for name in ("score", "model", "benchmark", "metric", "value", "unit",
+                                                      "rank", "setting", "claim")}
+            for row in store.query(named_query("entity-scores"), substitutions={"entity": entity})] \
+        if scores else []  # type: ignore[union-attr]
     labels = [v["value"] for v in values.get(RDFS.label.value, [])]
     return {
         "iri": entity.value,
@@ -155,7 +157,7 @@ def entity_detail(store: Store, entity: NamedNode, limit: int | None = None, off
         "types": [v["value"] for v in values.get(RDF.type.value, [])],
         "altLabels": sorted({v["value"] for v in values.get(SKOS.altLabel.value, [])}),
         "properties": values,
-        "scores": scores,
+        "scores": held,
         "claims": claims,
         "claimsTotal": total,
         "claimsOffset": max(0, offset),

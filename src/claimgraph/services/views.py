@@ -132,9 +132,12 @@ def entity_view(store: Store, iri: NamedNode, limit: int = PAGE_CLAIMS, offset: 
                 detail: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """An entity's page: ``limit`` of the claims that name it from ``offset`` (``detail``: its
     ``catalog.entity_detail`` for that page, when the caller has it)."""
-    detail = detail or catalog.entity_detail(store, iri, limit, offset)
     kind = _kind(store, iri)
-    if detail is None or kind is None:
+    if kind is None:
+        return None
+    # a model's page shows its scores; a benchmark's, its leaderboards, read on their own
+    detail = detail or catalog.entity_detail(store, iri, limit, offset, scores=kind == "Model")
+    if detail is None:
         return None
     total, offset = detail["claimsTotal"], detail["claimsOffset"]
     view: dict[str, Any] = {"kind": kind.lower(), "iri": iri.value, "path": detail["path"],
