@@ -68,11 +68,14 @@ def raw_once(store: ox.Store, query: str) -> bytes:
 
 
 def http_once(conn: http.client.HTTPConnection, query: str, path: str = "/sparql", extra: str = "") -> bytes:
-    """One GET of ``query`` at ``path`` (``extra``: more URL parameters, already encoded), the answer read."""
+    """One GET of ``query`` at ``path`` (``extra``: more URL parameters, already encoded), the answer read. It
+    asks for an answer read now (``Cache-Control: no-cache``): a latency is that of answering the query, not of
+    sending an answer a front kept."""
     for attempt in (1, 2):
         try:
             conn.request("GET", f"{path}?" + urllib.parse.urlencode({"query": query}) + extra,
-                         headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9"})
+                         headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9",
+                                  "Cache-Control": "no-cache"})
             response = conn.getresponse()
             break
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
@@ -102,11 +105,15 @@ class LeanClient:
     of CPU a request here, on the same two cores as the server it loads; this spends about a fifth of it,
     so that a throughput figure is the server's, not the client's."""
 
-    def __init__(self, port: int, query: str, path: str = "/sparql", extra: str = "", vary: bool = False) -> None:
-        """``vary``: each request asks a query never asked before (the query, then a comment with a number)."""
+    def __init__(self, port: int, query: str, path: str = "/sparql", extra: str = "", mode: str = "kept") -> None:
+        """``mode``: "kept", the same request each time; "fresh", the same with ``Cache-Control: no-cache`` (an
+        answer read now, not one a front kept); "new", each request a query never asked before (the query, then
+        a comment with a number)."""
         self.head = f"GET {path}?{urllib.parse.urlencode({'query': query})}".encode("ascii")
+        fresh = "Cache-Control: no-cache\r\n" if mode == "fresh" else ""
         self.tail = (f"{extra} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/sparql-results+json, "
-                     "application/n-triples;q=0.9\r\n\r\n").encode("ascii")
+                     f"application/n-triples;q=0.9\r\n{fresh}\r\n").encode("ascii")
+        vary = mode == "new"
         self.request = self.head + self.tail
         self.vary = f"%0A%23+{os.getpid()}-".encode("ascii") if vary else None
         self.sent = 0
@@ -153,8 +160,8 @@ class LeanClient:
 
 
 def _client(port: int, query: str, seconds: float, counter, path: str, extra: str,  # type: ignore[no-untyped-def]
-            vary: bool) -> None:
-    client = LeanClient(port, query, path, extra, vary)
+            mode: str) -> None:
+    client = LeanClient(port, query, path, extra, mode)
     done = 0
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -165,18 +172,23 @@ def _client(port: int, query: str, seconds: float, counter, path: str, extra: st
 
 
 def http_rate(port: int, query: str, clients: int, seconds: float, path: str = "/sparql", extra: str = "",
-              vary: bool = False) -> float:
+              mode: str = "kept") -> float:
     """Requests per second that ``clients`` processes, each on one keep-alive connection, get answered."""
-    answered, took = http_load(port, query, clients, seconds, path, extra, vary)
+    answered, took = http_load(port, query, clients, seconds, path, extra, mode)
     return answered / took
 
 
+#: the ways a load asks (see ``LeanClient``), as the output names them
+MODES = {"kept": "the same query", "fresh": "the same query, Cache-Control: no-cache",
+         "new": "a query not asked before, each time"}
+
+
 def http_load(port: int, query: str, clients: int, seconds: float, path: str = "/sparql",
-              extra: str = "", vary: bool = False) -> tuple[int, float]:
-    """(requests answered, seconds taken) of ``clients`` processes sending ``query`` for ``seconds`` (``vary``:
-    each request a query not asked before)."""
+              extra: str = "", mode: str = "kept") -> tuple[int, float]:
+    """(requests answered, seconds taken) of ``clients`` processes sending ``query`` for ``seconds`` (``mode``:
+    see ``LeanClient``)."""
     counter = multiprocessing.Value("i", 0)
-    procs = [multiprocessing.Process(target=_client, args=(port, query, seconds, counter, path, extra, vary))
+    procs = [multiprocessing.Process(target=_client, args=(port, query, seconds, counter, path, extra, mode))
              for _ in range(clients)]
     start = time.monotonic()
     for p in procs:
@@ -257,27 +269,30 @@ def main() -> int:
                   f"{hp - rp:8.3f} {hp / rp:6.2f} {len(h):5d}")
         if oxigraph is not None:
             wait(port + 1, "/query", UNION)
-        for name, query, vary in (("claims naming a benchmark", MEDIUM, False), ("small SELECT", SMALL, False),
-                                  ("small SELECT, each request a query not asked before", SMALL, True)):
-            raw_rps = raw_rate(raw, query, args.clients, args.seconds)
-            before = cpu_seconds(server.pid)
-            served, took = http_load(port, query, args.clients, args.seconds, vary=vary)
-            http_rps = served / took
-            after = cpu_seconds(server.pid)
-            spent: dict[str, float] = {}
-            for pid, cpu in before.items():
-                role = "store process" if pid == server.pid else role_of(pid)
-                spent[role] = spent.get(role, 0.0) + after.get(pid, cpu) - cpu
+        prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+        for name, query in (("claims naming a benchmark", MEDIUM), ("small SELECT", SMALL)):
             print(f"# throughput, {args.clients} concurrent clients for {args.seconds:g} s: {name}")
+            raw_rps = raw_rate(raw, query, args.clients, args.seconds)
             print(f"raw pyoxigraph ({args.clients} threads): {raw_rps:9.0f} req/s")
-            print(f"claimgraph HTTP ({args.clients} clients): {http_rps:9.0f} req/s   ratio {http_rps / raw_rps:.2f}   "
-                  "CPU a request: " + ", ".join(f"{role} {cpu / served * 1e6:.0f} us"
-                                                for role, cpu in sorted(spent.items())))
-            if oxigraph is not None:
-                prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
-                ox_rps = http_rate(port + 1, prologue + query, args.clients, args.seconds, "/query", UNION, vary)
-                print(f"oxigraph serve-read-only ({args.clients} clients, reference): {ox_rps:9.0f} req/s   "
-                      f"ratio {ox_rps / raw_rps:.2f}")
+            for mode, asked in MODES.items():
+                before = cpu_seconds(server.pid)
+                served, took = http_load(port, query, args.clients, args.seconds, mode=mode)
+                http_rps = served / took
+                after = cpu_seconds(server.pid)
+                spent: dict[str, float] = {}
+                for pid, cpu in before.items():
+                    role = "store process" if pid == server.pid else role_of(pid)
+                    spent[role] = spent.get(role, 0.0) + after.get(pid, cpu) - cpu
+                line = (f"claimgraph HTTP, {asked} ({args.clients} clients): {http_rps:9.0f} req/s   "
+                        f"ratio {http_rps / raw_rps:.2f}")
+                if oxigraph is not None:
+                    if mode != "fresh":  # Oxigraph server keeps no answer: asking it with no-cache is the same load
+                        ox_rps = http_rate(port + 1, prologue + query, args.clients, args.seconds, "/query", UNION,
+                                           mode)
+                    line += f"   oxigraph serve-read-only {ox_rps:9.0f} req/s (ratio {ox_rps / raw_rps:.2f})"
+                    line += f"   claimgraph/oxigraph {http_rps / ox_rps:.2f}"
+                print(line + "   CPU a request: " + ", ".join(f"{role} {cpu / served * 1e6:.0f} us"
+                                                            for role, cpu in sorted(spent.items())))
         if not args.throughput_only:
             print("# memory while streaming large answers (every process of the server, peak RSS)")
         streams = (("GET /store (whole store, N-Quads)", "/store"),

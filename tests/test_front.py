@@ -161,6 +161,19 @@ def test_an_answer_too_large_to_evaluate_in_a_front_is_kept_whole_until_a_write(
             assert _ask(conn, query) == (200, first)  # no query worker can answer now: the front did
         finally:
             _resumed(workers)
+        if round_ == 0:  # asked for an answer read now (RFC 9111), the request waits for a worker
+            for header in ({"Cache-Control": "no-cache"}, {"Cache-Control": "max-age=0"}, {"Pragma": "no-cache"}):
+                deadline = time.monotonic() + 15
+                while len(workers := _workers(server)) != 2 and time.monotonic() < deadline:
+                    time.sleep(0.1)  # the one stopped at the time limit is being replaced
+                _paused(workers)
+                try:
+                    conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}),
+                                 headers={"Accept": "application/sparql-results+json", **header})
+                    response = conn.getresponse()
+                    assert response.status == 503 and b"time limit" in response.read(), header
+                finally:
+                    _resumed(workers)
         _write(server, 1000 + round_)
         status, after = _ask(conn, query)
         assert status == 200 and json.loads(after)["results"]["bindings"][0]["n"]["value"] == str(written + 1)

@@ -70,6 +70,9 @@ ANSWER_CACHE_BYTES = 64 * 1024 * 1024
 #: what makes two evaluations of one query on one snapshot differ: such an answer is evaluated again, never kept
 _VOLATILE = re.compile(r"\b(?:rand|now|uuid|struuid|bnode|current-date(?:time)?|current-time)\s*\(", re.IGNORECASE)
 _SERVICE = re.compile(r"\bservice\b", re.IGNORECASE)
+#: a request that asks for an answer read now, not one kept (RFC 9111, 5.2.1: no-cache, no-store, max-age=0;
+#: Pragma: no-cache): the front evaluates it, or the store process does
+_FRESH = re.compile(rb"no-cache|no-store|max-age\s*=\s*0\b", re.IGNORECASE)
 #: headers that concern one connection, not the message (RFC 9110 section 7.6.1), and those the front's
 #: own server writes
 _HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding",
@@ -276,6 +279,7 @@ class Front:
         if path not in ("/sparql", "/query") or method not in ("GET", "POST"):
             return None
         host = accept = content_type = b""
+        fresh = False
         for name, value in headers:
             if name == b"host":
                 host = value
@@ -287,7 +291,9 @@ class Front:
                 content_type = value
             elif name in (b"origin", b"authorization"):
                 return None
-        return (method, path, query_string, bytes(body), host, accept, content_type)
+            elif name in (b"cache-control", b"pragma"):
+                fresh = fresh or _FRESH.search(value) is not None
+        return (method, path, query_string, bytes(body), host, accept, content_type, fresh)
 
     def answer_known(self, key: tuple[Any, ...] | None) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
         """The answer (headers, body) to a known query, from the snapshot it was measured on, as the store
@@ -295,7 +301,7 @@ class Front:
         if key is None:
             return None
         published = self.published()
-        kept = self.answers.get(key, published)
+        kept = None if key[-1] else self.answers.get(key, published)  # key[-1]: a fresh answer was asked for
         if kept is not None:
             return kept
         if (known := self.known.get(key)) is None or (snapshot := self.snapshot) is None:
@@ -316,7 +322,7 @@ class Front:
         except Exception:  # noqa: BLE001 - whatever went wrong, the store process answers instead
             _log.warning("a known query failed in a front process; forwarded", exc_info=True)
             return None
-        if known.steady:
+        if known.steady and not key[-1]:
             self.answers.put(key, snapshot.generation, known.headers, body)
         return known.headers + [(b"content-length", str(len(body)).encode("ascii"))], body
 
@@ -413,7 +419,7 @@ class Front:
                 # held here: the event loop keeps only a weak reference to a task
                 self._switching = asyncio.get_running_loop().create_task(self._switch(generation, path))
         headers = [h for h in headers if h[0].lower() != b"content-length"]
-        if content is not None and self.answers.fits(len(content)) and _steady(key):
+        if content is not None and not key[-1] and self.answers.fits(len(content)) and _steady(key):
             self.answers.put(key, generation, headers, content)
             return  # kept: sent again as it is, never evaluated here
         if seconds >= INLINE_SECONDS or size > INLINE_BYTES:
