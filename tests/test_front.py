@@ -44,6 +44,16 @@ def _workers(server: LiveServer) -> list[int]:
     return _processes(server.process.pid, "claimgraph.services.query_worker")
 
 
+def _whole_pool(server: LiveServer) -> list[int]:
+    """The two query workers, once a worker stopped at the time limit has been replaced (it starts a moment
+    after: one paused before it is there would leave the new one free to answer)."""
+    deadline = time.monotonic() + 15
+    while len(workers := _workers(server)) != 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(workers) == 2, workers
+    return workers
+
+
 def _fronts(server: LiveServer) -> list[int]:
     return _processes(server.process.pid, "claimgraph.interfaces.http.front")
 
@@ -101,12 +111,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 def test_a_repeated_query_is_answered_by_a_front_and_never_from_before_a_write(server: LiveServer) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)  # one connection: one front
-    workers = _workers(server)
-    assert len(workers) == 2 and len(_fronts(server)) == 2
+    assert len(_whole_pool(server)) == 2 and len(_fronts(server)) == 2
     for written in range(4):
         for _ in range(3):  # the first answer comes from a query worker; the front learns it and its snapshot
             assert _count(conn) == written
         time.sleep(0.3)
+        workers = _whole_pool(server)
         _paused(workers)
         try:
             assert _count(conn) == written  # no query worker can answer now: the front did
@@ -116,7 +126,6 @@ def test_a_repeated_query_is_answered_by_a_front_and_never_from_before_a_write(s
             assert status == 503 and b"time limit" in body  # a new query waits for a worker, and is stopped
         finally:
             _resumed(workers)
-        workers = _workers(server)
         _write(server, written)
         assert _count(conn) == written + 1  # asked right after the write: never the front's stale snapshot
     conn.close()
@@ -135,7 +144,7 @@ def test_a_streamed_answer_is_learnt_too(server: LiveServer) -> None:
     for _ in range(2):
         assert _ask(conn, query) == (200, streamed)
     time.sleep(0.3)
-    workers = _workers(server)
+    workers = _whole_pool(server)
     _paused(workers)
     try:
         assert _ask(conn, query) == (200, streamed)
@@ -155,7 +164,7 @@ def test_an_answer_too_large_to_evaluate_in_a_front_is_kept_whole_until_a_write(
         assert status == 200 and len(first) > 1024 * 1024
         written = int(json.loads(first)["results"]["bindings"][0]["n"]["value"])
         time.sleep(0.3)
-        workers = _workers(server)
+        workers = _whole_pool(server)
         _paused(workers)
         try:
             assert _ask(conn, query) == (200, first)  # no query worker can answer now: the front did
@@ -163,9 +172,7 @@ def test_an_answer_too_large_to_evaluate_in_a_front_is_kept_whole_until_a_write(
             _resumed(workers)
         if round_ == 0:  # asked for an answer read now (RFC 9111), the request waits for a worker
             for header in ({"Cache-Control": "no-cache"}, {"Cache-Control": "max-age=0"}, {"Pragma": "no-cache"}):
-                deadline = time.monotonic() + 15
-                while len(workers := _workers(server)) != 2 and time.monotonic() < deadline:
-                    time.sleep(0.1)  # the one stopped at the time limit is being replaced
+                workers = _whole_pool(server)
                 _paused(workers)
                 try:
                     conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}),

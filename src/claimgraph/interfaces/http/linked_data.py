@@ -60,14 +60,16 @@ def _window(request: Request) -> tuple[int, int]:
     """(limit, offset) of the claims an entity's page lists: ``?limit=`` (at most catalog.MAX_PAGE) and
     ``?offset=``."""
     values = []
-    for name, default, top in (("limit", views.PAGE_CLAIMS, catalog.MAX_PAGE), ("offset", 0, None)):
+    for name, default in (("limit", views.PAGE_CLAIMS), ("offset", 0)):
         raw = request.query_params.get(name)
         try:
             value = default if raw is None else int(raw)
         except ValueError:
             raise Problem(400, f"{name} must be a whole number, got {raw!r}") from None
-        if value < (1 if name == "limit" else 0) or (top is not None and value > top):
-            raise Problem(400, f"{name} must be between {1 if name == 'limit' else 0} and {top or 'any'}, got {value}")
+        if name == "limit" and not 1 <= value <= catalog.MAX_PAGE:
+            raise Problem(400, f"limit must be between 1 and {catalog.MAX_PAGE}, got {value}")
+        if value < 0:
+            raise Problem(400, f"offset must be 0 or more, got {value}")
         values.append(value)
     return values[0], values[1]
 
