@@ -187,6 +187,31 @@ def test_an_answer_too_large_to_evaluate_in_a_front_is_kept_whole_until_a_write(
     conn.close()
 
 
+def test_serve_answer_cache_0_keeps_no_answer(tmp_path: Path) -> None:
+    assert run_cli("ingest", str(SEED), store=tmp_path / "store").returncode == 0
+    refused = run_cli("serve", "--port", "1", "--answer-cache", "-1", store=tmp_path / "store")
+    assert refused.returncode == 2 and "--answer-cache must be 0 or more" in refused.stderr
+    live = LiveServer(tmp_path / "store", {"CLAIMGRAPH_QUERY_TIMEOUT": "2"},
+                      args=("--processes", "2", "--answer-cache", "0"))
+    try:
+        query = "SELECT ?s ?o WHERE { ?s ?p ?o . ?x ?q ?y } LIMIT 20000"  # over 1 MiB: never evaluated in a front
+        conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)
+        status, first = _ask(conn, query)
+        assert status == 200 and len(first) > 1024 * 1024
+        assert _ask(conn, query) == (200, first)
+        time.sleep(0.3)
+        workers = _whole_pool(live)
+        _paused(workers)
+        try:
+            status, body = _ask(conn, query)
+            assert status == 503 and b"time limit" in body  # no front kept it: it waits for a worker
+        finally:
+            _resumed(workers)
+        conn.close()
+    finally:
+        live.stop()
+
+
 def test_an_answer_that_differs_each_time_is_evaluated_each_time(server: LiveServer) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     for query in ("SELECT (RAND() AS ?r) WHERE {}", "SELECT (STRUUID() AS ?r) WHERE {}",

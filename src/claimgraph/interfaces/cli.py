@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--processes", type=int, metavar="N",
                    help="processes that accept connections (default: $CLAIMGRAPH_SERVE_PROCESSES, else one per "
                         "CPU, at most 4; 1: the store's process alone)")
+    p.add_argument("--answer-cache", type=int, metavar="BYTES",
+                   help="bytes of answers each front process keeps for the store's current state (default: "
+                        "$CLAIMGRAPH_ANSWER_CACHE_BYTES, else 67108864; 0: none kept)")
     return parser
 
 
@@ -422,6 +425,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
                                    ("serve_processes", args.processes)) if v is not None}
     if any(v <= 0 for v in overrides.values()):
         raise UsageError("--query-timeout, --workers and --processes must be positive")
+    if args.answer_cache is not None:
+        if args.answer_cache < 0:
+            raise UsageError("--answer-cache must be 0 or more")
+        overrides["answer_cache_bytes"] = args.answer_cache
     settings = dataclasses.replace(settings, **overrides)
     graph = _open(settings, create=True)  # opened here so that a locked store fails before the server starts
     # several processes accept connections only over an on-disk store, whose snapshots they can read
