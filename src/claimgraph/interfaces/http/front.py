@@ -10,9 +10,10 @@
   updated after every write and before the write is answered.
 * Each front process accepts connections on the shared listening socket and forwards every request to the
   store process as it came, streaming the answer back (``Front.forward``), with one exception: a query
-  the store process has already answered from the current snapshot, quickly (under ``INLINE_SECONDS``)
-  and briefly (under ``INLINE_BYTES``), is answered by the front itself, from that same snapshot, which it
-  holds a lease on (``flock``; the store process deletes a snapshot only when no front leases it).
+  the store process has already answered from the current snapshot, quickly (under ``INLINE_SECONDS`` and a
+  quarter of the time limit) and briefly (under ``INLINE_BYTES``), is answered by the front itself, from that
+  same snapshot, which it holds a lease on (``flock``; the store process deletes a snapshot only when no front
+  leases it): at once if it took under ``FAST_SECONDS``, else in one of its threads.
 * A front also keeps whole answers it relayed or evaluated (``Answers``, up to ``ANSWER_CACHE_BYTES``) and
   sends one again to the same request while the published generation is the one it was read at: the answer
   is a function of the query and the snapshot, unless the query asks for something new each time
@@ -58,11 +59,16 @@ if TYPE_CHECKING:
 __all__ = ["Front", "Fronts", "Answers", "INLINE_SECONDS", "INLINE_BYTES", "ANSWER_CACHE_BYTES", "main",
            "serve_with_fronts"]
 
-#: a query is answered in a front only if the store process's worker answered it in less than this (a front
-#: answers one request at a time: this is also the longest it keeps the next one waiting)
-INLINE_SECONDS = 0.05
+#: a query is evaluated in a front only if the store process's worker answered it in less than this (and in
+#: less than a quarter of the time limit): evaluated again on the same snapshot it takes about as long
+INLINE_SECONDS = 1.0
 #: ... with an answer no larger than this (held whole in memory)
-INLINE_BYTES = 1024 * 1024
+INLINE_BYTES = 16 * 1024 * 1024
+#: a known query measured under this is evaluated in the event loop, as its request is read; a longer one in
+#: one of ``THREADS`` threads, so that the front goes on reading and answering other requests meanwhile
+#: (pyoxigraph lets go of the GIL while it evaluates and serialises)
+FAST_SECONDS = 0.005
+THREADS = 2
 #: queries remembered as answerable in a front, per front
 _REMEMBERED = 10_000
 #: bytes of answers a front keeps, by default (``CLAIMGRAPH_ANSWER_CACHE_BYTES``); one answer may take a quarter
@@ -93,6 +99,8 @@ class _Snapshot:
 
     def __init__(self, generation: int, path: str, store: Any, lease_fd: int) -> None:
         self.generation, self.path, self.store, self.lease_fd = generation, path, store, lease_fd
+        self.readers = 0  # evaluations in threads still reading it (counted in the event loop's thread)
+        self.closing = False
 
     @classmethod
     def open(cls, generation: int, path: str) -> "_Snapshot | None":
@@ -115,8 +123,17 @@ class _Snapshot:
             return None
 
     def close(self) -> None:
-        self.store = None  # RocksDB closes with the last reference, before the lease is let go
-        os.close(self.lease_fd)
+        """Let it go, once no evaluation in a thread reads it any more."""
+        self.closing = True
+        if self.readers == 0 and self.lease_fd >= 0:
+            self.store = None  # RocksDB closes with the last reference, before the lease is let go
+            os.close(self.lease_fd)
+            self.lease_fd = -1
+
+    def done_reading(self) -> None:
+        self.readers -= 1
+        if self.closing:
+            self.close()
 
 
 class _Known:
@@ -124,11 +141,12 @@ class _Known:
     answer's headers as the store process gave them, whether two evaluations give the same answer
     (``steady``), and (once known) its serialisation format."""
 
-    __slots__ = ("generation", "request", "headers", "steady", "format")
+    __slots__ = ("generation", "request", "headers", "steady", "seconds", "format")
 
     def __init__(self, generation: int, request: dict[str, Any], headers: list[tuple[bytes, bytes]],
-                 steady: bool) -> None:
+                 steady: bool, seconds: float) -> None:
         self.generation, self.request, self.headers, self.steady = generation, request, headers, steady
+        self.seconds = seconds
         self.format: Any = None
 
 
@@ -201,6 +219,21 @@ def _steady(key: tuple[Any, ...]) -> bool:
     return _VOLATILE.search(text) is None and _SERVICE.search(text) is None
 
 
+def _evaluate(known: _Known, store: Any) -> tuple[bytes, Any] | None:
+    """A known query's answer on ``store`` (a snapshot), serialised as the store process did, and its format;
+    None if it failed (the store process answers instead). Runs in the event loop's thread or in another."""
+    from claimgraph.services.protocol import answer_format
+    from claimgraph.services.query_worker import evaluate
+
+    try:
+        result = evaluate(store, known.request)
+        fmt = known.format or answer_format(result, known.request["accept"])[1]
+        return result.serialize(format=fmt) or b"", fmt
+    except Exception:  # noqa: BLE001 - whatever went wrong, the store process answers instead
+        _log.warning("a known query failed in a front process; forwarded", exc_info=True)
+        return None
+
+
 async def _problem(send: Send, status: int, detail: str) -> None:
     from claimgraph.interfaces.http.problems import problem_response
 
@@ -213,14 +246,18 @@ class Front:
     """The ASGI app of a front process: answer known queries from the snapshot, forward everything else
     to the store process at the Unix socket ``upstream``. ``root`` is the snapshot folder (with the
     published generation); ``max_body_bytes`` the request body limit, as the store process applies it;
-    ``answer_cache_bytes`` the bytes of answers it keeps whole (0: none, each is evaluated again)."""
+    ``answer_cache_bytes`` the bytes of answers it keeps whole (0: none, each is evaluated again);
+    ``time_limit`` the store process's query time limit (a query evaluated here takes a small part of it)."""
 
     def __init__(self, upstream: str, root: Path, max_body_bytes: int,
-                 answer_cache_bytes: int = ANSWER_CACHE_BYTES) -> None:
+                 answer_cache_bytes: int = ANSWER_CACHE_BYTES, time_limit: float = 30.0) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         from claimgraph.interfaces.http.upstream import Upstream
 
-        self.upstream, self.limit = Upstream(upstream), max_body_bytes
+        self.upstream, self.limit, self.time_limit = Upstream(upstream), max_body_bytes, time_limit
         self.answers = Answers(answer_cache_bytes)
+        self._threads = ThreadPoolExecutor(THREADS, thread_name_prefix="claimgraph-front")
         from claimgraph.services.executor import GENERATION_FILE
 
         with open(root / GENERATION_FILE, "rb") as file:
@@ -252,6 +289,15 @@ class Front:
                 break
         key = self.key_of(scope["method"], scope["path"], scope["query_string"], body, scope["headers"])
         answered = self.answer_known(key)
+        if answered is None and key is not None and (found := self._evaluable(key)) is not None:
+            known, snapshot = found  # a slower known query: evaluated in a thread, this loop serving others
+            snapshot.readers += 1
+            try:
+                evaluated = await asyncio.get_running_loop().run_in_executor(self._threads, _evaluate, known,
+                                                                             snapshot.store)
+            finally:
+                snapshot.done_reading()
+            answered = self._answered(key, known, snapshot, evaluated)
         if answered is not None:
             headers, content = answered
             await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -296,32 +342,35 @@ class Front:
         return (method, path, query_string, bytes(body), host, accept, content_type, fresh)
 
     def answer_known(self, key: tuple[Any, ...] | None) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
-        """The answer (headers, body) to a known query, from the snapshot it was measured on, as the store
-        process answered it; None if the query is not known on the current snapshot (it is forwarded)."""
+        """The answer (headers, body) to a known query that can be given at once: one kept, or a quick one
+        evaluated on the snapshot it was measured on; None otherwise (evaluated in a thread, or forwarded)."""
         if key is None:
             return None
-        published = self.published()
-        kept = None if key[-1] else self.answers.get(key, published)  # key[-1]: a fresh answer was asked for
+        kept = None if key[-1] else self.answers.get(key, self.published())  # key[-1]: a fresh answer was asked
         if kept is not None:
             return kept
+        found = self._evaluable(key)
+        if found is None or found[0].seconds >= FAST_SECONDS:
+            return None
+        known, snapshot = found
+        return self._answered(key, known, snapshot, _evaluate(known, snapshot.store))
+
+    def _evaluable(self, key: tuple[Any, ...]) -> tuple[_Known, _Snapshot] | None:
+        """The known query and the snapshot to evaluate it on, if it was measured on the current one."""
         if (known := self.known.get(key)) is None or (snapshot := self.snapshot) is None:
             return None
-        if snapshot.generation != published:
+        if snapshot.generation != self.published():
             self._let_go()
             return None
         if known.generation != snapshot.generation:
             return None
-        from claimgraph.services.protocol import answer_format
-        from claimgraph.services.query_worker import evaluate
+        return known, snapshot
 
-        try:
-            result = evaluate(snapshot.store, known.request)
-            if known.format is None:
-                known.format = answer_format(result, known.request["accept"])[1]
-            body = result.serialize(format=known.format) or b""
-        except Exception:  # noqa: BLE001 - whatever went wrong, the store process answers instead
-            _log.warning("a known query failed in a front process; forwarded", exc_info=True)
+    def _answered(self, key: tuple[Any, ...], known: _Known, snapshot: _Snapshot,
+                  evaluated: tuple[bytes, Any] | None) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        if evaluated is None:
             return None
+        body, known.format = evaluated
         if known.steady and not key[-1]:
             self.answers.put(key, snapshot.generation, known.headers, body)
         return known.headers + [(b"content-length", str(len(body)).encode("ascii"))], body
@@ -422,7 +471,7 @@ class Front:
         if content is not None and not key[-1] and self.answers.fits(len(content)) and _steady(key):
             self.answers.put(key, generation, headers, content)
             return  # kept: sent again as it is, never evaluated here
-        if seconds >= INLINE_SECONDS or size > INLINE_BYTES:
+        if seconds >= min(INLINE_SECONDS, self.time_limit / 4) or size > INLINE_BYTES:
             return
         from starlette.requests import Request
 
@@ -452,7 +501,7 @@ class Front:
                 self.known.clear()
         accept = request.headers.get("accept")
         asked = worker_request(query, accept=accept, dataset=dataset, prefixes=PREFIXES, base_iri=endpoint_url(request))
-        self.known[key] = _Known(generation, asked, headers, _VOLATILE.search(query) is None)
+        self.known[key] = _Known(generation, asked, headers, _VOLATILE.search(query) is None, seconds)
 
     async def _switch(self, generation: int, path: str) -> None:
         opened = await asyncio.get_running_loop().run_in_executor(None, _Snapshot.open, generation, path)
@@ -476,6 +525,7 @@ class Front:
             elif message["type"] == "lifespan.shutdown":
                 watcher.cancel()
                 self.upstream.close()
+                self._threads.shutdown(wait=True, cancel_futures=True)
                 if self.snapshot is not None:
                     self.snapshot.close()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -487,9 +537,9 @@ class Fronts:
     dies, stops them all at the end."""
 
     def __init__(self, listener: socket.socket, upstream: str, count: int, max_body_bytes: int,
-                 answer_cache_bytes: int = ANSWER_CACHE_BYTES) -> None:
+                 answer_cache_bytes: int = ANSWER_CACHE_BYTES, time_limit: float = 30.0) -> None:
         self.listener, self.upstream, self.count, self.max_body_bytes = listener, upstream, count, max_body_bytes
-        self.answer_cache_bytes = answer_cache_bytes
+        self.answer_cache_bytes, self.time_limit = answer_cache_bytes, time_limit
         self.processes: list[subprocess.Popen[bytes]] = []
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -499,7 +549,8 @@ class Fronts:
         assert self._root is not None
         fd = self.listener.fileno()
         return subprocess.Popen([sys.executable, "-m", "claimgraph.interfaces.http.front", str(fd), self.upstream,
-                                 str(self._root), str(self.max_body_bytes), str(self.answer_cache_bytes)],
+                                 str(self._root), str(self.max_body_bytes), str(self.answer_cache_bytes),
+                                 repr(self.time_limit)],
                                 pass_fds=(fd,), stdin=subprocess.DEVNULL, close_fds=True,
                                 start_new_session=True)  # a terminal's Ctrl-C is the store process's to handle
 
@@ -564,7 +615,7 @@ def serve_with_fronts(graph: Claimgraph, host: str, port: int, processes: int,
         upstream.bind(str(private / "store.sock"))
         upstream.listen(2048)
         fronts = Fronts(listener, str(private / "store.sock"), processes, graph.settings.max_body_bytes,
-                        graph.settings.answer_cache_bytes)
+                        graph.settings.answer_cache_bytes, graph.settings.query_timeout)
         # only the fronts reach this socket: the client addresses they pass on are trusted, and their idle
         # connections are kept (closed after uvicorn's default 5 s, one could close just as a front reuses it)
         config = uvicorn.Config(create_app(graph, fronts), log_level="warning", proxy_headers=True,
@@ -642,16 +693,16 @@ def _orphaned(parent: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m claimgraph.interfaces.http.front FD UPSTREAM ROOT MAX_BODY_BYTES ANSWER_CACHE_BYTES``: started by
-    ``claimgraph serve``, on the listening socket FD it inherits."""
-    if len(argv) != 5 or not all(argv[i].isdigit() for i in (0, 3, 4)):
+    """``python -m claimgraph.interfaces.http.front FD UPSTREAM ROOT MAX_BODY_BYTES ANSWER_CACHE_BYTES TIME_LIMIT``:
+    started by ``claimgraph serve``, on the listening socket FD it inherits."""
+    if len(argv) != 6 or not all(argv[i].isdigit() for i in (0, 3, 4)):
         print("claimgraph's front processes are started by `claimgraph serve`, not by hand", file=sys.stderr)
         return 2
     import uvicorn
 
     threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True).start()
     listener = socket.socket(fileno=int(argv[0]))
-    app = Front(argv[1], Path(argv[2]), int(argv[3]), int(argv[4]))
+    app = Front(argv[1], Path(argv[2]), int(argv[3]), int(argv[4]), float(argv[5]))
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="none",
                             http=protocol_for(app), timeout_graceful_shutdown=5)
     uvicorn.Server(config).run(sockets=[listener])
