@@ -269,6 +269,7 @@ def main() -> int:
                   f"{hp - rp:8.3f} {hp / rp:6.2f} {len(h):5d}")
         if oxigraph is not None:
             wait(port + 1, "/query", UNION)
+        settle(server.pid)
         prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
         for name, query in (("claims naming a benchmark", MEDIUM), ("small SELECT", SMALL)):
             print(f"# throughput, {args.clients} concurrent clients for {args.seconds:g} s: {name}")
@@ -327,6 +328,17 @@ def wait(port: int, path: str, extra: str = "") -> http.client.HTTPConnection:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def settle(pid: int, limit: float = 180.0) -> None:
+    """Wait until the server is idle: at start it loads the conflicts' facts in a thread (half a minute at 100k
+    claims), which would share the cores with the load measured next."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = sum(cpu_seconds(pid).values())
+        time.sleep(1.0)
+        if sum(cpu_seconds(pid).values()) - before < 0.05:
+            return
 
 
 def cpu_seconds(pid: int) -> dict[int, float]:

@@ -49,7 +49,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "src"))
 
 from corpus import write_corpus  # noqa: E402
-from endpoint import MEDIUM, MODES, SMALL, UNION, http_once, http_rate, percentile, raw_once, timed, wait  # noqa: E402
+from endpoint import (MEDIUM, MODES, SMALL, UNION, http_once, http_rate, percentile, raw_once, settle,  # noqa: E402
+                      timed, wait)
 
 from claimgraph.config import Settings  # noqa: E402
 from claimgraph.interfaces.core import Claimgraph  # noqa: E402
@@ -161,6 +162,7 @@ def run(args: argparse.Namespace, work: Path, processes: list[subprocess.Popen[b
               f"{percentile(h, 95):10.2f}{hp - rp:9.2f}{op:10.2f}{percentile(o, 95):10.2f}")
     for failure in failures:
         print(f"# failed: {failure}")
+    settle(processes[-1].pid)
     print(f"# throughput: {args.clients} concurrent clients (processes, keep-alive) for {args.seconds:g} s each")
     for name, query in (("small SELECT", SMALL), ("claims naming a benchmark", MEDIUM)):
         query = PROLOGUE + query
