@@ -4,9 +4,9 @@ same path with ``.json``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pyoxigraph import Literal, NamedNode, Quad, Triple, serialize
@@ -56,32 +56,13 @@ def _rdf(quads: list[Quad], media: str) -> Response:
     return Response(body or b"", media_type=content_type_of(media), headers={"Vary": "Accept"})
 
 
-def _window(request: Request) -> tuple[int, int]:
-    """(limit, offset) of the claims an entity's page lists: ``?limit=`` (at most catalog.MAX_PAGE) and
-    ``?offset=``."""
-    values = []
-    for name, default in (("limit", views.PAGE_CLAIMS), ("offset", 0)):
-        raw = request.query_params.get(name)
-        try:
-            value = default if raw is None else int(raw)
-        except ValueError:
-            raise Problem(400, f"{name} must be a whole number, got {raw!r}") from None
-        if name == "limit" and not 1 <= value <= catalog.MAX_PAGE:
-            raise Problem(400, f"limit must be between 1 and {catalog.MAX_PAGE}, got {value}")
-        if value < 0:
-            raise Problem(400, f"offset must be 0 or more, got {value}")
-        values.append(value)
-    return values[0], values[1]
-
-
-def _twin(request: Request, store: Any, conflicts: Any, iri: NamedNode, quads: list[Quad]) -> dict[str, Any]:
+def _twin(store: Any, conflicts: Any, iri: NamedNode, quads: list[Quad], limit: int, offset: int) -> dict[str, Any]:
     types = {q.object.value for q in quads if q.predicate == RDF.type and isinstance(q.object, NamedNode)}
     if CG.Claim.value in types:
         detail = catalog.claim_detail(store, iri)
         if detail:
             return {"kind": "claim", **detail, "page": views.claim_view(store, conflicts, iri)}
     if types & _ENTITY_TYPES:
-        limit, offset = _window(request)
         detail = catalog.entity_detail(store, iri, limit, offset)
         if detail:
             return {"kind": "entity", **detail,
@@ -114,27 +95,26 @@ def _html(iri: NamedNode, quads: list[Quad], pointing: list[Quad], twin_path: st
     return h.page(label or compact(iri.value), body, twin=twin_path)
 
 
-def _resolve(request: Request, iri: NamedNode, media: str, twin_path: str) -> Response:
+def _resolve(request: Request, iri: NamedNode, media: str, twin_path: str, limit: int, offset: int) -> Response:
     store = core(request).store
     quads = catalog.describe(store, iri)
     if not quads:
         raise Problem(404, f"claimgraph holds nothing about <{iri.value}>")
     if media == "application/json":
-        return JSONResponse(_twin(request, store, core(request).conflicts, iri, quads))
+        return JSONResponse(_twin(store, core(request).conflicts, iri, quads, limit, offset))
     if media == "text/html":
-        rich = _rich(request, iri, twin_path)
+        rich = _rich(request, iri, twin_path, limit, offset)
         return rich or HTMLResponse(_html(iri, quads, catalog.incoming(store, iri), twin_path))
     return _rdf(quads, media)
 
 
-def _rich(request: Request, iri: NamedNode, twin_path: str) -> HTMLResponse | None:
+def _rich(request: Request, iri: NamedNode, twin_path: str, limit: int, offset: int) -> HTMLResponse | None:
     """The page of a claim, a model, method or benchmark (or another entity), or None for other resources."""
     graph = core(request)
     claim = views.claim_view(graph.store, graph.conflicts, iri)
     if claim is not None:
         title = f"Claim {claim['position']}" + (f" of “{claim['dossier']['label']}”" if claim["dossier"] else "")
         return web.render(request, "claim.html", title, twin_path, view=claim)
-    limit, offset = _window(request)
     entity = views.entity_view(graph.store, iri, limit, offset)
     if entity is not None:
         return web.render(request, "entity.html", entity["label"], twin_path, view=entity)
@@ -146,13 +126,16 @@ def _rich(request: Request, iri: NamedNode, twin_path: str) -> HTMLResponse | No
 
 @router.get("/id/{path:path}", summary="Resolve a claimgraph IRI (HTML, JSON twin with .json, RDF by Accept)",
             responses=answers(*_OFFERS))
-async def resource(request: Request, path: str) -> Response:
+async def resource(request: Request, path: str,
+                   limit: Annotated[int, Query(ge=1, le=catalog.MAX_PAGE,
+                                               description="an entity's claims listed")] = views.PAGE_CLAIMS,
+                   offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     bare, media = _choose(request, path)
     try:
         iri = NamedNode(DATA.iri + bare)
     except ValueError:
         raise Problem(400, f"not a valid IRI path: {bare!r}") from None
-    return await run_in_threadpool(_resolve, request, iri, media, f"/id/{bare}.json")
+    return await run_in_threadpool(_resolve, request, iri, media, f"/id/{bare}.json", limit, offset)
 
 
 @router.get("/context.jsonld", summary="The JSON-LD context of JSON claims (what POST /claims and check take)",

@@ -39,14 +39,13 @@ class Exchange(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.lost = False
-        self.status = 0
-        self.headers: list[tuple[bytes, bytes]] = []
         self._reset(False)
 
     def _reset(self, head_only: bool) -> None:
         self.parser = httptools.HttpResponseParser(self)
         self.head_only = head_only  # a HEAD request: the answer has a length, but no body follows
-        self.status, self.headers = 0, []
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
         self.chunks: deque[bytes] = deque()
         self.held = 0
         self.paused = False
