@@ -8,24 +8,29 @@
   and runs users' queries in its killable query workers, over snapshots (see
   :mod:`claimgraph.services.executor`). It publishes the store's generation in a file the fronts map,
   updated after every write and before the write is answered.
-* Each front process accepts connections on the shared listening socket and forwards every request to the
-  store process as it came, streaming the answer back (``Front.forward``), with one exception: a query
-  the store process has already answered from the current snapshot, quickly (under ``INLINE_SECONDS`` and a
-  quarter of the time limit) and briefly (under ``INLINE_BYTES``), is answered by the front itself, from that
-  same snapshot, which it holds a lease on (``flock``; the store process deletes a snapshot only when no front
-  leases it): at once if it took under ``FAST_SECONDS``, else in one of its threads.
+* Each front process accepts connections on the shared listening socket. It **evaluates a query itself**, in
+  one of its ``THREADS`` threads, on the snapshot the store process last answered from, as long as that is
+  the current one (the published generation has not moved) and a thread is free, and answers it as the store
+  process would (same headers; whole under 64 KiB, else streamed; the same time and size limits). A query it
+  answered (or saw answered) in under ``FAST_SECONDS`` is evaluated at once, in its event loop, when it comes
+  again. Anything else (every write, every page, a query after a write until the front holds the new
+  snapshot, a query it cannot read or that fails before its first byte, one calling ``SERVICE``, and queries
+  while both threads are busy) it forwards to the store process as it came, streaming the answer back
+  (``Front.forward``). A front leases the snapshot it reads (``flock``): the store process deletes a snapshot
+  only when no front leases it.
 * A front also keeps whole answers it relayed or evaluated (``Answers``, up to ``ANSWER_CACHE_BYTES``) and
   sends one again to the same request while the published generation is the one it was read at: the answer
   is a function of the query and the snapshot, unless the query asks for something new each time
   (``RAND()``, ``NOW()``, ...: evaluated again) or reaches another server (``SERVICE``: never here).
 
-Why that is safe. A time limit needs a query that can be killed, and pyoxigraph cannot interrupt one: so
-a query runs in a front only if the very same query (text, dataset, base IRI, media type) already ran to
-completion on the very same immutable snapshot in well under the limit. Evaluating it again reads the same
-data the same way, so it takes about as long again: it cannot run away. Anything else (a query not seen on
-this snapshot, one that was slow or large, one calling ``SERVICE``, every write, every page) goes to the
-store process, where the limit holds as before. A query sent after a write was answered sees that write:
-the front answers by itself only while the published generation equals its snapshot's.
+The time limit. pyoxigraph cannot interrupt a query. A query that runs past the limit in a front is answered
+503 at the limit, and its answer stopped at its next write (a streamed answer writes every 8 KiB or so); a
+thread still evaluating a second later, inside one step of the query, can only be stopped by ending its
+process. That front then **retires**: it takes no more connections (the other fronts take them; the store
+process starts another front at once), answers every request it has taken, and ends, with the thread. A
+runaway query costs one core until then, at most the time limit again. Consistency: a
+query sent after a write was answered sees that write, since a front evaluates only on the snapshot of the
+published generation.
 
 The front is a plain ASGI app (no framework) under uvicorn, whose HTTP protocol it extends
 (``protocol_for``) to answer a known GET query as soon as its headers are read, with no hop to another
@@ -53,22 +58,27 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from claimgraph.services.protocol import content_type_of
+from claimgraph.services.query_worker import CHUNK
+
 if TYPE_CHECKING:
+    from claimgraph.config import Settings
     from claimgraph.interfaces.core import Claimgraph
 
 __all__ = ["Front", "Fronts", "Answers", "INLINE_SECONDS", "INLINE_BYTES", "ANSWER_CACHE_BYTES", "main",
            "serve_with_fronts"]
 
-#: a query is evaluated in a front only if the store process's worker answered it in less than this (and in
-#: less than a quarter of the time limit): evaluated again on the same snapshot it takes about as long
-INLINE_SECONDS = 1.0
-#: ... with an answer no larger than this (held whole in memory)
-INLINE_BYTES = 16 * 1024 * 1024
-#: a known query measured under this is evaluated in the event loop, as its request is read; a longer one in
-#: one of ``THREADS`` threads, so that the front goes on reading and answering other requests meanwhile
-#: (pyoxigraph lets go of the GIL while it evaluates and serialises)
+#: a query the store process or a front answered from the current snapshot in less than this, with an answer
+#: of at most ``INLINE_BYTES``, is evaluated again in the event loop as its request is read (a query measured
+#: fast on an immutable snapshot takes as long again); any other is evaluated in one of ``THREADS`` threads,
+#: under the time limit (pyoxigraph lets go of the GIL while it evaluates), so that the loop serves others
 FAST_SECONDS = 0.005
+INLINE_BYTES = 16 * 1024 * 1024
 THREADS = 2
+#: chunks of an answer a thread may have written ahead of what the loop has sent (64 KiB each)
+_AHEAD = 16
+#: a thread still evaluating this long after its query's time limit makes its front retire (see ``Front``)
+_GRACE = 1.0
 #: queries remembered as answerable in a front, per front
 _REMEMBERED = 10_000
 #: bytes of answers a front keeps, by default (``CLAIMGRAPH_ANSWER_CACHE_BYTES``); one answer may take a quarter
@@ -220,8 +230,8 @@ def _steady(key: tuple[Any, ...]) -> bool:
 
 
 def _evaluate(known: _Known, store: Any) -> tuple[bytes, Any] | None:
-    """A known query's answer on ``store`` (a snapshot), serialised as the store process did, and its format;
-    None if it failed (the store process answers instead). Runs in the event loop's thread or in another."""
+    """A known quick query's answer on ``store`` (a snapshot), serialised as before, and its format; None if it
+    failed (it is then evaluated as any other query)."""
     from claimgraph.services.protocol import answer_format
     from claimgraph.services.query_worker import evaluate
 
@@ -229,35 +239,109 @@ def _evaluate(known: _Known, store: Any) -> tuple[bytes, Any] | None:
         result = evaluate(store, known.request)
         fmt = known.format or answer_format(result, known.request["accept"])[1]
         return result.serialize(format=fmt) or b"", fmt
-    except Exception:  # noqa: BLE001 - whatever went wrong, the store process answers instead
-        _log.warning("a known query failed in a front process; forwarded", exc_info=True)
+    except Exception:  # noqa: BLE001 - whatever went wrong, it is asked again the long way
+        _log.warning("a known query failed in a front process", exc_info=True)
         return None
 
 
-async def _problem(send: Send, status: int, detail: str) -> None:
+class _Stopped(Exception):
+    """Raised into a serialisation that is no longer wanted (the client left, a limit passed)."""
+
+
+class _Relay:
+    """What a thread evaluating a query hands to the event loop, in order, through ``queue``: ``("whole", media,
+    body)`` for an answer under ``CHUNK`` bytes, as a query worker sends it whole; else ``("head", media)``,
+    ``("chunk", bytes)``... and ``("end",)`` or ``("cut",)``; or ``("refused",)`` when it failed before any
+    byte of it (the store process then answers the request, and says what was wrong). At most ``_AHEAD`` chunks
+    wait to be sent. ``stop()`` (from the loop) makes the serialisation's next write raise, which ends it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+        self.room = threading.Semaphore(_AHEAD)
+        self.stopped = False
+        self.media = ""
+        self.buffer = bytearray()
+        self.started = False
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.room.release()  # a write waiting for room wakes, and raises
+
+    def put(self, *item: Any) -> None:
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+
+    def write(self, data: bytes) -> int:
+        if self.stopped:
+            raise _Stopped
+        self.buffer += data
+        if len(self.buffer) >= CHUNK:
+            self._chunk()
+        return len(data)
+
+    def flush(self) -> None:
+        """pyoxigraph may call this; chunks are sent by size and at the end only."""
+
+    def _chunk(self) -> None:
+        if not self.started:
+            self.put("head", self.media)
+            self.started = True
+        self.room.acquire()
+        if self.stopped:
+            raise _Stopped
+        self.put("chunk", bytes(self.buffer))
+        self.buffer.clear()
+
+    def run(self, request: dict[str, Any], store: Any) -> None:
+        """Evaluate and serialise ``request`` on ``store`` (in a thread of the front), as a query worker does."""
+        from claimgraph.services.protocol import answer_format
+        from claimgraph.services.query_worker import evaluate
+
+        try:
+            result = evaluate(store, request)
+            self.media, fmt = answer_format(result, request.get("accept"))
+            result.serialize(self, fmt)
+            if self.started:
+                if self.buffer:
+                    self._chunk()
+                self.put("end")
+            else:
+                self.put("whole", self.media, bytes(self.buffer))
+        except Exception:  # noqa: BLE001 - a syntax error, an evaluation error, a client gone: see ``put``
+            self.put("cut" if self.started or self.stopped else "refused")
+
+
+async def _problem(send: Send, status: int, detail: str, title: str | None = None) -> None:
     from claimgraph.interfaces.http.problems import problem_response
 
-    response = problem_response(status, detail)
+    response = problem_response(status, detail, title=title)
     await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})
 
 
 class Front:
-    """The ASGI app of a front process: answer known queries from the snapshot, forward everything else
-    to the store process at the Unix socket ``upstream``. ``root`` is the snapshot folder (with the
-    published generation); ``max_body_bytes`` the request body limit, as the store process applies it;
+    """The ASGI app of a front process: answer queries from the snapshot, forward everything else to the store
+    process at the Unix socket ``upstream``. ``root`` is the snapshot folder (with the published generation);
+    ``max_body_bytes``, ``max_query_bytes`` and ``max_result_bytes`` the limits the store process applies;
     ``answer_cache_bytes`` the bytes of answers it keeps whole (0: none, each is evaluated again);
-    ``time_limit`` the store process's query time limit (a query evaluated here takes a small part of it)."""
+    ``time_limit`` the query time limit. ``on_retire`` is called once when a query has run past the time limit
+    in one of its threads: the front must stop taking connections and end once it has answered what it has
+    taken (``main`` does), since nothing else stops that thread."""
 
     def __init__(self, upstream: str, root: Path, max_body_bytes: int,
-                 answer_cache_bytes: int = ANSWER_CACHE_BYTES, time_limit: float = 30.0) -> None:
+                 answer_cache_bytes: int = ANSWER_CACHE_BYTES, time_limit: float = 30.0,
+                 max_query_bytes: int = 256 * 1024, max_result_bytes: int = 1 << 30) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         from claimgraph.interfaces.http.upstream import Upstream
 
         self.upstream, self.limit, self.time_limit = Upstream(upstream), max_body_bytes, time_limit
+        self.max_query_bytes, self.max_result_bytes = max_query_bytes, max_result_bytes
         self.answers = Answers(answer_cache_bytes)
         self._threads = ThreadPoolExecutor(THREADS, thread_name_prefix="claimgraph-front")
+        self._busy = 0  # threads evaluating a query
+        self.retiring = False
+        self.on_retire: Callable[[], None] | None = None
         from claimgraph.services.executor import GENERATION_FILE
 
         with open(root / GENERATION_FILE, "rb") as file:
@@ -289,20 +373,14 @@ class Front:
                 break
         key = self.key_of(scope["method"], scope["path"], scope["query_string"], body, scope["headers"])
         answered = self.answer_known(key)
-        if answered is None and key is not None and (found := self._evaluable(key)) is not None:
-            known, snapshot = found  # a slower known query: evaluated in a thread, this loop serving others
-            snapshot.readers += 1
-            try:
-                evaluated = await asyncio.get_running_loop().run_in_executor(self._threads, _evaluate, known,
-                                                                             snapshot.store)
-            finally:
-                snapshot.done_reading()
-            answered = self._answered(key, known, snapshot, evaluated)
         if answered is not None:
             headers, content = answered
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": content})
             return
+        if key is not None and (planned := await self._plan(scope, bytes(body), key)) is not None:
+            if await self._evaluate_here(key, *planned, receive, send):
+                return
         await self.forward(scope, bytes(body), receive, send, key)
 
     def _let_go(self) -> None:
@@ -374,6 +452,160 @@ class Front:
         if known.steady and not key[-1]:
             self.answers.put(key, snapshot.generation, known.headers, body)
         return known.headers + [(b"content-length", str(len(body)).encode("ascii"))], body
+
+    async def _plan(self, scope: Scope, body: bytes, key: tuple[Any, ...]) -> tuple[dict[str, Any], _Snapshot] | None:
+        """What to ask a snapshot (as a query worker is asked) and the snapshot, for a query this front evaluates
+        itself: one of its threads is free, it holds the current snapshot, and the request is a query it can
+        read. None otherwise, and for anything the store process answers with an error: that is forwarded."""
+        if self.retiring or self._busy >= THREADS:
+            return None
+        switching = self._switching
+        if switching is not None and not switching.done() and self._opening == self.published():
+            await asyncio.shield(switching)  # the current snapshot is being opened: a matter of milliseconds
+        snapshot = self.snapshot
+        if snapshot is None:
+            return None
+        if snapshot.generation != self.published():
+            self._let_go()
+            return None
+        known = self.known.get(key)
+        if known is not None and known.generation == snapshot.generation:
+            return known.request, snapshot
+        asked = await self._asked(scope, body)
+        return None if asked is None else (asked, snapshot)
+
+    async def _asked(self, scope: Scope, body: bytes) -> dict[str, Any] | None:
+        """The protocol request as a query worker is asked it (read by the store process's own code); None if it
+        is not a query, is refused, or calls ``SERVICE`` (another server: never from here)."""
+        from starlette.requests import Request
+
+        from claimgraph.interfaces.http.deps import endpoint_url
+        from claimgraph.interfaces.http.problems import Problem
+        from claimgraph.interfaces.http.sparql import dataset_of, operation
+        from claimgraph.namespaces import PREFIXES
+        from claimgraph.services.executor import worker_request
+
+        replayed = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def replay() -> MutableMapping[str, Any]:
+            return replayed.pop() if replayed else {"type": "http.disconnect"}
+
+        request = Request(scope, replay)
+        try:
+            query, _, params = await operation(request, self.limit)
+            dataset = dataset_of(params)
+        except Problem:
+            return None
+        if query is None or len(query.encode("utf-8")) > self.max_query_bytes or _SERVICE.search(query):
+            return None
+        return worker_request(query, accept=request.headers.get("accept"), dataset=dataset, prefixes=PREFIXES,
+                              base_iri=endpoint_url(request))
+
+    async def _evaluate_here(self, key: tuple[Any, ...], asked: dict[str, Any], snapshot: _Snapshot,
+                             receive: Receive, send: Send) -> bool:
+        """Evaluate a query in one of this front's threads and answer it as the store process would: the same
+        headers, whole under ``CHUNK`` bytes, else streamed; 503 past the time limit, cut past the size limit.
+        False if the evaluation failed before any byte (nothing is sent: the request is forwarded)."""
+        loop = asyncio.get_running_loop()
+        relay = _Relay(loop)
+        started = loop.time()
+        deadline = started + self.time_limit
+        self._busy += 1
+        snapshot.readers += 1
+        evaluation = loop.run_in_executor(self._threads, relay.run, asked, snapshot.store)
+        # at the limit the answer is stopped (a thread waiting to write wakes and ends); a thread that goes on
+        # evaluating regardless makes the front retire
+        watchdogs = (loop.call_at(deadline, relay.stop), loop.call_at(deadline + _GRACE, self._overran, evaluation))
+
+        def finished(_: Any) -> None:
+            for watchdog in watchdogs:
+                watchdog.cancel()
+            self._busy -= 1
+            snapshot.done_reading()
+
+        evaluation.add_done_callback(finished)
+        try:
+            async with asyncio.timeout_at(deadline):
+                first = await relay.queue.get()
+        except TimeoutError:
+            relay.stop()
+            await _problem(send, 503, f"the query ran longer than the time limit of {self.time_limit:g} s and was "
+                                      "stopped", title="Query stopped")
+            return True
+        if first[0] == "refused":
+            return False
+        headers = [(b"vary", b"Accept"), (b"content-type", content_type_of(first[1]).encode("ascii"))]
+        keep = not key[-1] and _steady(key)
+        if first[0] == "whole":
+            content = first[2]
+            if len(content) > self.max_result_bytes:
+                return False  # the store process says so
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": headers + [(b"content-length", str(len(content)).encode("ascii"))]})
+            await send({"type": "http.response.body", "body": content})
+            self._note(key, snapshot.generation, asked, headers, loop.time() - started, len(content), content, keep)
+            return True
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        kept: list[bytes] | None = [] if keep and self.answers.budget > 0 else None
+        gone = asyncio.ensure_future(receive())
+        size = 0
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        item = await relay.queue.get()
+                except TimeoutError:
+                    return True  # returning without the answer's end closes the connection: the client knows
+                if item[0] != "chunk":
+                    break
+                relay.room.release()
+                size += len(item[1])
+                if gone.done() or size > self.max_result_bytes:
+                    return True  # the client left, or the answer is cut at the limit (as the store process does)
+                if kept is not None:
+                    if size <= self.answers.largest:
+                        kept.append(item[1])
+                    else:
+                        kept = None
+                await send({"type": "http.response.body", "body": item[1], "more_body": True})
+            if item[0] != "end":
+                return True  # cut: the serialisation failed midway
+            await send({"type": "http.response.body", "body": b""})
+            if kept is not None:
+                self.answers.put(key, snapshot.generation, headers, b"".join(kept))
+            return True
+        finally:
+            gone.cancel()
+            if not evaluation.done():
+                relay.stop()
+
+    def _overran(self, evaluation: asyncio.Future[None]) -> None:
+        """A thread is still evaluating past the time limit, and nothing can stop it but the end of this
+        process: take no more connections, answer those taken, end (``main``); the store process starts
+        another front meanwhile."""
+        if evaluation.done() or self.retiring:
+            return
+        self.retiring = True
+        _log.warning("a query ran past the time limit in front process %d, which cannot stop it: this front "
+                     "takes no more connections and ends once it has answered those it has", os.getpid())
+        if self.on_retire is not None:
+            self.on_retire()
+
+    def _note(self, key: tuple[Any, ...], generation: int, asked: dict[str, Any], headers: list[tuple[bytes, bytes]],
+              seconds: float, size: int, content: bytes | None, keep: bool) -> None:
+        """Keep a whole answer (``content``) to ``key`` read at ``generation``; or else, if it was quick, note the
+        query as one to evaluate at once, in the event loop, when it comes again."""
+        if keep and content is not None and self.answers.fits(len(content)):
+            self.answers.put(key, generation, headers, content)
+            return
+        if seconds >= FAST_SECONDS or size > INLINE_BYTES:
+            return
+        if len(self.known) >= _REMEMBERED:
+            current = self.published()
+            self.known = {k: v for k, v in self.known.items() if v.generation == current}
+            if len(self.known) >= _REMEMBERED:
+                self.known.clear()
+        self.known[key] = _Known(generation, asked, headers, keep or _steady(key), seconds)
 
     async def forward(self, scope: Scope, body: bytes, receive: Receive, send: Send,
                       key: tuple[Any, ...] | None) -> None:
@@ -468,40 +700,11 @@ class Front:
                 # held here: the event loop keeps only a weak reference to a task
                 self._switching = asyncio.get_running_loop().create_task(self._switch(generation, path))
         headers = [h for h in headers if h[0].lower() != b"content-length"]
-        if content is not None and not key[-1] and self.answers.fits(len(content)) and _steady(key):
-            self.answers.put(key, generation, headers, content)
-            return  # kept: sent again as it is, never evaluated here
-        if seconds >= min(INLINE_SECONDS, self.time_limit / 4) or size > INLINE_BYTES:
-            return
-        from starlette.requests import Request
-
-        from claimgraph.interfaces.http.deps import endpoint_url
-        from claimgraph.interfaces.http.problems import Problem
-        from claimgraph.interfaces.http.sparql import dataset_of, operation
-        from claimgraph.namespaces import PREFIXES
-        from claimgraph.services.executor import worker_request
-
-        replayed = [{"type": "http.request", "body": body, "more_body": False}]
-
-        async def replay() -> MutableMapping[str, Any]:
-            return replayed.pop() if replayed else {"type": "http.disconnect"}
-
-        request = Request(scope, replay)
-        try:
-            query, _, params = await operation(request, self.limit)
-            dataset = dataset_of(params)
-        except Problem:
-            return
-        if query is None or "service" in query.lower():  # SERVICE reaches out to another server: never here
-            return
-        if len(self.known) >= _REMEMBERED:
-            current = self.published()
-            self.known = {k: v for k, v in self.known.items() if v.generation == current}
-            if len(self.known) >= _REMEMBERED:
-                self.known.clear()
-        accept = request.headers.get("accept")
-        asked = worker_request(query, accept=accept, dataset=dataset, prefixes=PREFIXES, base_iri=endpoint_url(request))
-        self.known[key] = _Known(generation, asked, headers, _VOLATILE.search(query) is None, seconds)
+        keep = not key[-1] and _steady(key)
+        if content is not None and keep and self.answers.fits(len(content)):
+            self.answers.put(key, generation, headers, content)  # kept: sent again as it is
+        elif seconds < FAST_SECONDS and size <= INLINE_BYTES and (asked := await self._asked(scope, body)):
+            self._note(key, generation, asked, headers, seconds, size, None, keep)
 
     async def _switch(self, generation: int, path: str) -> None:
         opened = await asyncio.get_running_loop().run_in_executor(None, _Snapshot.open, generation, path)
@@ -525,7 +728,8 @@ class Front:
             elif message["type"] == "lifespan.shutdown":
                 watcher.cancel()
                 self.upstream.close()
-                self._threads.shutdown(wait=True, cancel_futures=True)
+                # a thread past the time limit never ends: the process ends with it (``main``)
+                self._threads.shutdown(wait=not self.retiring, cancel_futures=True)
                 if self.snapshot is not None:
                     self.snapshot.close()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -536,10 +740,8 @@ class Fronts:
     """The store process's side: starts ``count`` front processes on ``listener``, starts again any that
     dies, stops them all at the end."""
 
-    def __init__(self, listener: socket.socket, upstream: str, count: int, max_body_bytes: int,
-                 answer_cache_bytes: int = ANSWER_CACHE_BYTES, time_limit: float = 30.0) -> None:
-        self.listener, self.upstream, self.count, self.max_body_bytes = listener, upstream, count, max_body_bytes
-        self.answer_cache_bytes, self.time_limit = answer_cache_bytes, time_limit
+    def __init__(self, listener: socket.socket, upstream: str, count: int, settings: Settings) -> None:
+        self.listener, self.upstream, self.count, self.settings = listener, upstream, count, settings
         self.processes: list[subprocess.Popen[bytes]] = []
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -548,9 +750,11 @@ class Fronts:
     def _spawn(self) -> subprocess.Popen[bytes]:
         assert self._root is not None
         fd = self.listener.fileno()
+        settings = self.settings
         return subprocess.Popen([sys.executable, "-m", "claimgraph.interfaces.http.front", str(fd), self.upstream,
-                                 str(self._root), str(self.max_body_bytes), str(self.answer_cache_bytes),
-                                 repr(self.time_limit)],
+                                 str(self._root), str(settings.max_body_bytes), str(settings.answer_cache_bytes),
+                                 repr(settings.query_timeout), str(settings.max_query_bytes),
+                                 str(settings.max_result_bytes)],
                                 pass_fds=(fd,), stdin=subprocess.DEVNULL, close_fds=True,
                                 start_new_session=True)  # a terminal's Ctrl-C is the store process's to handle
 
@@ -614,8 +818,7 @@ def serve_with_fronts(graph: Claimgraph, host: str, port: int, processes: int,
         upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         upstream.bind(str(private / "store.sock"))
         upstream.listen(2048)
-        fronts = Fronts(listener, str(private / "store.sock"), processes, graph.settings.max_body_bytes,
-                        graph.settings.answer_cache_bytes, graph.settings.query_timeout)
+        fronts = Fronts(listener, str(private / "store.sock"), processes, graph.settings)
         # only the fronts reach this socket: the client addresses they pass on are trusted, and their idle
         # connections are kept (closed after uvicorn's default 5 s, one could close just as a front reuses it)
         config = uvicorn.Config(create_app(graph, fronts), log_level="warning", proxy_headers=True,
@@ -693,19 +896,29 @@ def _orphaned(parent: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m claimgraph.interfaces.http.front FD UPSTREAM ROOT MAX_BODY_BYTES ANSWER_CACHE_BYTES TIME_LIMIT``:
-    started by ``claimgraph serve``, on the listening socket FD it inherits."""
-    if len(argv) != 6 or not all(argv[i].isdigit() for i in (0, 3, 4)):
+    """``python -m claimgraph.interfaces.http.front FD UPSTREAM ROOT MAX_BODY_BYTES ANSWER_CACHE_BYTES TIME_LIMIT
+    MAX_QUERY_BYTES MAX_RESULT_BYTES``: started by ``claimgraph serve``, on the listening socket FD it inherits."""
+    if len(argv) != 8 or not all(argv[i].isdigit() for i in (0, 3, 4, 6, 7)):
         print("claimgraph's front processes are started by `claimgraph serve`, not by hand", file=sys.stderr)
         return 2
     import uvicorn
 
     threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True).start()
     listener = socket.socket(fileno=int(argv[0]))
-    app = Front(argv[1], Path(argv[2]), int(argv[3]), int(argv[4]), float(argv[5]))
+    app = Front(argv[1], Path(argv[2]), int(argv[3]), int(argv[4]), float(argv[5]), int(argv[6]), int(argv[7]))
+    # a retiring front waits for the queries it has taken for as long as they may run
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="none",
-                            http=protocol_for(app), timeout_graceful_shutdown=5)
-    uvicorn.Server(config).run(sockets=[listener])
+                            http=protocol_for(app), timeout_graceful_shutdown=max(5, int(app.time_limit) + 1))
+    server = uvicorn.Server(config)
+
+    def retire() -> None:
+        server.should_exit = True
+
+    app.on_retire = retire
+    server.run(sockets=[listener])
+    if app.retiring:
+        logging.shutdown()
+        os._exit(0)  # a thread that passed the time limit is still evaluating: it ends with the process
     return 0
 
 
