@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import hmac
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import Request
@@ -13,7 +15,7 @@ from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.services.executor import QueryExecutor, RemoteQueryExecutor
 
-__all__ = ["core", "executor", "require_writer", "read_body", "multi_params", "parse_form", "endpoint_url", "answers"]
+__all__ = ["core", "executor", "require_writer", "read_body", "multi_params", "parse_form", "endpoint_url", "scope_endpoint_url", "answers"]
 
 
 def core(request: Request) -> Claimgraph:
@@ -77,7 +79,11 @@ def parse_form(body: bytes) -> dict[str, list[str]]:
 
 def endpoint_url(request: Request) -> str:
     """The request's URL without its query: the base IRI of queries and updates sent there."""
-    scope = request.scope
+    return scope_endpoint_url(request.scope)
+
+
+def scope_endpoint_url(scope: Mapping[str, Any]) -> str:
+    """``endpoint_url`` of an ASGI request's scope."""
     host = next((value for name, value in scope["headers"] if name == b"host"), None)
     server = scope.get("server")
     return _url(scope.get("scheme", "http"), host, tuple(server) if server else None, scope.get("root_path", ""),

@@ -45,6 +45,7 @@ import fcntl
 import logging
 import mmap
 import os
+import queue
 import re
 import socket
 import struct
@@ -255,8 +256,9 @@ class _Relay:
     byte of it (the store process then answers the request, and says what was wrong). At most ``_AHEAD`` chunks
     wait to be sent. ``stop()`` (from the loop) makes the serialisation's next write raise, which ends it."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+    def __init__(self, loop: asyncio.AbstractEventLoop, finished: Callable[[], None]) -> None:
+        self.loop, self.finished = loop, finished
+        self.done = False  # set by the thread as it hands over its last item
         self.queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
         self.room = threading.Semaphore(_AHEAD)
         self.stopped = False
@@ -304,11 +306,36 @@ class _Relay:
             if self.started:
                 if self.buffer:
                     self._chunk()
-                self.put("end")
+                last: tuple[Any, ...] = ("end",)
             else:
-                self.put("whole", self.media, bytes(self.buffer))
+                last = ("whole", self.media, bytes(self.buffer))
         except Exception:  # noqa: BLE001 - a syntax error, an evaluation error, a client gone: see ``put``
-            self.put("cut" if self.started or self.stopped else "refused")
+            last = ("cut",) if self.started or self.stopped else ("refused",)
+        self.done = True
+        self.loop.call_soon_threadsafe(self._last, last)  # one wake-up of the loop for a whole answer
+
+    def _last(self, item: tuple[Any, ...]) -> None:
+        self.queue.put_nowait(item)
+        self.finished()
+
+
+class _Threads:
+    """The threads a front evaluates queries in: daemon threads taking relays from a queue (a query costs one
+    wake-up each way; a thread still evaluating when the process ends, ends with it)."""
+
+    def __init__(self, count: int) -> None:
+        self.jobs: queue.SimpleQueue[tuple[_Relay, dict[str, Any], Any]] = queue.SimpleQueue()
+        for i in range(count):
+            threading.Thread(target=self._serve, name=f"claimgraph-front-{i}", daemon=True).start()
+
+    def submit(self, relay: _Relay, request: dict[str, Any], store: Any) -> None:
+        self.jobs.put((relay, request, store))
+
+    def _serve(self) -> None:
+        while True:
+            relay, request, store = self.jobs.get()
+            relay.run(request, store)
+            del relay, request, store  # a snapshot is let go only once no thread holds it
 
 
 async def _problem(send: Send, status: int, detail: str, title: str | None = None) -> None:
@@ -331,14 +358,12 @@ class Front:
     def __init__(self, upstream: str, root: Path, max_body_bytes: int,
                  answer_cache_bytes: int = ANSWER_CACHE_BYTES, time_limit: float = 30.0,
                  max_query_bytes: int = 256 * 1024, max_result_bytes: int = 1 << 30) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         from claimgraph.interfaces.http.upstream import Upstream
 
         self.upstream, self.limit, self.time_limit = Upstream(upstream), max_body_bytes, time_limit
         self.max_query_bytes, self.max_result_bytes = max_query_bytes, max_result_bytes
         self.answers = Answers(answer_cache_bytes)
-        self._threads = ThreadPoolExecutor(THREADS, thread_name_prefix="claimgraph-front")
+        self._threads = _Threads(THREADS)
         self._busy = 0  # threads evaluating a query
         self.retiring = False
         self.on_retire: Callable[[], None] | None = None
@@ -475,31 +500,39 @@ class Front:
         return None if asked is None else (asked, snapshot)
 
     async def _asked(self, scope: Scope, body: bytes) -> dict[str, Any] | None:
-        """The protocol request as a query worker is asked it (read by the store process's own code); None if it
+        """The protocol request as a query worker is asked it (read as the store process reads it); None if it
         is not a query, is refused, or calls ``SERVICE`` (another server: never from here)."""
-        from starlette.requests import Request
-
-        from claimgraph.interfaces.http.deps import endpoint_url
+        from claimgraph.interfaces.http.deps import scope_endpoint_url
         from claimgraph.interfaces.http.problems import Problem
         from claimgraph.interfaces.http.sparql import dataset_of, operation
         from claimgraph.namespaces import PREFIXES
         from claimgraph.services.executor import worker_request
 
-        replayed = [{"type": "http.request", "body": body, "more_body": False}]
-
-        async def replay() -> MutableMapping[str, Any]:
-            return replayed.pop() if replayed else {"type": "http.disconnect"}
-
-        request = Request(scope, replay)
         try:
-            query, _, params = await operation(request, self.limit)
+            if scope["method"] == "GET":  # as ``operation`` reads a GET, without a Request (a new query's ~25 µs)
+                params: dict[str, list[str]] = {}
+                for name, value in urllib.parse.parse_qsl(scope["query_string"].decode("latin-1"),
+                                                          keep_blank_values=True):
+                    params.setdefault(name, []).append(value)
+                queries = params.get("query", [])
+                query = queries[0] if len(queries) == 1 and "update" not in params else None
+            else:
+                from starlette.requests import Request
+
+                replayed = [{"type": "http.request", "body": body, "more_body": False}]
+
+                async def replay() -> MutableMapping[str, Any]:
+                    return replayed.pop() if replayed else {"type": "http.disconnect"}
+
+                query, _, params = await operation(Request(scope, replay), self.limit)
             dataset = dataset_of(params)
         except Problem:
             return None
         if query is None or len(query.encode("utf-8")) > self.max_query_bytes or _SERVICE.search(query):
             return None
-        return worker_request(query, accept=request.headers.get("accept"), dataset=dataset, prefixes=PREFIXES,
-                              base_iri=endpoint_url(request))
+        accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
+        return worker_request(query, accept=accept, dataset=dataset, prefixes=PREFIXES,
+                              base_iri=scope_endpoint_url(scope))
 
     async def _evaluate_here(self, key: tuple[Any, ...], asked: dict[str, Any], snapshot: _Snapshot,
                              receive: Receive, send: Send) -> bool:
@@ -507,23 +540,22 @@ class Front:
         headers, whole under ``CHUNK`` bytes, else streamed; 503 past the time limit, cut past the size limit.
         False if the evaluation failed before any byte (nothing is sent: the request is forwarded)."""
         loop = asyncio.get_running_loop()
-        relay = _Relay(loop)
         started = loop.time()
         deadline = started + self.time_limit
-        self._busy += 1
-        snapshot.readers += 1
-        evaluation = loop.run_in_executor(self._threads, relay.run, asked, snapshot.store)
-        # at the limit the answer is stopped (a thread waiting to write wakes and ends); a thread that goes on
-        # evaluating regardless makes the front retire
-        watchdogs = (loop.call_at(deadline, relay.stop), loop.call_at(deadline + _GRACE, self._overran, evaluation))
 
-        def finished(_: Any) -> None:
+        def finished() -> None:
             for watchdog in watchdogs:
                 watchdog.cancel()
             self._busy -= 1
             snapshot.done_reading()
 
-        evaluation.add_done_callback(finished)
+        relay = _Relay(loop, finished)
+        self._busy += 1
+        snapshot.readers += 1
+        self._threads.submit(relay, asked, snapshot.store)
+        # at the limit the answer is stopped (a thread waiting to write wakes and ends); a thread that goes on
+        # evaluating regardless makes the front retire
+        watchdogs = (loop.call_at(deadline, relay.stop), loop.call_at(deadline + _GRACE, self._overran, relay))
         try:
             async with asyncio.timeout_at(deadline):
                 first = await relay.queue.get()
@@ -576,14 +608,14 @@ class Front:
             return True
         finally:
             gone.cancel()
-            if not evaluation.done():
+            if not relay.done:
                 relay.stop()
 
-    def _overran(self, evaluation: asyncio.Future[None]) -> None:
+    def _overran(self, relay: _Relay) -> None:
         """A thread is still evaluating past the time limit, and nothing can stop it but the end of this
         process: take no more connections, answer those taken, end (``main``); the store process starts
         another front meanwhile."""
-        if evaluation.done() or self.retiring:
+        if relay.done or self.retiring:
             return
         self.retiring = True
         _log.warning("a query ran past the time limit in front process %d, which cannot stop it: this front "
@@ -728,8 +760,6 @@ class Front:
             elif message["type"] == "lifespan.shutdown":
                 watcher.cancel()
                 self.upstream.close()
-                # a thread past the time limit never ends: the process ends with it (``main``)
-                self._threads.shutdown(wait=not self.retiring, cancel_futures=True)
                 if self.snapshot is not None:
                     self.snapshot.close()
                 await send({"type": "lifespan.shutdown.complete"})
