@@ -11,7 +11,8 @@
 * Each front process accepts connections on the shared listening socket. It **evaluates a query itself**, in
   one of its ``THREADS`` threads, on the snapshot the store process last answered from, as long as that is
   the current one (the published generation has not moved) and a thread is free, and answers it as the store
-  process would (same headers; whole under 64 KiB, else streamed; the same time and size limits). A query it
+  process would (same headers, the same time and size limits; whole with its length up to 1 MiB, else
+  streamed, where the store process streams past 64 KiB). A query it
   answered (or saw answered) in under ``FAST_SECONDS`` is evaluated at once, in its event loop, when it comes
   again. Anything else (every write, every page, a query after a write until the front holds the new
   snapshot, a query it cannot read or that fails before its first byte, one calling ``SERVICE``, and queries
@@ -60,7 +61,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claimgraph.services.protocol import content_type_of
-from claimgraph.services.query_worker import CHUNK
 
 if TYPE_CHECKING:
     from claimgraph.config import Settings
@@ -76,8 +76,11 @@ __all__ = ["Front", "Fronts", "Answers", "INLINE_SECONDS", "INLINE_BYTES", "ANSW
 FAST_SECONDS = 0.005
 INLINE_BYTES = 16 * 1024 * 1024
 THREADS = 2
-#: chunks of an answer a thread may have written ahead of what the loop has sent (64 KiB each)
-_AHEAD = 16
+#: an answer a front evaluates is sent whole (with its Content-Length, which clients read faster than chunks)
+#: up to this size, else streamed in chunks of ``_STREAMED``, at most ``_AHEAD`` of them waiting to be sent
+_WHOLE = 1024 * 1024
+_STREAMED = 512 * 1024
+_AHEAD = 4
 #: a thread still evaluating this long after its query's time limit makes its front retire (see ``Front``)
 _GRACE = 1.0
 #: queries remembered as answerable in a front, per front
@@ -259,7 +262,7 @@ class _Stopped(Exception):
 
 class _Relay:
     """What a thread evaluating a query hands to the event loop, in order, through ``queue``: ``("whole", media,
-    body)`` for an answer under ``CHUNK`` bytes, as a query worker sends it whole; else ``("head", media)``,
+    body)`` for an answer under ``_WHOLE`` bytes; else ``("head", media)``,
     ``("chunk", bytes)``... and ``("end",)`` or ``("cut",)``; or ``("refused",)`` when it failed before any
     byte of it (the store process then answers the request, and says what was wrong). At most ``_AHEAD`` chunks
     wait to be sent. ``stop()`` (from the loop) makes the serialisation's next write raise, which ends it."""
@@ -285,7 +288,7 @@ class _Relay:
         if self.stopped:
             raise _Stopped
         self.buffer += data
-        if len(self.buffer) >= CHUNK:
+        if len(self.buffer) >= (_STREAMED if self.started else _WHOLE):
             self._chunk()
         return len(data)
 
@@ -546,7 +549,7 @@ class Front:
     async def _evaluate_here(self, key: tuple[Any, ...], asked: dict[str, Any], snapshot: _Snapshot,
                              receive: Receive, send: Send) -> bool:
         """Evaluate a query in one of this front's threads and answer it as the store process would: the same
-        headers, whole under ``CHUNK`` bytes, else streamed; 503 past the time limit, cut past the size limit.
+        headers, whole under ``_WHOLE`` bytes, else streamed; 503 past the time limit, cut past the size limit.
         False if the evaluation failed before any byte (nothing is sent: the request is forwarded)."""
         loop = asyncio.get_running_loop()
         started = loop.time()
