@@ -75,7 +75,7 @@ __all__ = ["Front", "Fronts", "Answers", "INLINE_SECONDS", "INLINE_BYTES", "ANSW
 #: under the time limit (pyoxigraph lets go of the GIL while it evaluates), so that the loop serves others
 FAST_SECONDS = 0.005
 INLINE_BYTES = 16 * 1024 * 1024
-THREADS = 2
+THREADS = 4
 #: an answer a front evaluates is sent whole (with its Content-Length, which clients read faster than chunks)
 #: up to this size, else streamed in chunks of ``_STREAMED``, at most ``_AHEAD`` of them waiting to be sent
 _WHOLE = 1024 * 1024
