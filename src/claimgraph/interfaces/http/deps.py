@@ -15,7 +15,8 @@ from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.services.executor import QueryExecutor, RemoteQueryExecutor
 
-__all__ = ["core", "executor", "require_writer", "read_body", "multi_params", "parse_form", "endpoint_url", "scope_endpoint_url", "answers"]
+__all__ = ["core", "executor", "require_writer", "read_body", "multi_params", "parse_form", "endpoint_url",
+           "scope_endpoint_url", "answers"]
 
 
 def core(request: Request) -> Claimgraph:

@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from claimgraph.config import Settings
     from claimgraph.interfaces.core import Claimgraph
 
-__all__ = ["Front", "Fronts", "Answers", "INLINE_SECONDS", "INLINE_BYTES", "ANSWER_CACHE_BYTES", "main",
+__all__ = ["Front", "Fronts", "Answers", "FAST_SECONDS", "INLINE_BYTES", "THREADS", "ANSWER_CACHE_BYTES", "main",
            "serve_with_fronts"]
 
 #: a query the store process or a front answered from the current snapshot in less than this, with an answer
@@ -262,10 +262,11 @@ class _Stopped(Exception):
 
 class _Relay:
     """What a thread evaluating a query hands to the event loop, in order, through ``queue``: ``("whole", media,
-    body)`` for an answer under ``_WHOLE`` bytes; else ``("head", media)``,
-    ``("chunk", bytes)``... and ``("end",)`` or ``("cut",)``; or ``("refused",)`` when it failed before any
-    byte of it (the store process then answers the request, and says what was wrong). At most ``_AHEAD`` chunks
-    wait to be sent. ``stop()`` (from the loop) makes the serialisation's next write raise, which ends it."""
+    body)`` for an answer under ``_WHOLE`` bytes; else ``("head", media)``, ``("chunk", bytes)``... and
+    ``("end",)`` or ``("cut",)``; or ``("refused",)`` when it failed before any byte of it (the store process
+    then answers the request, and says what was wrong). At most ``_AHEAD`` chunks wait to be sent. ``stop()``
+    (from the loop) makes the serialisation's next write raise, which ends it; the loop itself puts ``("late",)``
+    when the time limit passes."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, finished: Callable[[], None]) -> None:
         self.loop, self.finished = loop, finished
