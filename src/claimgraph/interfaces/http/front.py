@@ -16,7 +16,7 @@
   answered (or saw answered) in under ``FAST_SECONDS`` is evaluated at once, in its event loop, when it comes
   again. Anything else (every write, every page, a query after a write until the front holds the new
   snapshot, a query it cannot read or that fails before its first byte, one calling ``SERVICE``, and queries
-  while both threads are busy) it forwards to the store process as it came, streaming the answer back
+  while all its threads are busy) it forwards to the store process as it came, streaming the answer back
   (``Front.forward``). A front leases the snapshot it reads (``flock``): the store process deletes a snapshot
   only when no front leases it.
 * A front also keeps whole answers it relayed or evaluated (``Answers``, up to ``ANSWER_CACHE_BYTES``) and
@@ -27,8 +27,8 @@
 The time limit. pyoxigraph cannot interrupt a query. A query that runs past the limit in a front is answered
 503 at the limit, and its answer stopped at its next write (a streamed answer writes every 8 KiB or so); a
 thread still evaluating a second later, inside one step of the query, can only be stopped by ending its
-process. That front then **retires**: it takes no more connections (the other fronts take them; the store
-process starts another front at once), answers every request it has taken, and ends, with the thread. A
+process. That front then **retires**: it takes no more connections (the other fronts take them), answers
+every request it has taken, and ends, with the thread; the store process starts another in its place. A
 runaway query costs one core until then, at most the time limit again. Consistency: a
 query sent after a write was answered sees that write, since a front evaluates only on the snapshot of the
 published generation.
@@ -552,6 +552,9 @@ class Front:
         """Evaluate a query in one of this front's threads and answer it as the store process would: the same
         headers, whole under ``_WHOLE`` bytes, else streamed; 503 past the time limit, cut past the size limit.
         False if the evaluation failed before any byte (nothing is sent: the request is forwarded)."""
+        if (self.retiring or self._busy >= THREADS or snapshot.store is None
+                or snapshot.generation != self.published()):
+            return False  # changed while the request was read: a write was answered meanwhile, say
         loop = asyncio.get_running_loop()
         started = loop.time()
         deadline = started + self.time_limit
@@ -626,8 +629,8 @@ class Front:
 
     def _overran(self, relay: _Relay) -> None:
         """A thread is still evaluating past the time limit, and nothing can stop it but the end of this
-        process: take no more connections, answer those taken, end (``main``); the store process starts
-        another front meanwhile."""
+        process: take no more connections, answer those taken, end (``main``); the store process then starts
+        another front."""
         if relay.done or self.retiring:
             return
         self.retiring = True
