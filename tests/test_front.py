@@ -324,6 +324,44 @@ def test_a_runaway_query_in_a_front_is_answered_503_and_the_front_retires(server
         fresh.close()
 
 
+def test_a_retiring_front_is_replaced_at_once_and_forgotten_once_it_ends(tmp_path: Path) -> None:
+    """A front that retires says so (a file beside the snapshots); the store process starts another at once,
+    not once the retiring one has answered what it had taken, and does not start a third when it ends."""
+    import subprocess
+
+    from claimgraph.config import Settings
+    from claimgraph.interfaces.http.front import Fronts, retiring_marker
+
+    spawned: list[subprocess.Popen[bytes]] = []
+
+    def spawn() -> subprocess.Popen[bytes]:  # stands for a front process: what is watched is the process
+        spawned.append(subprocess.Popen(["sleep", "60"]))
+        return spawned[-1]
+
+    fronts = Fronts(socket.socket(), "unused", 2, Settings())
+    fronts._spawn = spawn  # type: ignore[method-assign]
+    fronts._root = tmp_path
+    try:
+        fronts.processes = [spawn(), spawn()]
+        old = fronts.processes[0]
+        fronts.check()
+        assert len(spawned) == 2  # nothing to do
+        retiring_marker(tmp_path, old.pid).touch()
+        fronts.check()
+        assert old not in fronts.processes and len(fronts.processes) == 2 and fronts.retiring == [old]
+        fronts.check()
+        assert len(spawned) == 3  # replaced once
+        old.kill()
+        old.wait()
+        fronts.check()
+        assert fronts.retiring == [] and not retiring_marker(tmp_path, old.pid).exists() and len(spawned) == 3
+    finally:
+        fronts.listener.close()
+        for process in spawned:
+            process.kill()
+            process.wait()
+
+
 def _cpu(pids: list[int]) -> float:
     """Seconds of CPU the processes ``pids`` have used (user and system)."""
     ticks = 0

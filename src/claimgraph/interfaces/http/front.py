@@ -12,13 +12,12 @@
   one of its ``THREADS`` threads, on the snapshot the store process last answered from, as long as that is
   the current one (the published generation has not moved) and a thread is free, and answers it as the store
   process would (same headers, the same time and size limits; whole with its length up to 1 MiB, else
-  streamed, where the store process streams past 64 KiB). A query it
-  answered (or saw answered) in under ``FAST_SECONDS`` is evaluated at once, in its event loop, when it comes
-  again. Anything else (every write, every page, a query after a write until the front holds the new
-  snapshot, a query it cannot read or that fails before its first byte, one calling ``SERVICE``, and queries
-  while all its threads are busy) it forwards to the store process as it came, streaming the answer back
-  (``Front.forward``). A front leases the snapshot it reads (``flock``): the store process deletes a snapshot
-  only when no front leases it.
+  streamed, where the store process streams past 64 KiB). A query it answered (or saw answered) in under
+  ``FAST_SECONDS`` is evaluated at once, in its event loop, when it comes again. Anything else (every write,
+  every page, a query after a write until the front holds the new snapshot, a query it cannot read or that
+  fails before its first byte, one calling ``SERVICE``, and queries while all its threads are busy) it
+  forwards to the store process as it came, streaming the answer back (``Front.forward``). A front leases
+  the snapshot it reads (``flock``): the store process deletes a snapshot only when no front leases it.
 * A front also keeps whole answers it relayed or evaluated (``Answers``, up to ``ANSWER_CACHE_BYTES``) and
   sends one again to the same request while the published generation is the one it was read at: the answer
   is a function of the query and the snapshot, unless the query asks for something new each time
@@ -28,10 +27,11 @@ The time limit. pyoxigraph cannot interrupt a query. A query that runs past the 
 503 at the limit, and its answer stopped at its next write (a streamed answer writes every 8 KiB or so); a
 thread still evaluating a second later, inside one step of the query, can only be stopped by ending its
 process. That front then **retires**: it takes no more connections (the other fronts take them), answers
-every request it has taken, and ends, with the thread; the store process starts another in its place. A
-runaway query costs one core until then, at most the time limit again. Consistency: a
-query sent after a write was answered sees that write, since a front evaluates only on the snapshot of the
-published generation.
+every request it has taken, and ends, with the thread; the store process starts another in its place at
+once (``retiring_marker``). A runaway query costs one core until then, at most the time limit again.
+
+Consistency: a query sent after a write was answered sees that write, since a front evaluates only on the
+snapshot of the published generation.
 
 The front is a plain ASGI app (no framework) under uvicorn, whose HTTP protocol it extends
 (``protocol_for``) to answer a known GET query as soon as its headers are read, with no hop to another
@@ -381,6 +381,7 @@ class Front:
         self.on_retire: Callable[[], None] | None = None
         from claimgraph.services.executor import GENERATION_FILE
 
+        self.root = root
         with open(root / GENERATION_FILE, "rb") as file:
             self._published = mmap.mmap(file.fileno(), 8, access=mmap.ACCESS_READ)
         self.snapshot: _Snapshot | None = None
@@ -629,11 +630,15 @@ class Front:
 
     def _overran(self, relay: _Relay) -> None:
         """A thread is still evaluating past the time limit, and nothing can stop it but the end of this
-        process: take no more connections, answer those taken, end (``main``); the store process then starts
-        another front."""
+        process: take no more connections, answer those taken, end (``main``); the store process starts another
+        front at once, told by the marker file."""
         if relay.done or self.retiring:
             return
         self.retiring = True
+        try:  # the store process starts another front as soon as it sees this, not once this one has ended
+            retiring_marker(self.root, os.getpid()).touch()
+        except OSError:
+            pass
         _log.warning("a query ran past the time limit in front process %d, which cannot stop it: this front "
                      "takes no more connections and ends once it has answered those it has", os.getpid())
         if self.on_retire is not None:
@@ -782,13 +787,20 @@ class Front:
                 return
 
 
+def retiring_marker(root: Path, pid: int) -> Path:
+    """The file by which front ``pid`` tells the store process that it retires (see ``Front._overran``)."""
+    return root / f"retiring-{pid}"
+
+
 class Fronts:
     """The store process's side: starts ``count`` front processes on ``listener``, starts again any that
-    dies, stops them all at the end."""
+    dies, starts another at once for one that retires (it ends once it has answered what it had taken), stops
+    them all at the end."""
 
     def __init__(self, listener: socket.socket, upstream: str, count: int, settings: Settings) -> None:
         self.listener, self.upstream, self.count, self.settings = listener, upstream, count, settings
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.retiring: list[subprocess.Popen[bytes]] = []  # replaced already, answering what they had taken
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
         self._root: Path | None = None
@@ -812,21 +824,35 @@ class Fronts:
 
     def _watch(self) -> None:
         while not self._stopping.wait(0.5):
-            for i, process in enumerate(self.processes):
-                if process.poll() is not None and not self._stopping.is_set():
-                    _log.warning("front process %d ended (code %s); starting another", process.pid,
-                                 process.returncode)
-                    self.processes[i] = self._spawn()
+            self.check()
+
+    def check(self) -> None:
+        """Start a front in place of each that ended, and of each that retires; forget those that ended."""
+        assert self._root is not None
+        for i, process in enumerate(self.processes):
+            if self._stopping.is_set():
+                return
+            if process.poll() is not None:
+                _log.warning("front process %d ended (code %s); starting another", process.pid, process.returncode)
+                self.processes[i] = self._spawn()
+            elif retiring_marker(self._root, process.pid).exists():
+                self.retiring.append(process)
+                self.processes[i] = self._spawn()
+        for process in list(self.retiring):
+            if process.poll() is not None:
+                self.retiring.remove(process)
+                retiring_marker(self._root, process.pid).unlink(missing_ok=True)
 
     def stop(self) -> None:
         if self._stopping.is_set():
             return
         self._stopping.set()
-        for process in self.processes:
+        every = list(self.processes) + list(self.retiring)
+        for process in every:
             if process.poll() is None:
                 process.terminate()
         deadline = time.monotonic() + 10
-        for process in self.processes:
+        for process in every:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
