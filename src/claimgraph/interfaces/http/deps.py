@@ -6,7 +6,7 @@ import functools
 import hmac
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 from fastapi import Request
 from starlette.datastructures import URL
@@ -15,8 +15,8 @@ from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.services.executor import QueryExecutor, RemoteQueryExecutor
 
-__all__ = ["core", "executor", "require_writer", "read_body", "multi_params", "parse_form", "endpoint_url",
-           "scope_endpoint_url", "answers"]
+__all__ = ["core", "executor", "require_writer", "read_body", "multi_params", "scope_params", "parse_form",
+           "endpoint_url", "scope_endpoint_url", "answers"]
 
 
 def core(request: Request) -> Claimgraph:
@@ -65,8 +65,14 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def multi_params(request: Request) -> dict[str, list[str]]:
+    return scope_params(request.scope)
+
+
+def scope_params(scope: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The URL parameters of an ASGI request's scope, each with its values, read as Starlette reads them
+    (``Request.query_params``) without making a Request."""
     out: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
+    for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
         out.setdefault(key, []).append(value)
     return out
 

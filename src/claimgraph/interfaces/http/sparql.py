@@ -22,7 +22,7 @@ from claimgraph.services.executor import ExecutorBusy, QueryRefused, QueryTimeou
 from claimgraph.services.negotiation import best_match
 from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, Dataset, absolute_iri, apply_using, content_type_of
 
-__all__ = ["router", "DirectRoutes", "operation", "dataset_of", "INTERNAL_SNAPSHOT"]
+__all__ = ["router", "DirectRoutes", "operation", "get_query", "dataset_of", "INTERNAL_SNAPSHOT"]
 
 #: the header by which the store's process tells a front process which snapshot answered a query, of which
 #: generation, in how many seconds (-1: streamed, not known yet): ``GENERATION SECONDS PATH``
@@ -50,14 +50,19 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def get_query(params: dict[str, list[str]]) -> str | None:
+    """The query a GET request's URL ``params`` ask (None: none, the service description is asked)."""
+    if "update" in params:
+        raise Problem(400, "an update must be sent by POST, never by GET")
+    return _one(params, "query")
+
+
 async def operation(request: Request, limit: int) -> tuple[str | None, str | None, dict[str, list[str]]]:
     """(query, update, parameters) of a protocol request, whose body may be ``limit`` bytes at most; at most
     one of query/update is set."""
     params = multi_params(request)
     if request.method in ("GET", "HEAD"):
-        if "update" in params:
-            raise Problem(400, "an update must be sent by POST, never by GET")
-        return _one(params, "query"), None, params
+        return get_query(params), None, params
     content_type = request.headers.get("content-type")
     if not content_type:
         raise Problem(415, "a POST needs a Content-Type: application/sparql-query, application/sparql-update "
