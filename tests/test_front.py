@@ -477,22 +477,52 @@ def _raw_request(query: str, version: str = "1.1") -> bytes:
 
 
 def _responses(sock: socket.socket, count: int) -> list[bytes]:
-    """Read ``count`` responses (each with a Content-Length) off a socket, in order: their bodies."""
-    buffer, bodies = b"", []
-    while len(bodies) < count:
+    """Read ``count`` responses (each a 200) off a socket, in order: their bodies."""
+    answers = _answers(sock, count)
+    assert all(status == 200 for status, _ in answers), answers
+    return [body for _, body in answers]
+
+
+def _answers(sock: socket.socket, count: int) -> list[tuple[int, bytes]]:
+    """Read ``count`` responses (with a Content-Length, or chunked) off a socket, in order: status and body."""
+    buffer, answers = b"", []
+
+    def more() -> None:
+        nonlocal buffer
+        data = sock.recv(65536)
+        assert data, "the connection closed early"
+        buffer += data
+
+    def line() -> bytes:
+        nonlocal buffer
+        while b"\r\n" not in buffer:
+            more()
+        first, buffer = buffer.split(b"\r\n", 1)
+        return first
+
+    def take(size: int) -> bytes:
+        nonlocal buffer
+        while len(buffer) < size:
+            more()
+        taken, buffer = buffer[:size], buffer[size:]
+        return taken
+
+    while len(answers) < count:
         while b"\r\n\r\n" not in buffer:
-            data = sock.recv(65536)
-            assert data, "the connection closed early"
-            buffer += data
+            more()
         head, buffer = buffer.split(b"\r\n\r\n", 1)
-        assert head.startswith(b"HTTP/1.1 200"), head
         fields = dict(line.lower().split(b": ", 1) for line in head.split(b"\r\n")[1:])
-        length = int(fields[b"content-length"])
-        while len(buffer) < length:
-            buffer += sock.recv(65536)
-        bodies.append(buffer[:length])
-        buffer = buffer[length:]
-    return bodies
+        if b"content-length" in fields:
+            body = take(int(fields[b"content-length"]))
+        else:
+            assert fields.get(b"transfer-encoding") == b"chunked", head
+            body = b""
+            while size := int(line(), 16):
+                body += take(size)
+                assert take(2) == b"\r\n"
+            assert line() == b""
+        answers.append((int(head.split(b" ", 2)[1]), body))
+    return answers
 
 
 def test_pipelined_requests_are_answered_in_order(server: LiveServer) -> None:
@@ -510,6 +540,30 @@ def test_pipelined_requests_are_answered_in_order(server: LiveServer) -> None:
     assert first == third == expected
     assert int(json.loads(second)["results"]["bindings"][0]["n"]["value"]) > 1000
     assert "n" in json.loads(fourth)["head"]["vars"]
+
+
+def test_pipelined_queries_a_front_evaluates_are_answered_in_order(server: LiveServer) -> None:
+    """Queries never asked before, each evaluated by a front as it is read, pipelined on one connection with
+    others: each is answered in its turn, whether its answer comes whole, is streamed (over 1 MiB), or is an
+    error the store process words."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(_raw_request(COUNT))
+        _responses(sock, 1)
+        time.sleep(0.5)  # this connection's front holds the current snapshot: it evaluates what follows
+        tag = time.monotonic_ns()
+        queries = [f"SELECT ?s WHERE {{ ?s a ?t }} ORDER BY ?s LIMIT 3 # {tag}",
+                   f"SELECT ?s WHERE {{ ?s a ?t  # {tag}",  # a syntax error
+                   f"SELECT ?s ?o ?x WHERE {{ ?s ?p ?o . ?x ?q ?y }} LIMIT 20000 # {tag}",  # streamed
+                   f"ASK {{ ?s ?p ?o }} # {tag}",
+                   f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }} # {tag}"]
+        sock.sendall(b"".join(_raw_request(query) for query in queries))
+        answers = _answers(sock, len(queries))
+    assert [status for status, _ in answers] == [200, 400, 200, 200, 200]
+    assert len(json.loads(answers[0][1])["results"]["bindings"]) == 3
+    assert b"syntax" in answers[1][1].lower()
+    assert len(answers[2][1]) > 1 << 20 and len(json.loads(answers[2][1])["results"]["bindings"]) == 20000
+    assert json.loads(answers[3][1])["boolean"] is True
+    assert int(json.loads(answers[4][1])["results"]["bindings"][0]["n"]["value"]) > 1000
 
 
 def test_an_http_1_0_client_gets_its_answer_and_the_connection_closed(server: LiveServer) -> None:

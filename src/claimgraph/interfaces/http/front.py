@@ -34,9 +34,10 @@ Consistency: a query sent after a write was answered sees that write, since a fr
 snapshot of the published generation.
 
 The front is a plain ASGI app (no framework) under uvicorn, whose HTTP protocol it extends
-(``protocol_for``) to answer a known GET query as soon as its headers are read, with no hop to another
-process and no ASGI task: that is what lets the endpoint keep up with raw pyoxigraph under load
-(``bench/endpoint.py``).
+(``protocol_for``) to take a GET query as soon as its headers are read, with no hop to another process and
+no ASGI task: a known one is answered there and then, any other it can evaluate is handed to a thread there,
+and its answer written in one piece when it comes whole. That is what lets the endpoint keep up with raw
+pyoxigraph under load (``bench/endpoint.py``).
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 _log = logging.getLogger("claimgraph.front")
+#: in a request's scope: (relay, first item) of a query the protocol began evaluating (``Front.begin``), which
+#: the app answers
+BEGUN = "claimgraph.begun"
 
 
 class _Snapshot:
@@ -261,18 +265,25 @@ class _Stopped(Exception):
 
 
 class _Relay:
-    """What a thread evaluating a query hands to the event loop, in order, through ``queue``: ``("whole", media,
-    body)`` for an answer under ``_WHOLE`` bytes; else ``("head", media)``, ``("chunk", bytes)``... and
-    ``("end",)`` or ``("cut",)``; or ``("refused",)`` when it failed before any byte of it (the store process
-    then answers the request, and says what was wrong). At most ``_AHEAD`` chunks wait to be sent. ``stop()``
-    (from the loop) makes the serialisation's next write raise, which ends it; the loop itself puts ``("late",)``
-    when the time limit passes."""
+    """A query evaluated in one of a front's threads (``run``), and what it hands to the event loop, in order:
+    ``("whole", media, body)`` for an answer under ``_WHOLE`` bytes; else ``("head", media)``, ``("chunk",
+    bytes)``... and ``("end",)`` or ``("cut",)``; or ``("refused",)`` when it failed before any byte of it (the
+    store process then answers the request, and says what was wrong). The first item goes to ``first(relay,
+    item)``, the others to ``next()``. At most ``_AHEAD`` chunks wait to be sent. ``stop()`` (from the loop)
+    makes the serialisation's next write raise, which ends it; the loop itself delivers ``("late",)`` when the
+    time limit passes. ``key``, ``asked`` and ``snapshot``: the request, what the thread is asked, and the
+    snapshot it reads."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, finished: Callable[[], None]) -> None:
-        self.loop, self.finished = loop, finished
+    def __init__(self, loop: asyncio.AbstractEventLoop, key: tuple[Any, ...], asked: dict[str, Any],
+                 snapshot: _Snapshot, first: Callable[[_Relay, tuple[Any, ...]], None],
+                 finished: Callable[[], None]) -> None:
+        self.loop, self.key, self.asked, self.snapshot = loop, key, asked, snapshot
+        self.first: Callable[[_Relay, tuple[Any, ...]], None] | None = first
+        self.finished = finished
+        self.began = loop.time()
         self.done = False  # set by the thread as it hands over its last item
-        self.queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
-        self.room = threading.Semaphore(_AHEAD)
+        self.queue: asyncio.Queue[tuple[Any, ...]] | None = None  # the items after the first (in the loop)
+        self.room: threading.Semaphore | None = None  # made by the thread before its first chunk
         self.stopped = False
         self.media = ""
         self.buffer = bytearray()
@@ -280,10 +291,26 @@ class _Relay:
 
     def stop(self) -> None:
         self.stopped = True
-        self.room.release()  # a write waiting for room wakes, and raises
+        if self.room is not None:
+            self.room.release()  # a write waiting for room wakes, and raises
+
+    def deliver(self, item: tuple[Any, ...]) -> None:
+        """Hand ``item`` over (in the loop)."""
+        if self.first is not None:
+            first, self.first = self.first, None
+            first(self, item)
+            return
+        if self.queue is None:
+            self.queue = asyncio.Queue()
+        self.queue.put_nowait(item)
+
+    async def next(self) -> tuple[Any, ...]:
+        if self.queue is None:
+            self.queue = asyncio.Queue()
+        return await self.queue.get()
 
     def put(self, *item: Any) -> None:
-        self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+        self.loop.call_soon_threadsafe(self.deliver, item)
 
     def write(self, data: bytes) -> int:
         if self.stopped:
@@ -297,6 +324,9 @@ class _Relay:
         """pyoxigraph may call this; chunks are sent by size and at the end only."""
 
     def _chunk(self) -> None:
+        if self.room is None:
+            # made here, not for every query: a stop() before it finds none, and the write after it raises
+            self.room = threading.Semaphore(_AHEAD)
         if not self.started:
             self.put("head", self.media)
             self.started = True
@@ -306,14 +336,14 @@ class _Relay:
         self.put("chunk", bytes(self.buffer))
         self.buffer.clear()
 
-    def run(self, request: dict[str, Any], store: Any) -> None:
-        """Evaluate and serialise ``request`` on ``store`` (in a thread of the front), as a query worker does."""
+    def run(self, store: Any) -> None:
+        """Evaluate and serialise the request on ``store`` (in a thread of the front), as a query worker does."""
         from claimgraph.services.protocol import answer_format
         from claimgraph.services.query_worker import evaluate
 
         try:
-            result = evaluate(store, request)
-            self.media, fmt = answer_format(result, request.get("accept"))
+            result = evaluate(store, self.asked)
+            self.media, fmt = answer_format(result, self.asked.get("accept"))
             result.serialize(self, fmt)
             if self.started:
                 if self.buffer:
@@ -327,7 +357,7 @@ class _Relay:
         self.loop.call_soon_threadsafe(self._last, last)  # one wake-up of the loop for a whole answer
 
     def _last(self, item: tuple[Any, ...]) -> None:
-        self.queue.put_nowait(item)
+        self.deliver(item)
         self.finished()
 
 
@@ -336,18 +366,18 @@ class _Threads:
     wake-up each way; a thread still evaluating when the process ends, ends with it)."""
 
     def __init__(self, count: int) -> None:
-        self.jobs: queue.SimpleQueue[tuple[_Relay, dict[str, Any], Any]] = queue.SimpleQueue()
+        self.jobs: queue.SimpleQueue[tuple[_Relay, Any]] = queue.SimpleQueue()
         for i in range(count):
             threading.Thread(target=self._serve, name=f"claimgraph-front-{i}", daemon=True).start()
 
-    def submit(self, relay: _Relay, request: dict[str, Any], store: Any) -> None:
-        self.jobs.put((relay, request, store))
+    def submit(self, relay: _Relay, store: Any) -> None:
+        self.jobs.put((relay, store))
 
     def _serve(self) -> None:
         while True:
-            relay, request, store = self.jobs.get()
-            relay.run(request, store)
-            del relay, request, store  # a snapshot is let go only once no thread holds it
+            relay, store = self.jobs.get()
+            relay.run(store)
+            del relay, store  # a snapshot is let go only once no thread holds it
 
 
 async def _problem(send: Send, status: int, detail: str, title: str | None = None) -> None:
@@ -410,6 +440,12 @@ class Front:
             if not message.get("more_body", False):
                 break
         key = self.key_of(scope["method"], scope["path"], scope["query_string"], body, scope["headers"])
+        begun = scope.get(BEGUN)
+        if begun is not None:  # the protocol began evaluating it, and its answer did not come whole
+            if await self._answer(*begun, receive, send):
+                return
+            await self.forward(scope, bytes(body), receive, send, key)
+            return
         answered = self.answer_known(key)
         if answered is not None:
             headers, content = answered
@@ -440,7 +476,7 @@ class Front:
         None for any other request (and for those that carry CORS, which the store process answers)."""
         if path not in ("/sparql", "/query") or method not in ("GET", "POST"):
             return None
-        host = accept = content_type = b""
+        host = accept = content_type = proto = b""
         fresh = False
         for name, value in headers:
             if name == b"host":
@@ -455,7 +491,9 @@ class Front:
                 return None
             elif name in (b"cache-control", b"pragma"):
                 fresh = fresh or _FRESH.search(value) is not None
-        return (method, path, query_string, bytes(body), host, accept, content_type, fresh)
+            elif name == b"x-forwarded-proto":  # a proxy this server trusts says the URL's scheme: the base IRI
+                proto = value
+        return (method, path, query_string, bytes(body), host, accept, content_type, proto, fresh)
 
     def answer_known(self, key: tuple[Any, ...] | None) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
         """The answer (headers, body) to a known query that can be given at once: one kept, or a quick one
@@ -500,58 +538,94 @@ class Front:
         switching = self._switching
         if switching is not None and not switching.done() and self._opening == self.published():
             await asyncio.shield(switching)  # the current snapshot is being opened: a matter of milliseconds
-        snapshot = self.snapshot
+        snapshot = self._current()
         if snapshot is None:
-            return None
-        if snapshot.generation != self.published():
-            self._let_go()
             return None
         asked = await self._asked(scope, body)
         return None if asked is None else (asked, snapshot)
 
+    def _current(self) -> _Snapshot | None:
+        """The snapshot this front holds, if it is the current one."""
+        snapshot = self.snapshot
+        if snapshot is not None and snapshot.generation != self.published():
+            self._let_go()
+            return None
+        return snapshot
+
     async def _asked(self, scope: Scope, body: bytes) -> dict[str, Any] | None:
         """The protocol request as a query worker is asked it (read as the store process reads it); None if it
         is not a query, is refused, or calls ``SERVICE`` (another server: never from here)."""
-        from claimgraph.interfaces.http.deps import scope_endpoint_url, scope_params
+        if scope["method"] == "GET":
+            return self._asked_get(scope)
+        from starlette.requests import Request
+
         from claimgraph.interfaces.http.problems import Problem
-        from claimgraph.interfaces.http.sparql import dataset_of, get_query, operation
+        from claimgraph.interfaces.http.sparql import operation
+
+        replayed = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def replay() -> MutableMapping[str, Any]:
+            return replayed.pop() if replayed else {"type": "http.disconnect"}
+
+        try:
+            query, _, params = await operation(Request(scope, replay), self.limit)
+        except Problem:
+            return None
+        return self._worker_request(scope, query, params)
+
+    def _asked_get(self, scope: Scope) -> dict[str, Any] | None:
+        """``_asked`` for a GET, read as ``operation`` reads it, without a Request (a new query's ~20 µs)."""
+        from claimgraph.interfaces.http.deps import scope_params
+        from claimgraph.interfaces.http.problems import Problem
+        from claimgraph.interfaces.http.sparql import get_query
+
+        try:
+            params = scope_params(scope)
+            query = get_query(params)
+        except Problem:
+            return None
+        return self._worker_request(scope, query, params)
+
+    def _worker_request(self, scope: Scope, query: str | None, params: Any) -> dict[str, Any] | None:
+        from claimgraph.interfaces.http.deps import scope_endpoint_url
+        from claimgraph.interfaces.http.problems import Problem
+        from claimgraph.interfaces.http.sparql import dataset_of
         from claimgraph.namespaces import PREFIXES
         from claimgraph.services.executor import worker_request
 
-        try:
-            if scope["method"] == "GET":  # as ``operation`` reads a GET, without a Request (a new query's ~20 µs)
-                params = scope_params(scope)
-                query = get_query(params)
-            else:
-                from starlette.requests import Request
-
-                replayed = [{"type": "http.request", "body": body, "more_body": False}]
-
-                async def replay() -> MutableMapping[str, Any]:
-                    return replayed.pop() if replayed else {"type": "http.disconnect"}
-
-                query, _, params = await operation(Request(scope, replay), self.limit)
-            dataset = dataset_of(params)
-        except Problem:
-            return None
         if query is None or len(query.encode("utf-8")) > self.max_query_bytes or (
                 "service" in query.lower() and _SERVICE.search(query)):
+            return None
+        try:
+            dataset = dataset_of(params)
+        except Problem:
             return None
         accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
         return worker_request(query, accept=accept, dataset=dataset, prefixes=PREFIXES,
                               base_iri=scope_endpoint_url(scope))
 
-    async def _evaluate_here(self, key: tuple[Any, ...], asked: dict[str, Any], snapshot: _Snapshot,
-                             receive: Receive, send: Send) -> bool:
-        """Evaluate a query in one of this front's threads and answer it as the store process would: the same
-        headers, whole under ``_WHOLE`` bytes, else streamed; 503 past the time limit, cut past the size limit.
-        False if the evaluation failed before any byte (nothing is sent: the request is forwarded)."""
+    def begin(self, key: tuple[Any, ...], scope: Scope, first: Callable[[_Relay, tuple[Any, ...]], None]) -> bool:
+        """Begin evaluating a GET query in one of this front's threads, for the HTTP protocol (``protocol_for``)
+        as its request is read: ``first`` is called in the event loop with the relay and its first item. False
+        (nothing begun) where ``_plan`` would wait or say no: the request goes through the app."""
+        if self.retiring or self._busy >= THREADS or (self._switching is not None and not self._switching.done()):
+            return False
+        snapshot = self._current()
+        if snapshot is None:
+            return False
+        asked = self._asked_get(scope)
+        return asked is not None and self._begin(key, asked, snapshot, first) is not None
+
+    def _begin(self, key: tuple[Any, ...], asked: dict[str, Any], snapshot: _Snapshot,
+               first: Callable[[_Relay, tuple[Any, ...]], None]) -> _Relay | None:
+        """Hand ``asked`` to one of this front's threads, under the time limit: at the limit the answer is
+        stopped and ``("late",)`` delivered; a thread still evaluating ``_GRACE`` later makes the front retire.
+        None if no thread is free, or the snapshot is no longer the current one (a write was answered while the
+        request was read, say)."""
         if (self.retiring or self._busy >= THREADS or snapshot.store is None
                 or snapshot.generation != self.published()):
-            return False  # changed while the request was read: a write was answered meanwhile, say
+            return None
         loop = asyncio.get_running_loop()
-        started = loop.time()
-        deadline = started + self.time_limit
 
         def finished() -> None:
             watchdog.cancel()
@@ -561,45 +635,71 @@ class Front:
         def expired() -> None:  # at the limit the answer is stopped (a thread waiting to write wakes and ends) ...
             nonlocal watchdog
             relay.stop()
-            relay.queue.put_nowait(("late",))
+            relay.deliver(("late",))
             watchdog = loop.call_later(_GRACE, self._overran, relay)  # ... and one still evaluating retires the front
 
-        relay = _Relay(loop, finished)
+        relay = _Relay(loop, key, asked, snapshot, first, finished)
         self._busy += 1
         snapshot.readers += 1
-        self._threads.submit(relay, asked, snapshot.store)
-        watchdog = loop.call_at(deadline, expired)
-        first = await relay.queue.get()
+        self._threads.submit(relay, snapshot.store)
+        watchdog = loop.call_at(relay.began + self.time_limit, expired)
+        return relay
+
+    async def _evaluate_here(self, key: tuple[Any, ...], asked: dict[str, Any], snapshot: _Snapshot,
+                             receive: Receive, send: Send) -> bool:
+        """Evaluate a query in one of this front's threads and answer it (``_answer``). False if that could not
+        begin, or if it failed before any byte (nothing is sent: the request is forwarded)."""
+        came: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+        relay = self._begin(key, asked, snapshot, lambda _, item: came.done() or came.set_result(item))
+        return relay is not None and await self._answer(relay, await came, receive, send)
+
+    def _headers(self, media: str) -> list[tuple[bytes, bytes]]:
+        return [(b"vary", b"Accept"), (b"content-type", content_type_of(media).encode("ascii"))]
+
+    def whole(self, relay: _Relay, first: tuple[Any, ...]) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        """The response (headers with Content-Length, and body) to a query whose answer came whole (``first``
+        is ``("whole", media, body)``), noted as ``_note`` says; None past the size limit (the store process
+        says so)."""
+        content = first[2]
+        if len(content) > self.max_result_bytes:
+            return None
+        headers = self._headers(first[1])
+        steady = not _volatile(relay.asked["query"])  # and no SERVICE: see ``_worker_request``
+        self._note(relay.key, relay.snapshot.generation, relay.asked, headers, relay.loop.time() - relay.began,
+                   len(content), content, not relay.key[-1] and steady, steady)
+        return headers + [(b"content-length", str(len(content)).encode("ascii"))], content
+
+    async def _answer(self, relay: _Relay, first: tuple[Any, ...], receive: Receive, send: Send) -> bool:
+        """Answer a query evaluated in a thread as the store process would, given the first item its relay
+        delivered: the same headers, whole under ``_WHOLE`` bytes, else streamed; 503 past the time limit, cut
+        past the size limit. False if it failed before any byte (nothing is sent: the request is forwarded)."""
         if first[0] == "late":
             await _problem(send, 503, f"the query ran longer than the time limit of {self.time_limit:g} s and was "
                                       "stopped", title="Query stopped")
             return True
         if first[0] == "refused":
             return False
-        headers = [(b"vary", b"Accept"), (b"content-type", content_type_of(first[1]).encode("ascii"))]
-        steady = not _volatile(asked["query"])  # and no SERVICE: see ``_asked``
-        keep = not key[-1] and steady
         if first[0] == "whole":
-            content = first[2]
-            if len(content) > self.max_result_bytes:
-                return False  # the store process says so
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": headers + [(b"content-length", str(len(content)).encode("ascii"))]})
-            await send({"type": "http.response.body", "body": content})
-            self._note(key, snapshot.generation, asked, headers, loop.time() - started, len(content), content, keep,
-                       steady)
+            answer = self.whole(relay, first)
+            if answer is None:
+                return False
+            await send({"type": "http.response.start", "status": 200, "headers": answer[0]})
+            await send({"type": "http.response.body", "body": answer[1]})
             return True
+        headers = self._headers(first[1])
         await send({"type": "http.response.start", "status": 200, "headers": headers})
+        keep = not relay.key[-1] and not _volatile(relay.asked["query"])
         kept: list[bytes] | None = [] if keep and self.answers.budget > 0 else None
         gone = asyncio.ensure_future(receive())
         size = 0
         try:
             while True:
-                item = await relay.queue.get()
+                item = await relay.next()
                 if item[0] == "late":
                     return True  # returning without the answer's end closes the connection: the client knows
                 if item[0] != "chunk":
                     break
+                assert relay.room is not None  # made before the first chunk
                 relay.room.release()
                 size += len(item[1])
                 if gone.done() or size > self.max_result_bytes:
@@ -614,7 +714,7 @@ class Front:
                 return True  # cut: the serialisation failed midway
             await send({"type": "http.response.body", "body": b""})
             if kept is not None:
-                self.answers.put(key, snapshot.generation, headers, b"".join(kept))
+                self.answers.put(relay.key, relay.snapshot.generation, headers, b"".join(kept))
             return True
         finally:
             gone.cancel()
@@ -896,25 +996,31 @@ def serve_with_fronts(graph: Claimgraph, host: str, port: int, processes: int,
 
 
 def protocol_for(front: Front) -> type[asyncio.Protocol] | str:
-    """uvicorn's httptools protocol, answering a known GET query as soon as its headers are read, without
-    the ASGI machinery (a task, a request cycle, two writes: ~40 µs of a front's CPU a request); anything
-    else goes on through the app as usual. "httptools" (uvicorn's own) if this uvicorn is not the one
-    this was written against."""
+    """uvicorn's httptools protocol, answering a GET query as soon as its headers are read, without the ASGI
+    machinery (a task, a request cycle, two writes: ~40 µs of a front's CPU a request): a known one at once,
+    any other this front can evaluate in one of its threads (``Front.begin``), written when it comes whole
+    (the request's cycle is made, so that a request behind it on the connection waits its turn, but not run);
+    anything else goes on through the app as usual, and so does an answer that did not come whole (``BEGUN``).
+    "httptools" (uvicorn's own) if this uvicorn is not the one this was written against."""
     try:
         import httptools
-        from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+        from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
     except ImportError:
         return "auto"
     needed = ("parser", "url", "headers", "cycle", "pipeline", "expect_100_continue", "transport", "server_state",
-              "flow", "on_response_complete")
-    probe = set(dir(HttpToolsProtocol))
-    for member in vars(HttpToolsProtocol).values():
-        probe.update(getattr(getattr(member, "__code__", None), "co_names", ()))
+              "flow", "on_response_complete", "_start_asgi_task", "app", "scope", "keep_alive", "response_started",
+              "response_complete", "message_event", "on_response", "disconnected")
+    probe: set[str] = set()
+    for cls in (HttpToolsProtocol, RequestResponseCycle):
+        probe.update(dir(cls))
+        for member in vars(cls).values():
+            probe.update(getattr(getattr(member, "__code__", None), "co_names", ()))
     if not all(name in probe for name in needed):
         return "httptools"
 
     class FrontProtocol(HttpToolsProtocol):  # type: ignore[misc]
         answered = False
+        begin: tuple[Any, ...] | None = None  # the key of a query to begin as its cycle would start
 
         def on_headers_complete(self) -> None:
             self.answered = False
@@ -923,24 +1029,55 @@ def protocol_for(front: Front) -> type[asyncio.Protocol] | str:
                     and (self.cycle is None or self.cycle.response_complete) and not self.flow.write_paused):
                 url = httptools.parse_url(self.url)
                 path = url.path.decode("ascii", "replace")
-                answer = front.answer_known(front.key_of("GET", path, url.query or b"", b"", self.headers))
+                key = front.key_of("GET", path, url.query or b"", b"", self.headers)
+                answer = front.answer_known(key)
                 if answer is not None:
                     self.answered = True
-                    headers, body = answer
                     keep_alive = self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive()
-                    out = [STATUS_LINE[200]]
-                    for name, value in [*self.server_state.default_headers, *headers]:
-                        out += [name, b": ", value, b"\r\n"]
-                    if not keep_alive:
-                        out.append(b"connection: close\r\n")
-                    out += [b"\r\n", body]
-                    self.transport.write(b"".join(out))
+                    self._write(*answer, keep_alive)
                     if keep_alive:
                         self.on_response_complete()
                     else:
                         self.transport.close()
                     return
-            super().on_headers_complete()
+                self.begin = key
+            try:
+                super().on_headers_complete()  # makes the cycle; its task starts in ``_start_asgi_task``
+            finally:
+                self.begin = None
+
+        def _write(self, headers: list[tuple[bytes, bytes]], body: bytes, keep_alive: bool) -> None:
+            out = [STATUS_LINE[200]]
+            for name, value in [*self.server_state.default_headers, *headers]:
+                out += [name, b": ", value, b"\r\n"]
+            if not keep_alive:
+                out.append(b"connection: close\r\n")
+            out += [b"\r\n", body]
+            self.transport.write(b"".join(out))
+
+        def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+            key, self.begin = self.begin, None
+            # key[-2]: a proxy's X-Forwarded-Proto, which the app's middleware reads (into the base IRI)
+            if key is None or key[-2] or app is not self.app or not front.begin(
+                    key, cycle.scope, lambda relay, first: self._begun(cycle, app, relay, first)):
+                super()._start_asgi_task(cycle, app)
+
+        def _begun(self, cycle: Any, app: Any, relay: _Relay, first: tuple[Any, ...]) -> None:
+            """The first of what a thread gave for ``cycle``'s query: a whole answer is written here, as
+            ``cycle`` would write it, in one write; anything else is the app's (``BEGUN``)."""
+            answer = front.whole(relay, first) if first[0] == "whole" else None
+            if answer is None:
+                cycle.scope[BEGUN] = (relay, first)
+                super()._start_asgi_task(cycle, app)
+                return
+            cycle.response_started = cycle.response_complete = True
+            cycle.message_event.set()
+            if cycle.disconnected:
+                return
+            self._write(*answer, cycle.keep_alive)  # keep_alive: False once the server is shutting down
+            if not cycle.keep_alive:
+                self.transport.close()
+            cycle.on_response()
 
         def on_body(self, body: bytes) -> None:
             if not self.answered:
