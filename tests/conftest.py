@@ -73,8 +73,13 @@ class LiveServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        import tempfile
+
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMGRAPH_")}
-        full_env.update(env)
+        # the server's private folders (its socket, its snapshots) go here, and go with ``stop``, even when a
+        # test kills the server, which then cannot remove them itself
+        self.tmp = Path(tempfile.mkdtemp(prefix="claimgraph-test-"))
+        full_env.update(env, TMPDIR=str(self.tmp))
         self.process = subprocess.Popen([sys.executable, "-m", "claimgraph", "serve", "--store", str(store),
                                          "--port", str(self.port), *args], env=full_env, cwd=ROOT,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -86,7 +91,7 @@ class LiveServer:
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("claimgraph serve did not start: " + (self.process.stdout.read()
-                                                                              if self.process.stdout else ""))
+                                                                              if self.process.stdout else "")) from None
                 time.sleep(0.1)
 
     def stop(self) -> None:
@@ -98,6 +103,9 @@ class LiveServer:
             self.process.wait()
         if self.process.stdout:
             self.process.stdout.close()
+        import shutil
+
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

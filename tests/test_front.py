@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from claimgraph.interfaces.http.front import INLINE_BYTES, Answers, _steady
+from claimgraph.interfaces.http.front import INLINE_BYTES, Answers, Front, _steady
 from tests.conftest import SEED, TOKEN, LiveServer, run_cli
 
 GRAPH = "http://example.org/front-test"
@@ -100,11 +100,8 @@ def _resumed(pids: list[int]) -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     base = tmp_path_factory.mktemp("front")
     assert run_cli("ingest", str(SEED), store=base / "store").returncode == 0
-    (base / "tmp").mkdir()
     live = LiveServer(base / "store", {"CLAIMGRAPH_TOKEN": TOKEN, "CLAIMGRAPH_QUERY_TIMEOUT": "3",
-                                       "CLAIMGRAPH_WRITE_RATE": "1000", "TMPDIR": str(base / "tmp")},
-                      args=("--processes", "2"))
-    live.tmp = base / "tmp"  # type: ignore[attr-defined]
+                                       "CLAIMGRAPH_WRITE_RATE": "1000"}, args=("--processes", "2"))
     try:
         yield live
     finally:
@@ -376,9 +373,8 @@ def test_a_client_that_leaves_an_answer_a_front_streams_stops_its_query(tmp_path
     the time limit (60 s here): the front is idle again and lets go of the snapshot it read, which is deleted
     after the next write; no worker was involved."""
     assert run_cli("ingest", str(SEED), store=tmp_path / "store").returncode == 0
-    (tmp_path / "tmp").mkdir()
-    live = LiveServer(tmp_path / "store", {"CLAIMGRAPH_QUERY_TIMEOUT": "60", "CLAIMGRAPH_TOKEN": TOKEN,
-                                           "TMPDIR": str(tmp_path / "tmp")}, args=("--processes", "2"))
+    live = LiveServer(tmp_path / "store", {"CLAIMGRAPH_QUERY_TIMEOUT": "60", "CLAIMGRAPH_TOKEN": TOKEN},
+                      args=("--processes", "2"))
     try:
         workers = _whole_pool(live)
         fronts = _fronts(live)
@@ -401,7 +397,7 @@ def test_a_client_that_leaves_an_answer_a_front_streams_stops_its_query(tmp_path
         conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)
         assert _count(conn) == 1  # a new snapshot; the old one goes once no process reads it
         conn.close()
-        root = next((tmp_path / "tmp").glob("claimgraph-snapshots-*"))
+        root = next(live.tmp.glob("claimgraph-snapshots-*"))
         deadline = time.monotonic() + 10
         while len(list(root.glob("snapshot-*[0-9]"))) > 1 and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -441,6 +437,21 @@ def test_what_may_be_kept_is_read_on_the_request_as_sent() -> None:
                          "SELECT (NOW() AS ?r) {}", "CONSTRUCT { ?s <p> ?b } WHERE { ?s ?p ?o BIND(BNODE() AS ?b) }",
                          "SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"):
             assert not _steady(key(method, volatile, form=form)), (method, form, volatile)
+
+
+def test_what_keys_an_answer_is_what_it_depends_on() -> None:
+    """The same query by another host, another media type, or through a proxy that says the URL is https
+    (which the base IRI follows) is another answer; a header the answer does not depend on is not."""
+    query = b"query=SELECT%20%2A%20%7B%7D"
+
+    def key(*headers: tuple[bytes, bytes]) -> object:
+        return Front.key_of("GET", "/sparql", query, b"", [(b"host", b"h"), *headers])
+
+    assert key() == key((b"user-agent", b"curl")) == key((b"x-forwarded-for", b"10.0.0.1"))
+    assert len({key(), key((b"x-forwarded-proto", b"https")), key((b"accept", b"text/csv")),
+                Front.key_of("GET", "/sparql", query, b"", [(b"host", b"other")])}) == 4
+    assert key((b"origin", b"http://example.org")) is None  # answered by the store process (CORS)
+    assert key((b"cache-control", b"no-cache"))[-1] is True  # evaluated, not sent as kept
 
 
 def test_kept_answers_stay_within_their_budget() -> None:
@@ -585,7 +596,7 @@ def test_snapshots_are_deleted_once_no_process_reads_them(server: LiveServer) ->
         for _ in range(3):
             _count(conn)
     conn.close()
-    roots = list(server.tmp.glob("claimgraph-snapshots-*"))  # type: ignore[attr-defined]
+    roots = list(server.tmp.glob("claimgraph-snapshots-*"))
     assert len(roots) == 1
     deadline = time.monotonic() + 15
     while len(list(roots[0].glob("snapshot-*[0-9]"))) > 1 and time.monotonic() < deadline:
@@ -619,6 +630,34 @@ def test_fronts_end_with_the_store_process(tmp_path: Path) -> None:
         assert time.monotonic() < deadline, "a front outlived the store process"
         time.sleep(0.1)
     live.stop()
+
+
+def test_a_query_a_front_is_evaluating_is_answered_when_the_server_stops(tmp_path: Path) -> None:
+    """Stopped (SIGTERM) while a front evaluates a query, the server answers it in full before it ends, and
+    says the connection is closed; it then ends cleanly."""
+    assert run_cli("ingest", str(SEED), store=tmp_path / "store").returncode == 0
+    live = LiveServer(tmp_path / "store", {}, args=("--processes", "2"))
+    # three seconds or so here: past the moment the front is told to stop, well within the time it is given
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(STR(?c) != STR(?f)) }"
+    try:
+        with socket.create_connection(("127.0.0.1", live.port), timeout=60) as sock:
+            sock.sendall(_raw_request(COUNT))
+            _responses(sock, 1)
+            time.sleep(0.5)  # this connection's front holds the current snapshot: it evaluates what follows
+            started = time.monotonic()
+            sock.sendall(_raw_request(slow))
+            time.sleep(0.3)
+            live.process.terminate()
+            received = b""
+            while data := sock.recv(65536):  # to the end: the server closes the connection after the answer
+                received += data
+        head, _, body = received.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200") and b"connection: close" in head.lower(), received[:300]
+        assert int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) > 10**6
+        assert time.monotonic() - started > 1
+        assert live.process.wait(timeout=30) == 0
+    finally:
+        live.stop()
 
 
 def _state(pid: int) -> str:

@@ -357,8 +357,10 @@ class _Relay:
         self.loop.call_soon_threadsafe(self._last, last)  # one wake-up of the loop for a whole answer
 
     def _last(self, item: tuple[Any, ...]) -> None:
-        self.deliver(item)
-        self.finished()
+        try:
+            self.deliver(item)
+        finally:
+            self.finished()  # the thread is free again, whatever became of its answer
 
 
 class _Threads:
@@ -1058,14 +1060,23 @@ def protocol_for(front: Front) -> type[asyncio.Protocol] | str:
         def _start_asgi_task(self, cycle: Any, app: Any) -> None:
             key, self.begin = self.begin, None
             # key[-2]: a proxy's X-Forwarded-Proto, which the app's middleware reads (into the base IRI)
-            if key is None or key[-2] or app is not self.app or not front.begin(
-                    key, cycle.scope, lambda relay, first: self._begun(cycle, app, relay, first)):
-                super()._start_asgi_task(cycle, app)
+            if key is not None and not key[-2] and app is self.app:
+                try:
+                    if front.begin(key, cycle.scope, lambda relay, first: self._begun(cycle, app, relay, first)):
+                        return
+                except Exception:  # noqa: BLE001 - the app then answers it, as it answers what it cannot read
+                    _log.warning("a front process could not begin a query", exc_info=True)
+            super()._start_asgi_task(cycle, app)
 
         def _begun(self, cycle: Any, app: Any, relay: _Relay, first: tuple[Any, ...]) -> None:
             """The first of what a thread gave for ``cycle``'s query: a whole answer is written here, as
             ``cycle`` would write it, in one write; anything else is the app's (``BEGUN``)."""
-            answer = front.whole(relay, first) if first[0] == "whole" else None
+            try:
+                answer = front.whole(relay, first) if first[0] == "whole" else None
+            except Exception:  # noqa: BLE001 - not left unanswered: the app evaluates it again
+                _log.warning("a front process could not answer a query it evaluated", exc_info=True)
+                super()._start_asgi_task(cycle, app)
+                return
             if answer is None:
                 cycle.scope[BEGUN] = (relay, first)
                 super()._start_asgi_task(cycle, app)
