@@ -90,8 +90,10 @@ class LiveServer:
                     break
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("claimgraph serve did not start: " + (self.process.stdout.read()
-                                                                              if self.process.stdout else "")) from None
+                    self.process.terminate()  # if it is still starting; what it said is read to its end
+                    said = self.process.stdout.read() if self.process.stdout else ""
+                    self.stop()
+                    raise RuntimeError("claimgraph serve did not start: " + said) from None
                 time.sleep(0.1)
 
     def stop(self) -> None:

@@ -278,6 +278,7 @@ class _Relay:
                  snapshot: _Snapshot, first: Callable[[_Relay, tuple[Any, ...]], None],
                  finished: Callable[[], None]) -> None:
         self.loop, self.key, self.asked, self.snapshot = loop, key, asked, snapshot
+        self.steady = not _volatile(asked["query"])  # the same answer each time (no SERVICE: see ``_asked``)
         self.first: Callable[[_Relay, tuple[Any, ...]], None] | None = first
         self.finished = finished
         self.began = loop.time()
@@ -513,14 +514,9 @@ class Front:
 
     def _evaluable(self, key: tuple[Any, ...]) -> tuple[_Known, _Snapshot] | None:
         """The known query and the snapshot to evaluate it on, if it was measured on the current one."""
-        if (known := self.known.get(key)) is None or (snapshot := self.snapshot) is None:
+        if (known := self.known.get(key)) is None or (snapshot := self._current()) is None:
             return None
-        if snapshot.generation != self.published():
-            self._let_go()
-            return None
-        if known.generation != snapshot.generation:
-            return None
-        return known, snapshot
+        return (known, snapshot) if known.generation == snapshot.generation else None
 
     def _answered(self, key: tuple[Any, ...], known: _Known, snapshot: _Snapshot,
                   evaluated: tuple[bytes, Any] | None) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
@@ -666,9 +662,8 @@ class Front:
         if len(content) > self.max_result_bytes:
             return None
         headers = self._headers(first[1])
-        steady = not _volatile(relay.asked["query"])  # and no SERVICE: see ``_worker_request``
         self._note(relay.key, relay.snapshot.generation, relay.asked, headers, relay.loop.time() - relay.began,
-                   len(content), content, not relay.key[-1] and steady, steady)
+                   len(content), content, not relay.key[-1] and relay.steady, relay.steady)
         return headers + [(b"content-length", str(len(content)).encode("ascii"))], content
 
     async def _answer(self, relay: _Relay, first: tuple[Any, ...], receive: Receive, send: Send) -> bool:
@@ -690,7 +685,7 @@ class Front:
             return True
         headers = self._headers(first[1])
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        keep = not relay.key[-1] and not _volatile(relay.asked["query"])
+        keep = not relay.key[-1] and relay.steady
         kept: list[bytes] | None = [] if keep and self.answers.budget > 0 else None
         gone = asyncio.ensure_future(receive())
         size = 0
