@@ -118,8 +118,9 @@ class _Snapshot:
 
     def __init__(self, generation: int, path: str, store: Any, lease_fd: int) -> None:
         self.generation, self.path, self.store, self.lease_fd = generation, path, store, lease_fd
-        self.readers = 0  # evaluations in threads still reading it (counted in the event loop's thread)
+        self.readers = 0  # evaluations still reading it, in any of the front's threads
         self.closing = False
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, generation: int, path: str) -> "_Snapshot | None":
@@ -141,18 +142,31 @@ class _Snapshot:
             os.close(fd)
             return None
 
+    def enter(self) -> Any | None:
+        """The store, counted as read until ``done_reading``; None once it is being closed."""
+        with self._lock:
+            if self.closing or self.store is None:
+                return None
+            self.readers += 1
+            return self.store
+
     def close(self) -> None:
-        """Let it go, once no evaluation in a thread reads it any more."""
-        self.closing = True
+        """Let it go, once no evaluation reads it any more."""
+        with self._lock:
+            self.closing = True
+            self._release()
+
+    def done_reading(self) -> None:
+        with self._lock:
+            self.readers -= 1
+            if self.closing:
+                self._release()
+
+    def _release(self) -> None:
         if self.readers == 0 and self.lease_fd >= 0:
             self.store = None  # RocksDB closes with the last reference, before the lease is let go
             os.close(self.lease_fd)
             self.lease_fd = -1
-
-    def done_reading(self) -> None:
-        self.readers -= 1
-        if self.closing:
-            self.close()
 
 
 class _Known:
@@ -184,6 +198,7 @@ class Answers:
         self.generation = -1
         self.held = 0
         self._answers: OrderedDict[tuple[Any, ...], tuple[Answer, int]] = OrderedDict()
+        self._lock = threading.Lock()  # a front's connection threads and its event loop share them
 
     def __len__(self) -> int:
         return len(self._answers)
@@ -195,15 +210,16 @@ class Answers:
         return len(body) + sum(len(part) for part in key if isinstance(part, (bytes, str))) + 512
 
     def get(self, key: tuple[Any, ...], generation: int) -> Answer | None:
-        if generation != self.generation:
-            self._answers.clear()
-            self.held, self.generation = 0, generation
-            return None
-        kept = self._answers.get(key)
-        if kept is None:
-            return None
-        self._answers.move_to_end(key)
-        return kept[0]
+        with self._lock:
+            if generation != self.generation:
+                self._answers.clear()
+                self.held, self.generation = 0, generation
+                return None
+            kept = self._answers.get(key)
+            if kept is None:
+                return None
+            self._answers.move_to_end(key)
+            return kept[0]
 
     def fits(self, size: int) -> bool:
         return self.budget > 0 and 0 <= size <= self.largest
@@ -212,20 +228,23 @@ class Answers:
         """Keep ``body`` (with ``headers``, less any Content-Length) as the answer to ``key`` at ``generation``."""
         if not self.fits(len(body)) or generation < self.generation:
             return
-        if generation > self.generation:
-            self._answers.clear()
-            self.held, self.generation = 0, generation
-        old = self._answers.pop(key, None)
-        if old is not None:
-            self.held -= old[1]
         length = str(len(body)).encode("ascii")
+        answer = ([h for h in headers if h[0].lower() != b"content-length"] + [(b"content-length", length)], body)
         cost = self.cost(key, body)
-        self._answers[key] = (([h for h in headers if h[0].lower() != b"content-length"]
-                               + [(b"content-length", length)], body), cost)
-        self.held += cost
-        while self.held > self.budget:
-            _, (_, dropped) = self._answers.popitem(last=False)
-            self.held -= dropped
+        with self._lock:
+            if generation < self.generation:
+                return
+            if generation > self.generation:
+                self._answers.clear()
+                self.held, self.generation = 0, generation
+            old = self._answers.pop(key, None)
+            if old is not None:
+                self.held -= old[1]
+            self._answers[key] = (answer, cost)
+            self.held += cost
+            while self.held > self.budget:
+                _, (_, dropped) = self._answers.popitem(last=False)
+                self.held -= dropped
 
 
 def _volatile(text: str) -> bool:
@@ -409,7 +428,8 @@ class Front:
         self.max_query_bytes, self.max_result_bytes = max_query_bytes, max_result_bytes
         self.answers = Answers(answer_cache_bytes)
         self._threads = _Threads(THREADS)
-        self._busy = 0  # threads evaluating a query
+        self._busy = 0  # queries being evaluated, in its threads or its connections' (``lane``)
+        self._lock = threading.Lock()  # over ``_busy``, ``snapshot`` and ``known``, which threads share
         self.retiring = False
         self.on_retire: Callable[[], None] | None = None
         from claimgraph.services.executor import GENERATION_FILE
@@ -462,9 +482,12 @@ class Front:
 
     def _let_go(self) -> None:
         """Close a snapshot a write has made stale, so that the store process can delete it."""
-        if self.snapshot is not None and self.snapshot.generation != self.published():
-            old, self.snapshot = self.snapshot, None
-            old.close()
+        with self._lock:
+            old = self.snapshot
+            if old is None or old.generation == self.published():
+                return
+            self.snapshot = None
+        old.close()
 
     async def _watch_generation(self) -> None:
         """Let go of a stale snapshot also when no query comes to notice it."""
@@ -510,7 +533,14 @@ class Front:
         if found is None or found[0].seconds >= FAST_SECONDS:
             return None
         known, snapshot = found
-        return self._answered(key, known, snapshot, _evaluate(known, snapshot.store))
+        store = snapshot.enter()
+        if store is None:
+            return None
+        try:
+            evaluated = _evaluate(known, store)
+        finally:
+            snapshot.done_reading()
+        return self._answered(key, known, snapshot, evaluated)
 
     def _evaluable(self, key: tuple[Any, ...]) -> tuple[_Known, _Snapshot] | None:
         """The known query and the snapshot to evaluate it on, if it was measured on the current one."""
@@ -620,15 +650,14 @@ class Front:
         stopped and ``("late",)`` delivered; a thread still evaluating ``_GRACE`` later makes the front retire.
         None if no thread is free, or the snapshot is no longer the current one (a write was answered while the
         request was read, say)."""
-        if (self.retiring or self._busy >= THREADS or snapshot.store is None
-                or snapshot.generation != self.published()):
+        store = self._slot(snapshot)
+        if store is None:
             return None
         loop = asyncio.get_running_loop()
 
         def finished() -> None:
             watchdog.cancel()
-            self._busy -= 1
-            snapshot.done_reading()
+            self.give_back(snapshot)
 
         def expired() -> None:  # at the limit the answer is stopped (a thread waiting to write wakes and ends) ...
             nonlocal watchdog
@@ -637,11 +666,34 @@ class Front:
             watchdog = loop.call_later(_GRACE, self._overran, relay)  # ... and one still evaluating retires the front
 
         relay = _Relay(loop, key, asked, snapshot, first, finished)
-        self._busy += 1
-        snapshot.readers += 1
-        self._threads.submit(relay, snapshot.store)
+        self._threads.submit(relay, store)
         watchdog = loop.call_at(relay.began + self.time_limit, expired)
         return relay
+
+    def take(self) -> _Snapshot | None:
+        """For a connection's thread (``lane``) about to evaluate a query itself: the current snapshot, with one
+        of this front's evaluation slots taken and the snapshot counted as read (``give_back`` returns both);
+        None where ``begin`` would say no."""
+        if self.retiring or (self._switching is not None and not self._switching.done()):
+            return None
+        snapshot = self._current()
+        return None if snapshot is None or self._slot(snapshot) is None else snapshot
+
+    def _slot(self, snapshot: _Snapshot) -> Any | None:
+        """Take an evaluation slot and count ``snapshot`` as read; its store, or None if no slot is free or the
+        snapshot is no longer the current one (a write was answered while the request was read, say)."""
+        with self._lock:
+            if self.retiring or self._busy >= THREADS or snapshot.generation != self.published():
+                return None
+            store = snapshot.enter()
+            if store is not None:
+                self._busy += 1
+            return store
+
+    def give_back(self, snapshot: _Snapshot) -> None:
+        with self._lock:
+            self._busy -= 1
+        snapshot.done_reading()
 
     async def _evaluate_here(self, key: tuple[Any, ...], asked: dict[str, Any], snapshot: _Snapshot,
                              receive: Receive, send: Send) -> bool:
@@ -656,14 +708,19 @@ class Front:
 
     def whole(self, relay: _Relay, first: tuple[Any, ...]) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
         """The response (headers with Content-Length, and body) to a query whose answer came whole (``first``
-        is ``("whole", media, body)``), noted as ``_note`` says; None past the size limit (the store process
-        says so)."""
-        content = first[2]
+        is ``("whole", media, body)``), as ``respond`` makes it."""
+        return self.respond(relay.key, relay.snapshot.generation, relay.asked, relay.loop.time() - relay.began,
+                            relay.steady, first[1], first[2])
+
+    def respond(self, key: tuple[Any, ...], generation: int, asked: dict[str, Any], seconds: float, steady: bool,
+                media: str, content: bytes) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        """The response (headers with Content-Length, and body) to the query ``key``, whose answer ``content``
+        (in ``media``) was evaluated whole at ``generation`` in ``seconds``, noted as ``_note`` says; None past
+        the size limit (the store process says so)."""
         if len(content) > self.max_result_bytes:
             return None
-        headers = self._headers(first[1])
-        self._note(relay.key, relay.snapshot.generation, relay.asked, headers, relay.loop.time() - relay.began,
-                   len(content), content, not relay.key[-1] and relay.steady, relay.steady)
+        headers = self._headers(media)
+        self._note(key, generation, asked, headers, seconds, len(content), content, not key[-1] and steady, steady)
         return headers + [(b"content-length", str(len(content)).encode("ascii"))], content
 
     async def _answer(self, relay: _Relay, first: tuple[Any, ...], receive: Receive, send: Send) -> bool:
@@ -722,7 +779,12 @@ class Front:
         """A thread is still evaluating past the time limit, and nothing can stop it but the end of this
         process: take no more connections, answer those taken, end (``main``); the store process starts another
         front at once, told by the marker file."""
-        if relay.done or self.retiring:
+        if not relay.done:
+            self.retire()
+
+    def retire(self) -> None:
+        """Take no more connections, answer those taken, end (see ``_overran``); in the event loop."""
+        if self.retiring:
             return
         self.retiring = True
         try:  # the store process starts another front as soon as it sees this, not once this one has ended
@@ -743,12 +805,13 @@ class Front:
             return
         if seconds >= FAST_SECONDS or size > INLINE_BYTES:
             return
-        if len(self.known) >= _REMEMBERED:
-            current = self.published()
-            self.known = {k: v for k, v in self.known.items() if v.generation == current}
+        with self._lock:
             if len(self.known) >= _REMEMBERED:
-                self.known.clear()
-        self.known[key] = _Known(generation, asked, headers, steady, seconds)
+                current = self.published()
+                self.known = {k: v for k, v in self.known.items() if v.generation == current}
+                if len(self.known) >= _REMEMBERED:
+                    self.known.clear()
+            self.known[key] = _Known(generation, asked, headers, steady, seconds)
 
     async def forward(self, scope: Scope, body: bytes, receive: Receive, send: Send,
                       key: tuple[Any, ...] | None) -> None:
@@ -855,10 +918,12 @@ class Front:
             self._opening = -1
         if opened is None:
             return
-        if self.snapshot is not None and self.snapshot.generation >= generation:
-            opened.close()
-            return
-        old, self.snapshot = self.snapshot, opened
+        with self._lock:
+            old = self.snapshot
+            if old is not None and old.generation >= generation:
+                old = opened  # not newer after all
+            else:
+                self.snapshot = opened
         if old is not None:
             old.close()
 
