@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from claimgraph.interfaces.http.front import INLINE_BYTES, Answers, Front, _steady
+from claimgraph.interfaces.http.lane import CONNECTIONS
 from tests.conftest import SEED, TOKEN, LiveServer, run_cli
 
 GRAPH = "http://example.org/front-test"
@@ -575,6 +576,70 @@ def test_pipelined_queries_a_front_evaluates_are_answered_in_order(server: LiveS
     assert len(answers[2][1]) > 1 << 20 and len(json.loads(answers[2][1])["results"]["bindings"]) == 20000
     assert json.loads(answers[3][1])["boolean"] is True
     assert int(json.loads(answers[4][1])["results"]["bindings"][0]["n"]["value"]) > 1000
+
+
+def _raw(method: str, target: str, body: bytes = b"", content_type: str = "", accept: str = "*/*") -> bytes:
+    head = f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\n"
+    if body or method == "POST":
+        head += f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+    return (head + "\r\n").encode("ascii") + body
+
+
+def test_a_connection_goes_on_through_every_kind_of_request(server: LiveServer) -> None:
+    """A front's connection thread answers GET queries itself, passes other GETs (a page, a graph) to the app,
+    and hands the connection to the event loop at the first request it does not read (a POST, a HEAD): on one
+    connection, pipelined or one by one, every request is answered, in order."""
+    tag = time.monotonic_ns()
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s a cg:Claim }} # {tag}"  # the page may bring conflicts up to date
+    form = urllib.parse.urlencode({"query": f"ASK {{ ?s ?p ?o }} # {tag}"}).encode("ascii")
+    requests = [_raw_request(query), _raw("GET", "/"), _raw("GET", "/store", accept="application/n-quads"),
+                _raw_request(query + " 2"),
+                _raw("POST", "/sparql", form, "application/x-www-form-urlencoded"), _raw_request(query + " 3")]
+    for pipelined in (False, True):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+            if pipelined:
+                sock.sendall(b"".join(requests))
+                answers = _answers(sock, len(requests))
+            else:
+                answers = []
+                for request in requests:
+                    sock.sendall(request)
+                    answers += _answers(sock, 1)
+        assert [status for status, _ in answers] == [200] * len(requests), answers
+        counts = [int(json.loads(answers[i][1])["results"]["bindings"][0]["n"]["value"]) for i in (0, 3, 5)]
+        assert counts[0] > 0 and counts == [counts[0]] * 3
+        assert b"<html" in answers[1][1].lower() and answers[2][1].count(b" .\n") > 100
+        assert json.loads(answers[4][1])["boolean"] is True
+
+
+def test_a_connection_that_sends_nothing_is_closed_after_the_keep_alive_time(server: LiveServer) -> None:
+    """As uvicorn does after 5 s, whether the connection never asked anything or asked and then fell idle."""
+    for ask in (False, True):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+            if ask:
+                sock.sendall(_raw_request(COUNT))
+                _responses(sock, 1)
+            opened = time.monotonic()
+            assert sock.recv(1) == b""  # closed by the server
+            assert 3 < time.monotonic() - opened < 20
+
+
+def test_more_connections_than_a_front_has_threads_for_are_all_answered(server: LiveServer) -> None:
+    """Past ``CONNECTIONS`` a front, a connection is served by the front's event loop: many connections open
+    at once each get their answers."""
+    count = 2 * CONNECTIONS + 8  # two fronts
+    socks = [socket.create_connection(("127.0.0.1", server.port), timeout=60) for _ in range(count)]
+    try:
+        for i, sock in enumerate(socks):
+            sock.sendall(_raw_request(f"ASK {{ ?s ?p ?o }} # {i % 3}"))
+        for sock in socks:
+            assert json.loads(_responses(sock, 1)[0])["boolean"] is True
+        for sock in socks:  # and they go on
+            sock.sendall(_raw_request(COUNT))
+        assert len({_responses(sock, 1)[0] for sock in socks}) == 1
+    finally:
+        for sock in socks:
+            sock.close()
 
 
 def test_an_http_1_0_client_gets_its_answer_and_the_connection_closed(server: LiveServer) -> None:

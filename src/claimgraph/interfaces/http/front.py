@@ -33,11 +33,14 @@ once (``retiring_marker``). A runaway query costs one core until then, at most t
 Consistency: a query sent after a write was answered sees that write, since a front evaluates only on the
 snapshot of the published generation.
 
-The front is a plain ASGI app (no framework) under uvicorn, whose HTTP protocol it extends
-(``protocol_for``) to take a GET query as soon as its headers are read, with no hop to another process and
-no ASGI task: a known one is answered there and then, any other it can evaluate is handed to a thread there,
-and its answer written in one piece when it comes whole. That is what lets the endpoint keep up with raw
-pyoxigraph under load (``bench/endpoint.py``).
+The front is a plain ASGI app (no framework) under uvicorn. Its connections are accepted by its **lane**
+(:mod:`claimgraph.interfaces.http.lane`): each is served by a thread of its own, which evaluates a GET query
+itself and writes its answer, with no hand-off between threads (which costs a query never asked before a
+third of its CPU: ``docs/performance.md``). The lane passes any other GET to this
+app, and hands a connection to uvicorn (in the event loop) at its first request of another kind. There, the
+front extends uvicorn's HTTP protocol (``protocol_for``) to take a GET query as soon as its headers are read:
+a known one is answered there and then, any other it can evaluate is handed to a thread, and its answer
+written in one piece when it comes whole.
 """
 
 from __future__ import annotations
@@ -111,6 +114,9 @@ _log = logging.getLogger("claimgraph.front")
 #: in a request's scope: (relay, first item) of a query the protocol began evaluating (``Front.begin``), which
 #: the app answers
 BEGUN = "claimgraph.begun"
+#: in a request's scope: a query a front's connection thread evaluated, which failed before its first byte (the
+#: store process answers it, and words what was wrong)
+REFUSED = "claimgraph.refused"
 
 
 class _Snapshot:
@@ -463,6 +469,9 @@ class Front:
             if not message.get("more_body", False):
                 break
         key = self.key_of(scope["method"], scope["path"], scope["query_string"], body, scope["headers"])
+        if scope.get(REFUSED):
+            await self.forward(scope, bytes(body), receive, send, key)
+            return
         begun = scope.get(BEGUN)
         if begun is not None:  # the protocol began evaluating it, and its answer did not come whole
             if await self._answer(*begun, receive, send):
@@ -584,7 +593,7 @@ class Front:
         """The protocol request as a query worker is asked it (read as the store process reads it); None if it
         is not a query, is refused, or calls ``SERVICE`` (another server: never from here)."""
         if scope["method"] == "GET":
-            return self._asked_get(scope)
+            return self.asked_get(scope)
         from starlette.requests import Request
 
         from claimgraph.interfaces.http.problems import Problem
@@ -601,7 +610,7 @@ class Front:
             return None
         return self._worker_request(scope, query, params)
 
-    def _asked_get(self, scope: Scope) -> dict[str, Any] | None:
+    def asked_get(self, scope: Scope) -> dict[str, Any] | None:
         """``_asked`` for a GET, read as ``operation`` reads it, without a Request (a new query's ~20 µs)."""
         from claimgraph.interfaces.http.deps import scope_params
         from claimgraph.interfaces.http.problems import Problem
@@ -641,7 +650,7 @@ class Front:
         snapshot = self._current()
         if snapshot is None:
             return False
-        asked = self._asked_get(scope)
+        asked = self.asked_get(scope)
         return asked is not None and self._begin(key, asked, snapshot, first) is not None
 
     def _begin(self, key: tuple[Any, ...], asked: dict[str, Any], snapshot: _Snapshot,
@@ -703,7 +712,7 @@ class Front:
         relay = self._begin(key, asked, snapshot, lambda _, item: came.done() or came.set_result(item))
         return relay is not None and await self._answer(relay, await came, receive, send)
 
-    def _headers(self, media: str) -> list[tuple[bytes, bytes]]:
+    def answer_headers(self, media: str) -> list[tuple[bytes, bytes]]:
         return [(b"vary", b"Accept"), (b"content-type", content_type_of(media).encode("ascii"))]
 
     def whole(self, relay: _Relay, first: tuple[Any, ...]) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
@@ -719,7 +728,7 @@ class Front:
         the size limit (the store process says so)."""
         if len(content) > self.max_result_bytes:
             return None
-        headers = self._headers(media)
+        headers = self.answer_headers(media)
         self._note(key, generation, asked, headers, seconds, len(content), content, not key[-1] and steady, steady)
         return headers + [(b"content-length", str(len(content)).encode("ascii"))], content
 
@@ -740,7 +749,7 @@ class Front:
             await send({"type": "http.response.start", "status": 200, "headers": answer[0]})
             await send({"type": "http.response.body", "body": answer[1]})
             return True
-        headers = self._headers(first[1])
+        headers = self.answer_headers(first[1])
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         keep = not relay.key[-1] and relay.steady
         kept: list[bytes] | None = [] if keep and self.answers.budget > 0 else None
@@ -1182,13 +1191,40 @@ def main(argv: list[str]) -> int:
     # a retiring front waits for the queries it has taken for as long as they may run
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="none",
                             http=protocol_for(app), timeout_graceful_shutdown=max(5, int(app.time_limit) + 1))
-    server = uvicorn.Server(config)
+
+    class FrontServer(uvicorn.Server):
+        """uvicorn's server, but the lane (``lane.Lane``) accepts the connections; uvicorn serves those the
+        lane hands over."""
+
+        lane: Any = None
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            from claimgraph.interfaces.http.lane import Lane
+
+            await super().startup(sockets=[])
+            loop = asyncio.get_running_loop()
+
+            def protocol() -> asyncio.Protocol:
+                return config.http_protocol_class(config=config, server_state=self.server_state,  # type: ignore
+                                                  app_state=self.lifespan.state, _loop=loop)
+
+            self.lane = Lane(app, listener, loop, config.loaded_app, self.server_state, protocol,
+                             config.timeout_keep_alive)
+            self.lane.start()
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            if self.lane is not None:
+                await asyncio.get_running_loop().run_in_executor(None, self.lane.stop,
+                                                                 config.timeout_graceful_shutdown)
+            await super().shutdown(sockets)
+
+    server = FrontServer(config)
 
     def retire() -> None:
         server.should_exit = True
 
     app.on_retire = retire
-    server.run(sockets=[listener])
+    server.run()
     if app.retiring:
         logging.shutdown()
         os._exit(0)  # a thread that passed the time limit is still evaluating: it ends with the process
