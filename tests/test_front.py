@@ -189,8 +189,9 @@ def test_a_large_answer_is_kept_whole_until_a_write(server: LiveServer) -> None:
 
 @pytest.mark.parametrize("cache", ["0", str(128 * 1024 * 1024)])
 def test_serve_answer_cache_sets_what_a_front_keeps(tmp_path: Path, cache: str) -> None:
-    """An answer of 19 MB is kept by a front allowed 128 MiB, and by none allowed nothing: asked again with the
-    query workers paused, it is sent whole, as kept (with its Content-Length), or evaluated again, streamed."""
+    """An answer of 19 MB asked twice is kept by a front allowed 128 MiB, and by none allowed nothing: asked
+    again with the query workers paused, it is sent whole, as kept (with its Content-Length), or evaluated
+    again, streamed."""
     assert run_cli("ingest", str(SEED), store=tmp_path / "store").returncode == 0
     if cache == "0":
         refused = run_cli("serve", "--port", "1", "--answer-cache", "-1", store=tmp_path / "store")
@@ -203,6 +204,7 @@ def test_serve_answer_cache_sets_what_a_front_keeps(tmp_path: Path, cache: str) 
         status, first = _ask(conn, query)
         assert status == 200 and len(first) > INLINE_BYTES
         time.sleep(0.3)
+        assert _ask(conn, query) == (200, first)  # asked again: now kept
         workers = _whole_pool(live)
         _paused(workers)
         try:
@@ -455,20 +457,39 @@ def test_what_keys_an_answer_is_what_it_depends_on() -> None:
     assert key((b"cache-control", b"no-cache"))[-1] is True  # evaluated, not sent as kept
 
 
+def test_an_answer_is_kept_once_it_is_asked_again() -> None:
+    answers = Answers(1 << 20)
+    assert answers.get(("q",), 7) is None
+    answers.put(("q",), 7, [], b"once")
+    assert answers.get(("q",), 7) is None and len(answers) == 0  # asked once: not kept
+    answers.put(("q",), 7, [], b"twice")
+    assert answers.get(("q",), 7) == ([(b"content-length", b"5")], b"twice")
+    answers.put(("other",), 7, [], b"never looked up")
+    assert len(answers) == 1
+
+
+def _asked_twice(answers: Answers, key: tuple[Any, ...], generation: int) -> None:
+    for _ in range(2):
+        answers.get(key, generation)
+
+
 def test_kept_answers_stay_within_their_budget() -> None:
     each = Answers.cost(("q", 0), bytes(100))
     assert each > 100  # what holding an answer costs is counted too
     answers = Answers(4 * each)
     assert answers.largest == each and not answers.fits(each + 1) and answers.fits(each)
     for i in range(5):
+        _asked_twice(answers, ("q", i), 7)
         answers.put(("q", i), 7, [(b"content-type", b"text/plain"), (b"Content-Length", b"1")], bytes(100))
     assert len(answers) == 4 and answers.held == 4 * each
     assert answers.get(("q", 0), 7) is None  # the least recently asked went first
     assert answers.get(("q", 1), 7) is not None  # asked: now the most recent
+    _asked_twice(answers, ("q", 5), 7)
     answers.put(("q", 5), 7, [], bytes(100))
     assert answers.get(("q", 2), 7) is None and answers.get(("q", 1), 7) is not None
     headers, body = answers.get(("q", 1), 7)  # type: ignore[misc]
     assert headers == [(b"content-type", b"text/plain"), (b"content-length", b"100")] and body == bytes(100)
+    _asked_twice(answers, ("big",), 7)
     answers.put(("big",), 7, [], bytes(each + 1))
     assert answers.get(("big",), 7) is None and answers.held == 4 * each
     answers.put(("q", 6), 6, [], b"x")  # read before a write this one has seen: not kept
@@ -478,8 +499,9 @@ def test_kept_answers_stay_within_their_budget() -> None:
     assert answers.get(("q", 1), 8) == ([(b"content-length", b"1")], b"y")
     many = Answers(1 << 20)
     for i in range(100_000):  # tiny answers: bounded by what they cost, not by their bodies
+        _asked_twice(many, ("q", str(i)), 1)
         many.put(("q", str(i)), 1, [], b"{}")
-    assert many.held <= 1 << 20 and len(many) < (1 << 20) // 512
+    assert many.held <= 1 << 20 and 1000 < len(many) < (1 << 20) // 512
     assert not Answers(0).fits(0)
 
 

@@ -18,8 +18,8 @@
   fails before its first byte, one calling ``SERVICE``, and queries while all its threads are busy) it
   forwards to the store process as it came, streaming the answer back (``Front.forward``). A front leases
   the snapshot it reads (``flock``): the store process deletes a snapshot only when no front leases it.
-* A front also keeps whole answers it relayed or evaluated (``Answers``, up to ``ANSWER_CACHE_BYTES``) and
-  sends one again to the same request while the published generation is the one it was read at: the answer
+* A front also keeps whole answers it relayed or evaluated, to requests it has seen more than once
+  (``Answers``, up to ``ANSWER_CACHE_BYTES``), and sends one again to the same request while the published generation is the one it was read at: the answer
   is a function of the query and the snapshot, unless the query asks for something new each time
   (``RAND()``, ``NOW()``, ...: evaluated again) or reaches another server (``SERVICE``: never here).
 
@@ -91,6 +91,8 @@ _GRACE = 1.0
 _REMEMBERED = 10_000
 #: bytes of answers a front keeps, by default (``CLAIMGRAPH_ANSWER_CACHE_BYTES``); one answer may take a quarter
 ANSWER_CACHE_BYTES = 64 * 1024 * 1024
+#: requests a front remembers as asked, to keep the answers of those asked again (see ``Answers``)
+_ASKED = 100_000
 #: what makes two evaluations of one query on one snapshot differ: such an answer is evaluated again, never kept
 _VOLATILE = re.compile(r"\b(?:rand|now|uuid|struuid|bnode|current-date(?:time)?|current-time)\s*\(", re.IGNORECASE)
 _VOLATILE_WORDS = ("rand", "now", "uuid", "bnode", "current-")
@@ -196,7 +198,8 @@ class Answers:
     """Answers a front keeps, whole, for the generation of the store they were read from: at most ``budget``
     bytes (bodies, and what holding each costs: see ``cost``), a body at most a quarter of it, the least
     recently asked let go first. Every answer kept is of the current generation: the first lookup after a
-    write lets go of them all."""
+    write lets go of them all. An answer is kept only once its request has been looked up twice (``get``):
+    a query asked once, as most are, does not push out answers asked again and again."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
@@ -205,6 +208,7 @@ class Answers:
         self.held = 0
         self._answers: OrderedDict[tuple[Any, ...], tuple[Answer, int]] = OrderedDict()
         self._lock = threading.Lock()  # a front's connection threads and its event loop share them
+        self._asked: dict[int, bool] = {}  # requests looked up and not found (by hash): True from the second time
 
     def __len__(self) -> int:
         return len(self._answers)
@@ -220,9 +224,12 @@ class Answers:
             if generation != self.generation:
                 self._answers.clear()
                 self.held, self.generation = 0, generation
-                return None
             kept = self._answers.get(key)
             if kept is None:
+                asked = hash(key)
+                if len(self._asked) >= _ASKED:
+                    self._asked.clear()
+                self._asked[asked] = asked in self._asked
                 return None
             self._answers.move_to_end(key)
             return kept[0]
@@ -232,7 +239,7 @@ class Answers:
 
     def put(self, key: tuple[Any, ...], generation: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         """Keep ``body`` (with ``headers``, less any Content-Length) as the answer to ``key`` at ``generation``."""
-        if not self.fits(len(body)) or generation < self.generation:
+        if not self.fits(len(body)) or generation < self.generation or not self._asked.get(hash(key)):
             return
         length = str(len(body)).encode("ascii")
         answer = ([h for h in headers if h[0].lower() != b"content-length"] + [(b"content-length", length)], body)
