@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 import httptools
 
 from claimgraph.interfaces.http.front import _GRACE, _STREAMED, _WHOLE, REFUSED, _Stopped, _volatile
+from claimgraph.services.protocol import answer_format
+from claimgraph.services.query_worker import evaluate
 
 if TYPE_CHECKING:
     from claimgraph.interfaces.http.front import Front, _Snapshot
@@ -70,20 +72,25 @@ _STATUS = {status.value: _status_line(status.value) for status in HTTPStatus}
 
 
 class _Head:
-    """The parser's callbacks for one request head."""
+    """The parser's callbacks: the request head being read."""
 
-    __slots__ = ("url", "headers", "complete")
+    __slots__ = ("url", "headers", "complete", "expect")
 
     def __init__(self) -> None:
+        self.on_message_begin()
+
+    def on_message_begin(self) -> None:
         self.url = b""
         self.headers: list[tuple[bytes, bytes]] = []
-        self.complete = False
+        self.complete = self.expect = False
 
     def on_url(self, url: bytes) -> None:
         self.url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name.lower(), value))
+        name = name.lower()
+        self.expect = self.expect or name == b"expect"
+        self.headers.append((name, value))
 
     def on_message_complete(self) -> None:
         self.complete = True
@@ -101,7 +108,7 @@ class _Connection:
         self.stopped = False  # the watch answered 503 or cut the answer: nothing more is written
         self.idle = False  # waiting for a request, none begun
         self.adopted = False  # handed to the event loop, which owns the socket now
-        self.deadline = 0.0  # when the query it evaluates passes the time limit
+        self.deadline = 0.0  # when the query it evaluates passes the time limit (0: it evaluates none)
         # since when it waits for its client, to read a request or to write (0: it does not), and how long it may:
         # the watch closes it past that (the socket blocks: a timeout of its own would cost every read a poll)
         self.waiting, self.patience = 0.0, 0.0
@@ -203,7 +210,6 @@ class Lane:
         self.front, self.listener, self.loop, self.app, self.state = front, listener, loop, app, state
         self.protocol, self.keep_alive = protocol, keep_alive
         self.connections: set[_Connection] = set()
-        self.evaluating: set[_Connection] = set()
         self.lock = threading.Lock()
         self.ended = threading.Condition(self.lock)
         self.closing = False
@@ -282,6 +288,8 @@ class Lane:
     def _read(self, conn: _Connection) -> None:
         """Read and answer ``conn``'s requests until it closes, or is handed to the event loop."""
         sock, buffer = conn.sock, bytearray()
+        head = _Head()
+        parser = httptools.HttpRequestParser(head)  # fed one whole head at a time
         room = memoryview(bytearray(1 << 14))  # read into: a fresh 64 KiB object a read costs malloc a lot
         while True:
             end = buffer.find(b"\r\n\r\n")
@@ -303,14 +311,12 @@ class Lane:
                     return
                 buffer += room[:size]
                 continue
-            head, parser = _Head(), None
             try:
-                parser = httptools.HttpRequestParser(head)
                 parser.feed_data(bytes(buffer[:end + 4]))
+                read = head.complete and not head.expect
             except (httptools.HttpParserError, httptools.HttpParserUpgrade):
-                parser = None
-            if (parser is None or not head.complete or parser.get_method() != b"GET"
-                    or parser.get_http_version() != "1.1" or any(name == b"expect" for name, _ in head.headers)):
+                read = False
+            if not read or parser.get_method() != b"GET" or parser.get_http_version() != "1.1":
                 self._hand_over(conn, buffer)  # uvicorn reads it (a body, HEAD, HTTP/1.0...), or refuses it
                 return
             del buffer[:end + 4]
@@ -403,23 +409,20 @@ class Lane:
         if snapshot is None:
             return _APP
         try:
-            asked = front.asked_get(scope)
+            known = front.known.get(key)  # read before: what it asks is known
+            asked = known.request if known is not None and known.generation == snapshot.generation else (
+                front.asked_get(scope))
             return _APP if asked is None else self._evaluate(conn, key, asked, snapshot, keep_alive)
         finally:
             front.give_back(snapshot)
 
     def _evaluate(self, conn: _Connection, key: tuple[Any, ...], asked: dict[str, Any], snapshot: _Snapshot,
                   keep_alive: bool) -> int:
-        from claimgraph.services.protocol import answer_format
-        from claimgraph.services.query_worker import evaluate
-
         keep_alive = keep_alive and not self.closing
         steady = not _volatile(asked["query"])
         answer = _Answer(self, conn, keep_alive, steady and not key[-1])
         began = time.monotonic()
-        conn.deadline = began + self.front.time_limit
-        with self.lock:
-            self.evaluating.add(conn)
+        conn.deadline = began + self.front.time_limit  # watched from now on
         try:
             result = evaluate(snapshot.store, asked)
             answer.media, fmt = answer_format(result, asked.get("accept"))
@@ -430,8 +433,7 @@ class Lane:
         except Exception:  # noqa: BLE001 - a syntax error, an evaluation error, a client gone, a limit passed
             failed = True
         finally:
-            with self.lock:
-                self.evaluating.discard(conn)
+            conn.deadline = 0.0
         if conn.stopped or (failed and answer.chunked):
             return _CLOSED  # answered 503 at the time limit, or cut (the client sees it unfinished)
         if failed:
@@ -456,14 +458,16 @@ class Lane:
             time.sleep(self._period)
             now = time.monotonic()
             with self.lock:
-                late = [conn for conn in self.evaluating if conn.deadline <= now]
-                waited = [conn for conn in self.connections if conn.waiting and now - conn.waiting > conn.patience]
-            for conn in waited:
-                conn.shut()  # it kept its client waiting too long, or its client kept it waiting: closed
-            for conn in late:
+                connections = list(self.connections)
+            for conn in connections:
+                if conn.waiting and now - conn.waiting > conn.patience:
+                    conn.shut()  # it kept its client waiting too long, or its client kept it waiting: closed
+                deadline = conn.deadline
+                if not deadline or deadline > now:
+                    continue
                 if not conn.stopped:
                     conn.expire(problem)
-                elif now >= conn.deadline + _GRACE and not self.front.retiring:
+                elif now >= deadline + _GRACE and not self.front.retiring:
                     self.loop.call_soon_threadsafe(self.front.retire)
 
     # -- the app, for what the lane does not answer itself ------------------------------------------------
