@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import threading
 import time
 import urllib.parse
@@ -466,6 +467,24 @@ def test_an_answer_is_kept_once_it_is_asked_again() -> None:
     assert answers.get(("q",), 7) == ([(b"content-length", b"5")], b"twice")
     answers.put(("other",), 7, [], b"never looked up")
     assert len(answers) == 1
+
+
+def test_a_request_looked_up_by_its_connection_thread_is_not_counted_again(tmp_path: Path) -> None:
+    """A request a front's connection thread passes to the app (after looking for a kept answer) is one
+    request: asked once, its answer is not kept."""
+    from claimgraph.services.executor import GENERATION_FILE
+
+    (tmp_path / GENERATION_FILE).write_bytes(struct.pack("q", 1))
+    front = Front(str(tmp_path / "store.sock"), tmp_path, 1024)
+    key = Front.key_of("GET", "/sparql", b"query=ASK%7B%7D", b"", [(b"host", b"h")])
+    assert key is not None
+    assert front.answers.get(key, 1) is None  # the connection thread's lookup
+    assert front.answer_known(key, looked_up=True) is None  # the app's, for the same request
+    front.answers.put(key, 1, [], b"answer")
+    assert len(front.answers) == 0
+    assert front.answer_known(key) is None  # asked again
+    front.answers.put(key, 1, [], b"answer")
+    assert front.answer_known(key) == ([(b"content-length", b"6")], b"answer")
 
 
 def _asked_twice(answers: Answers, key: tuple[Any, ...], generation: int) -> None:

@@ -19,9 +19,10 @@
   forwards to the store process as it came, streaming the answer back (``Front.forward``). A front leases
   the snapshot it reads (``flock``): the store process deletes a snapshot only when no front leases it.
 * A front also keeps whole answers it relayed or evaluated, to requests it has seen more than once
-  (``Answers``, up to ``ANSWER_CACHE_BYTES``), and sends one again to the same request while the published generation is the one it was read at: the answer
-  is a function of the query and the snapshot, unless the query asks for something new each time
-  (``RAND()``, ``NOW()``, ...: evaluated again) or reaches another server (``SERVICE``: never here).
+  (``Answers``, up to ``ANSWER_CACHE_BYTES``), and sends one again to the same request while the published
+  generation is the one it was read at: the answer is a function of the query and the snapshot, unless the
+  query asks for something new each time (``RAND()``, ``NOW()``, ...: evaluated again) or reaches another
+  server (``SERVICE``: never here).
 
 The time limit. pyoxigraph cannot interrupt a query. A query that runs past the limit in a front is answered
 503 at the limit, and its answer stopped at its next write (a streamed answer writes every 8 KiB or so); a
@@ -119,6 +120,8 @@ BEGUN = "claimgraph.begun"
 #: in a request's scope: a query a front's connection thread evaluated, which failed before its first byte (the
 #: store process answers it, and words what was wrong)
 REFUSED = "claimgraph.refused"
+#: in a request's scope: the front's kept answers were looked up for it already (by a connection thread)
+LOOKED_UP = "claimgraph.looked-up"
 
 
 class _Snapshot:
@@ -485,7 +488,7 @@ class Front:
                 return
             await self.forward(scope, bytes(body), receive, send, key)
             return
-        answered = self.answer_known(key)
+        answered = self.answer_known(key, looked_up=bool(scope.get(LOOKED_UP)))
         if answered is not None:
             headers, content = answered
             await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -537,12 +540,15 @@ class Front:
                 proto = value
         return (method, path, query_string, bytes(body), host, accept, content_type, proto, fresh)
 
-    def answer_known(self, key: tuple[Any, ...] | None) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
-        """The answer (headers, body) to a known query that can be given at once: one kept, or a quick one
-        evaluated on the snapshot it was measured on; None otherwise (evaluated in a thread, or forwarded)."""
+    def answer_known(self, key: tuple[Any, ...] | None,
+                     looked_up: bool = False) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        """The answer (headers, body) to a known query that can be given at once: one kept (unless ``looked_up``
+        already), or a quick one evaluated on the snapshot it was measured on; None otherwise (evaluated in a
+        thread, or forwarded)."""
         if key is None:
             return None
-        kept = None if key[-1] else self.answers.get(key, self.published())  # key[-1]: a fresh answer was asked
+        # key[-1]: a fresh answer was asked
+        kept = None if key[-1] or looked_up else self.answers.get(key, self.published())
         if kept is not None:
             return kept
         found = self._evaluable(key)

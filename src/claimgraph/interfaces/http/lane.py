@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import httptools
 
-from claimgraph.interfaces.http.front import _GRACE, _STREAMED, _WHOLE, REFUSED, _Stopped, _volatile
+from claimgraph.interfaces.http.front import _GRACE, _STREAMED, _WHOLE, LOOKED_UP, REFUSED, _Stopped, _volatile
 from claimgraph.services.protocol import answer_format
 from claimgraph.services.query_worker import evaluate
 
@@ -260,18 +260,29 @@ class Lane:
                     _log.warning("a front process cannot take a connection: %s", exc)
                     time.sleep(0.1)
                 continue
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self.lock:
-                closing, room = self.closing, len(self.connections) < CONNECTIONS
-                conn = _Connection(sock, client) if room and not closing else None
-                if conn is not None:
-                    self.connections.add(conn)
-            if conn is not None:
-                threading.Thread(target=self._serve, args=(conn,), name="claimgraph-connection", daemon=True).start()
-            elif closing:
+            try:
+                self._take(sock, client)
+            except OSError:  # reset before it could be read
                 sock.close()
-            else:
-                self.loop.call_soon_threadsafe(self._adopt, sock, b"")
+
+    def _take(self, sock: socket.socket, client: Any) -> None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.lock:
+            closing, room = self.closing, len(self.connections) < CONNECTIONS
+            conn = _Connection(sock, client) if room and not closing else None
+            if conn is not None:
+                self.connections.add(conn)
+        if closing:
+            sock.close()
+            return
+        if conn is not None:
+            try:
+                threading.Thread(target=self._serve, args=(conn,), name="claimgraph-connection", daemon=True).start()
+                return
+            except RuntimeError:  # no thread to be had: the event loop serves it
+                with self.lock:
+                    self.connections.discard(conn)
+        self.loop.call_soon_threadsafe(self._adopt, sock, b"")
 
     def _serve(self, conn: _Connection) -> None:
         try:
@@ -394,6 +405,8 @@ class Lane:
             return keep_alive and not self.closing
         if outcome == _REFUSED:
             scope[REFUSED] = True
+        elif key is not None:
+            scope[LOOKED_UP] = True  # the app does not count this request as asked again (``Answers``)
         return self._bridge(conn, scope, keep_alive)
 
     def _query(self, conn: _Connection, key: tuple[Any, ...], scope: dict[str, Any], keep_alive: bool) -> int:
