@@ -245,8 +245,11 @@ class Lane:
     # -- connections -------------------------------------------------------------------------------------
 
     def _accept(self) -> None:
+        ready = select.poll()  # not select(): a front with RocksDB's files open may hold fds past 1024
+        for fd in (self.listener.fileno(), self._wake[0]):
+            ready.register(fd, select.POLLIN)
         while True:
-            select.select([self.listener, self._wake[0]], [], [])
+            ready.poll()
             if self.closing:
                 return
             if self.connections:  # every front wakes for a connection: the one serving fewest takes it first
