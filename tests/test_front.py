@@ -487,6 +487,22 @@ def test_a_request_looked_up_by_its_connection_thread_is_not_counted_again(tmp_p
     assert front.answer_known(key) == ([(b"content-length", b"6")], b"answer")
 
 
+def test_a_query_through_a_proxy_is_kept_once_asked_again(server: LiveServer) -> None:
+    """A request that names its scheme (``X-Forwarded-Proto``, from a proxy) goes from the connection's thread to
+    the app, which looks for a kept answer itself: asked a third time, a 2 MB answer is sent whole, as kept."""
+    query = f"SELECT ?s ?o WHERE {{ ?s ?p ?o . ?x ?q ?y }} LIMIT 10000 # {time.monotonic_ns()}"
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    lengths = []
+    for _ in range(3):
+        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}),
+                     headers={"Accept": "application/sparql-results+json", "X-Forwarded-Proto": "https"})
+        response = conn.getresponse()
+        assert response.status == 200 and len(response.read()) > 1 << 20
+        lengths.append(response.getheader("content-length"))
+    conn.close()
+    assert lengths[0] is None and lengths[2] is not None, lengths  # streamed as evaluated; then sent as kept
+
+
 def _asked_twice(answers: Answers, key: tuple[Any, ...], generation: int) -> None:
     for _ in range(2):
         answers.get(key, generation)

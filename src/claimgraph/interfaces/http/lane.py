@@ -401,14 +401,15 @@ class Lane:
         key = self.front.key_of("GET", path, query_string, b"", head.headers)
         conn.started = False
         # key[-2]: a proxy's X-Forwarded-Proto, which the app's middleware reads (into the base IRI)
-        outcome = self._query(conn, key, scope, keep_alive) if key is not None and not key[-2] else _APP
+        here = key is not None and not key[-2]
+        outcome = self._query(conn, key, scope, keep_alive) if here else _APP
         if outcome == _CLOSED:
             return False
         if outcome == _ON:
             return keep_alive and not self.closing
         if outcome == _REFUSED:
             scope[REFUSED] = True
-        elif key is not None:
+        elif here:
             scope[LOOKED_UP] = True  # the app does not count this request as asked again (``Answers``)
         return self._bridge(conn, scope, keep_alive)
 
