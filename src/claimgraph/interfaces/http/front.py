@@ -299,7 +299,33 @@ class _Stopped(Exception):
     """Raised into a serialisation that is no longer wanted (the client left, a limit passed)."""
 
 
-class _Relay:
+class _Gathered:
+    """Where pyoxigraph serialises an answer, as into a file: the bytes are gathered whole up to ``_WHOLE``;
+    past that they go on in chunks of ``_STREAMED`` (``_chunk``, which sets ``started``). A write raises
+    ``_Stopped`` once the answer is no longer wanted (``halted``), which ends the serialisation."""
+
+    buffer: bytearray
+    started: bool
+
+    def halted(self) -> bool:
+        raise NotImplementedError
+
+    def _chunk(self) -> None:
+        raise NotImplementedError
+
+    def write(self, data: bytes) -> int:
+        if self.halted():
+            raise _Stopped
+        self.buffer += data
+        if len(self.buffer) >= (_STREAMED if self.started else _WHOLE):
+            self._chunk()
+        return len(data)
+
+    def flush(self) -> None:
+        """pyoxigraph may call this; chunks go on by size and at the end only."""
+
+
+class _Relay(_Gathered):
     """A query evaluated in one of a front's threads (``run``), and what it hands to the event loop, in order:
     ``("whole", media, body)`` for an answer under ``_WHOLE`` bytes; else ``("head", media)``, ``("chunk",
     bytes)``... and ``("end",)`` or ``("cut",)``; or ``("refused",)`` when it failed before any byte of it (the
@@ -348,16 +374,8 @@ class _Relay:
     def put(self, *item: Any) -> None:
         self.loop.call_soon_threadsafe(self.deliver, item)
 
-    def write(self, data: bytes) -> int:
-        if self.stopped:
-            raise _Stopped
-        self.buffer += data
-        if len(self.buffer) >= (_STREAMED if self.started else _WHOLE):
-            self._chunk()
-        return len(data)
-
-    def flush(self) -> None:
-        """pyoxigraph may call this; chunks are sent by size and at the end only."""
+    def halted(self) -> bool:
+        return self.stopped
 
     def _chunk(self) -> None:
         if self.room is None:

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import httptools
 
-from claimgraph.interfaces.http.front import _GRACE, _STREAMED, _WHOLE, LOOKED_UP, REFUSED, _Stopped, _volatile
+from claimgraph.interfaces.http.front import _GRACE, LOOKED_UP, REFUSED, _Gathered, _Stopped, _volatile
 from claimgraph.services.protocol import answer_format
 from claimgraph.services.query_worker import evaluate
 
@@ -152,7 +152,7 @@ def _address(address: Any) -> tuple[str, int] | None:
     return (str(address[0]), int(address[1])) if isinstance(address, tuple) and len(address) >= 2 else None
 
 
-class _Answer:
+class _Answer(_Gathered):
     """Where a query's answer is serialised, in the connection's thread: kept whole up to ``_WHOLE`` bytes,
     past that written in chunks of ``_STREAMED`` as they come (``Transfer-Encoding: chunked``), cut past
     the size limit. ``kept`` collects a streamed answer the front may keep, while it fits."""
@@ -162,21 +162,17 @@ class _Answer:
         self.media = ""
         self.buffer = bytearray()
         self.size = 0
-        self.chunked = False
+        self.started = False  # chunked: its head and first chunk went
         self.kept: list[bytes] | None = [] if keep and lane.front.answers.budget > 0 else None
 
-    def write(self, data: bytes) -> int:
-        if self.conn.stopped:
-            raise _Stopped
-        self.buffer += data
-        if len(self.buffer) >= (_STREAMED if self.chunked else _WHOLE):
-            self.chunk()
-        return len(data)
+    def halted(self) -> bool:
+        return self.conn.stopped
 
-    def flush(self) -> None:
-        """pyoxigraph may call this; chunks are written by size and at the end only."""
+    def end(self) -> None:
+        """Write what is left of a chunked answer, and its end."""
+        self._chunk(last=True)
 
-    def chunk(self, last: bool = False) -> None:
+    def _chunk(self, last: bool = False) -> None:
         data = bytes(self.buffer)
         self.buffer.clear()
         self.size += len(data)
@@ -188,11 +184,11 @@ class _Answer:
             else:
                 self.kept = None
         out = b"%x\r\n%b\r\n" % (len(data), data) if data else b""
-        head = not self.chunked
+        head = not self.started
         if head:
             headers = [*self.lane.front.answer_headers(self.media), (b"transfer-encoding", b"chunked")]
             out = self.lane.head(200, headers, self.keep_alive) + out
-            self.chunked = True
+            self.started = True
         if last:
             out += b"0\r\n\r\n"
         if not self.conn.send(out, head):
@@ -444,18 +440,18 @@ class Lane:
             result = evaluate(snapshot.store, asked)
             answer.media, fmt = answer_format(result, asked.get("accept"))
             result.serialize(answer, fmt)
-            if answer.chunked:
-                answer.chunk(last=True)
+            if answer.started:
+                answer.end()
             failed = False
         except Exception:  # noqa: BLE001 - a syntax error, an evaluation error, a client gone, a limit passed
             failed = True
         finally:
             conn.deadline = 0.0
-        if conn.stopped or (failed and answer.chunked):
+        if conn.stopped or (failed and answer.started):
             return _CLOSED  # answered 503 at the time limit, or cut (the client sees it unfinished)
         if failed:
             return _REFUSED
-        if answer.chunked:
+        if answer.started:
             if answer.kept is not None:
                 front = self.front
                 front.answers.put(key, snapshot.generation, front.answer_headers(answer.media), b"".join(answer.kept))
