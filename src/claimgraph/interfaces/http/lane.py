@@ -466,7 +466,7 @@ class Lane:
         """Answer 503 to queries past the time limit, retire the front for one still evaluating after, and
         close connections that waited too long (see ``_Connection.waiting``)."""
         status, headers, body = self._late
-        problem = self.head(status, [*headers, (b"content-length", str(len(body)).encode("ascii"))], False) + body
+        headers = [*headers, (b"content-length", str(len(body)).encode("ascii"))]
         while True:
             time.sleep(self._period)
             now = time.monotonic()
@@ -479,7 +479,7 @@ class Lane:
                 if not deadline or deadline > now:
                     continue
                 if not conn.stopped:
-                    conn.expire(problem)
+                    conn.expire(self.head(status, headers, False) + body)  # with this second's Date
                 elif now >= deadline + _GRACE and not self.front.retiring:
                     self.loop.call_soon_threadsafe(self.front.retire)
 
