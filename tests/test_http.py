@@ -181,3 +181,21 @@ def test_protocol_routes_refuse_other_methods_and_never_answer_with_a_traceback(
     monkeypatch.setattr(client.app.state.executor, "run", broken)  # type: ignore[attr-defined]
     r = client.get("/sparql", params={"query": COUNT})
     assert r.status_code == 500 and r.json()["detail"].startswith("an unexpected error (RuntimeError)")
+
+
+def test_query_parameters_are_read_as_parse_qsl_reads_them() -> None:
+    """``deps.query_pairs`` decodes percent-escapes its own way (in C): on any query string, it must give what
+    ``parse_qsl`` gives, invalid escapes, bytes past ASCII, backslashes, ``+`` and empty pairs included."""
+    import random
+    from urllib.parse import parse_qsl
+
+    from claimgraph.interfaces.http.deps import query_pairs
+
+    pieces = [b"%", b"A", b"f", b"0", b"9", b"G", b"z", b"+", b"=", b"&", b";", b"\\", b"\xe9", b" ", b"%2", b"%41",
+              b"%C3%A9", b"%FF", b"%0A", b"x", b"%%", b"==", b"%5C"]
+    rng = random.Random(7)
+    for _ in range(20_000):
+        raw = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert query_pairs(raw) == parse_qsl(raw.decode("latin-1"), keep_blank_values=True), raw
+    assert query_pairs(b"query=SELECT+%3Fs+%7B%7D%0A%23+%C3%A9&x&=y&&default-graph-uri=") == [
+        ("query", "SELECT ?s {}\n# é"), ("x", ""), ("", "y"), ("default-graph-uri", "")]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 import hmac
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl
+from urllib.parse import parse_qs, parse_qsl, unquote_to_bytes
 
 from fastapi import Request
 from starlette.datastructures import URL
@@ -72,9 +73,35 @@ def scope_params(scope: Mapping[str, Any]) -> dict[str, list[str]]:
     """The URL parameters of an ASGI request's scope, each with its values, read as Starlette reads them
     (``Request.query_params``) without making a Request."""
     out: dict[str, list[str]] = {}
-    for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+    for key, value in query_pairs(scope["query_string"]):
         out.setdefault(key, []).append(value)
     return out
+
+
+def query_pairs(query_string: bytes) -> list[tuple[str, str]]:
+    """``parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)``, the same pairs, with the
+    percent-escapes of an ASCII query string decoded in C (``codecs.escape_decode``): ``parse_qsl`` decodes them
+    a byte at a time in Python, ~0.15 µs each, and a SPARQL query in a URL has dozens."""
+    if not query_string.isascii() or b"\\" in query_string:
+        return parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    pairs = []
+    for part in query_string.split(b"&"):
+        if not part:
+            continue
+        name, _, value = part.partition(b"=")
+        pairs.append((_unquote(name), _unquote(value)))
+    return pairs
+
+
+def _unquote(raw: bytes) -> str:
+    raw = raw.replace(b"+", b" ")
+    if b"%" not in raw:
+        return raw.decode("ascii")
+    try:  # each %XX becomes \xXX, which escape_decode reads; anything else in it fails, and is read as parse_qsl does
+        decoded = codecs.escape_decode(raw.replace(b"%", b"\\x"))[0]  # type: ignore[attr-defined]
+    except ValueError:
+        decoded = unquote_to_bytes(raw)
+    return decoded.decode("utf-8", "replace")
 
 
 def parse_form(body: bytes) -> dict[str, list[str]]:
