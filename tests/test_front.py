@@ -644,7 +644,7 @@ def _raw(method: str, target: str, body: bytes = b"", content_type: str = "", ac
 
 def test_a_connection_goes_on_through_every_kind_of_request(server: LiveServer) -> None:
     """A front's connection thread answers GET queries itself, passes other GETs (a page, a graph) to the app,
-    and hands the connection to the event loop at the first request it does not read (a POST, a HEAD): on one
+    and hands the connection to the event loop at the first request it does not read (here a POST): on one
     connection, pipelined or one by one, every request is answered, in order."""
     tag = time.monotonic_ns()
     query = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s a cg:Claim }} # {tag}"  # the page may bring conflicts up to date
