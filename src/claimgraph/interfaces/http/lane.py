@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import httptools
 
-from claimgraph.interfaces.http.front import _GRACE, LOOKED_UP, REFUSED, _Gathered, _Stopped, _volatile
+from claimgraph.interfaces.http.front import _GRACE, LOOKED_UP, REFUSED, _Gathered, _Stopped, _volatile, response_head
 from claimgraph.services.protocol import answer_format
 from claimgraph.services.query_worker import evaluate
 
@@ -365,13 +365,8 @@ class Lane:
             _log.warning("a front process could not take over a connection: %s", task.exception())
 
     def head(self, status: int, headers: list[tuple[bytes, bytes]], keep_alive: bool) -> bytes:
-        out = [_STATUS.get(status) or _status_line(status)]
-        for name, value in (*self.state.default_headers, *headers):
-            out += [name, b": ", value, b"\r\n"]
-        if not keep_alive:
-            out.append(b"connection: close\r\n")
-        out.append(b"\r\n")
-        return b"".join(out)
+        return response_head(_STATUS.get(status) or _status_line(status), [*self.state.default_headers, *headers],
+                             keep_alive)
 
     def _whole(self, conn: _Connection, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
                keep_alive: bool) -> bool:
