@@ -721,7 +721,9 @@ def test_snapshots_are_deleted_once_no_process_reads_them(server: LiveServer) ->
     roots = list(server.tmp.glob("claimgraph-snapshots-*"))
     assert len(roots) == 1
     deadline = time.monotonic() + 15
-    while len(list(roots[0].glob("snapshot-*[0-9]"))) > 1 and time.monotonic() < deadline:
+    # a snapshot is renamed deleted-* and then removed: both steps are waited for
+    while (len(list(roots[0].glob("snapshot-*[0-9]"))) > 1 or list(roots[0].glob("deleted-*"))) and (
+            time.monotonic() < deadline):
         time.sleep(0.2)
     assert len(list(roots[0].glob("snapshot-*[0-9]"))) == 1
     assert not list(roots[0].glob("deleted-*"))
