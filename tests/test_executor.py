@@ -47,3 +47,43 @@ def test_a_large_answer_read_slowly_fills_no_more_than_the_executors_buffer(tmp_
     assert 0 < held <= executor_module._BUFFERED + CHUNK + 64
     assert rows == 100 ** 3
     assert json.loads(after)["boolean"] is True and idle == 1
+
+
+def test_a_worker_that_stops_while_answering_is_replaced_and_the_error_says_how_it_stopped(tmp_path: Path) -> None:
+    """A worker that aborts (pyoxigraph aborts its process on some ORDER BY) or is killed (by the kernel, short of
+    memory) while it evaluates: the query fails with an error that says which, and the next query is answered."""
+    import os
+    import signal
+
+    from claimgraph.errors import QueryError
+
+    slow = f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {DIGITS} }} VALUES ?b {{ {DIGITS} }} " \
+           f"VALUES ?c {{ {DIGITS} }} VALUES ?d {{ {DIGITS} }} }}"
+
+    async def main() -> list[str]:
+        with Claimgraph(Settings(store=str(tmp_path / "store"))) as graph:
+            graph.ingest([SEED])
+            executor = QueryExecutor(graph.store, workers=1)
+            await executor.start()
+            said = []
+            try:
+                for stop in (signal.SIGABRT, signal.SIGKILL):
+                    worker = executor._idle._queue[0]  # type: ignore[attr-defined]
+                    asked = asyncio.ensure_future(executor.run(slow, accept="application/sparql-results+json"))
+                    await asyncio.sleep(0.5)  # evaluating: 100 million rows to count
+                    assert not asked.done()
+                    os.kill(worker.process.pid, stop)
+                    try:
+                        await asked
+                    except QueryError as exc:
+                        said.append(str(exc))
+                    after = await executor.run("ASK { ?s ?p ?o }", accept="application/sparql-results+json")
+                    assert json.loads(after.body or b"")["boolean"] is True
+            finally:
+                await executor.close()
+            return said
+
+    said = asyncio.run(main())
+    assert len(said) == 2
+    assert "aborted" in said[0] and "replaced" in said[0], said
+    assert "killed" in said[1] and "memory" in said[1], said

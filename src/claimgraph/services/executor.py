@@ -31,6 +31,7 @@ import json
 import mmap
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -190,6 +191,20 @@ class _Worker:
         self.process.wait(timeout=10)
         if self.connection.transport is not None:
             self.connection.transport.close()
+
+
+async def _death(worker: _Worker) -> str:
+    """Why ``worker`` stopped while answering, as far as its exit says (it is gone, or going)."""
+    for _ in range(50):
+        if (code := worker.process.poll()) is not None:
+            break
+        await asyncio.sleep(0.01)
+    if code == -signal.SIGABRT:  # pyoxigraph 0.5.13 aborts its process on some ORDER BY over values of mixed types
+        return ("the query engine (pyoxigraph) aborted while evaluating this query; the query worker it ran in was "
+                "replaced, and nothing else was affected")
+    if code == -signal.SIGKILL:
+        return "the query worker was killed while answering (out of memory?)"
+    return f"the query worker died while answering (exit status {code})"
 
 
 def worker_request(query: str, *, accept: str | None, dataset: Dataset | None, prefixes: Mapping[str, str] | None,
@@ -410,7 +425,7 @@ class QueryExecutor:
             raise QueryTimeout(f"the query ran longer than the time limit of {self.time_limit:g} s "
                                "and was stopped") from None
         except (asyncio.IncompleteReadError, ConnectionError):
-            raise QueryError("the query worker died while answering (out of memory?)") from None
+            raise QueryError(await _death(worker)) from None
 
     async def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` and start another in a task of its own. Nothing here waits: this runs in ``finally``
