@@ -120,12 +120,13 @@ def scope_endpoint_url(scope: Mapping[str, Any]) -> str:
     """``endpoint_url`` of an ASGI request's scope."""
     host = next((value for name, value in scope["headers"] if name == b"host"), None)
     server = scope.get("server")
-    return _url(scope.get("scheme", "http"), host, tuple(server) if server else None, scope.get("root_path", ""),
-                scope["path"])
+    return url_of(scope.get("scheme", "http"), host, tuple(server) if server else None, scope.get("root_path", ""),
+                  scope["path"])
 
 
 @functools.lru_cache(maxsize=256)  # a server sees few: building one cost a small query ~5 µs
-def _url(scheme: str, host: bytes | None, server: tuple[str, int] | None, root_path: str, path: str) -> str:
+def url_of(scheme: str, host: bytes | None, server: tuple[str, int] | None, root_path: str, path: str) -> str:
+    """The URL of a request without its query, from its scope's parts: its first Host header, if any."""
     return str(URL(scope={"type": "http", "scheme": scheme, "server": server, "root_path": root_path, "path": path,
                           "query_string": b"", "headers": [(b"host", host)] if host is not None else []}))
 

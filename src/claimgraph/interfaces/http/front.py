@@ -98,6 +98,10 @@ _ASKED = 100_000
 _VOLATILE = re.compile(r"\b(?:rand|now|uuid|struuid|bnode|current-date(?:time)?|current-time)\s*\(", re.IGNORECASE)
 _VOLATILE_WORDS = ("rand", "now", "uuid", "bnode", "current-")
 _SERVICE = re.compile(r"\bservice\b", re.IGNORECASE)
+#: a query that may sort (ORDER BY; the word alone, wherever it is, since a comment may part ORDER from BY) is left
+#: to the query workers: pyoxigraph 0.5.13 aborts the process it runs in on some ORDER BY over values of mixed types
+#: (a Rust panic in its sort), which costs a worker (replaced) but would cost a front every connection it holds
+_ORDER = re.compile(r"\border\b", re.IGNORECASE)
 #: a request that asks for an answer read now, not one kept (RFC 9111, 5.2.1: no-cache, no-store, max-age=0;
 #: Pragma: no-cache): the front evaluates it, or the store process does
 _FRESH = re.compile(rb"no-cache|no-store|max-age\s*=\s*0\b", re.IGNORECASE)
@@ -487,6 +491,7 @@ class Front:
         self._opening = -1  # generation of a snapshot being opened
         self._switching: asyncio.Task[None] | None = None
         self.known: dict[tuple[Any, ...], _Known] = {}
+        self._media_headers: dict[str, list[tuple[bytes, bytes]]] = {}
 
     def published(self) -> int:
         return int(struct.unpack_from("q", self._published, 0)[0])
@@ -551,14 +556,17 @@ class Front:
         None for any other request (and for those that carry CORS, which the store process answers)."""
         if path not in ("/sparql", "/query") or method not in ("GET", "POST"):
             return None
-        host = accept = content_type = proto = b""
+        host = accept = None  # not given: unlike given empty
+        content_type = proto = b""
         fresh = False
         for name, value in headers:
             if name == b"host":
+                if host is not None:
+                    return None  # given twice: answered by the store process, which reads the first
                 host = value
             elif name == b"accept":
-                if accept:
-                    return None  # given twice: answered by the store process, which reads the first
+                if accept is not None:
+                    return None  # the same
                 accept = value
             elif name == b"content-type":
                 content_type = value
@@ -673,8 +681,7 @@ class Front:
         from claimgraph.namespaces import PREFIXES
         from claimgraph.services.executor import worker_request
 
-        if query is None or len(query.encode("utf-8")) > self.max_query_bytes or (
-                "service" in query.lower() and _SERVICE.search(query)):
+        if query is None or not self.askable(query):
             return None
         try:
             dataset = dataset_of(params)
@@ -683,6 +690,14 @@ class Front:
         accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
         return worker_request(query, accept=accept, dataset=dataset, prefixes=PREFIXES,
                               base_iri=scope_endpoint_url(scope))
+
+    def askable(self, query: str) -> bool:
+        """Whether this front may evaluate ``query``: within the size limit, calling no other server
+        (``SERVICE``), and sorting nothing (``_ORDER``)."""
+        lower = query.lower()
+        return len(query.encode("utf-8")) <= self.max_query_bytes and (
+            "service" not in lower or _SERVICE.search(query) is None) and (
+            "order" not in lower or _ORDER.search(query) is None)
 
     def begin(self, key: tuple[Any, ...], scope: Scope, first: Callable[[_Relay, tuple[Any, ...]], None]) -> bool:
         """Begin evaluating a GET query in one of this front's threads, for the HTTP protocol (``protocol_for``)
@@ -756,7 +771,12 @@ class Front:
         return relay is not None and await self._answer(relay, await came, receive, send)
 
     def answer_headers(self, media: str) -> list[tuple[bytes, bytes]]:
-        return [(b"vary", b"Accept"), (b"content-type", content_type_of(media).encode("ascii"))]
+        """The headers of an answer in ``media`` (a list shared by all such answers: not to be changed)."""
+        headers = self._media_headers.get(media)
+        if headers is None:
+            headers = [(b"vary", b"Accept"), (b"content-type", content_type_of(media).encode("ascii"))]
+            self._media_headers[media] = headers
+        return headers
 
     def whole(self, relay: _Relay, first: tuple[Any, ...]) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
         """The response (headers with Content-Length, and body) to a query whose answer came whole (``first``
@@ -873,8 +893,11 @@ class Front:
 
         headers = [(name, value) for name, value in scope["headers"]
                    if name not in _HOP and name not in _FORWARDING and name != b"content-length"]
-        if not any(name == b"host" for name, _ in headers) and scope.get("server"):
-            host, port = scope["server"]  # an HTTP/1.0 client: the URLs the store process makes name this server
+        if not any(name == b"host" and value for name, value in headers) and scope.get("server"):
+            # no Host (an HTTP/1.0 client), or an empty one: the URLs the store process makes name this server, as
+            # a front's own do (not the store process's socket)
+            headers = [(name, value) for name, value in headers if name != b"host"]
+            host, port = scope["server"]
             headers.append((b"host", f"{host}:{port}".encode("ascii")))
         client = scope.get("client")
         if client:

@@ -38,7 +38,10 @@ from typing import TYPE_CHECKING, Any
 
 import httptools
 
+from claimgraph.interfaces.http.deps import query_pairs, url_of
 from claimgraph.interfaces.http.front import _GRACE, LOOKED_UP, REFUSED, _Gathered, _Stopped, _volatile, response_head
+from claimgraph.namespaces import PREFIXES
+from claimgraph.services.executor import worker_request
 from claimgraph.services.protocol import answer_format
 from claimgraph.services.query_worker import evaluate
 
@@ -148,6 +151,15 @@ class _Connection:
             pass
 
 
+def _scope(conn: _Connection, head: _Head, path: str, raw_path: bytes, query_string: bytes) -> dict[str, Any]:
+    """The ASGI scope of a GET request the lane read."""
+    return {
+        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
+        "server": conn.server, "client": conn.client, "scheme": "http", "root_path": "", "headers": head.headers,
+        "state": {}, "method": "GET", "path": path, "raw_path": raw_path, "query_string": query_string,
+    }
+
+
 def _address(address: Any) -> tuple[str, int] | None:
     return (str(address[0]), int(address[1])) if isinstance(address, tuple) and len(address) >= 2 else None
 
@@ -211,6 +223,7 @@ class Lane:
         self.closing = False
         self._wake = os.pipe()
         self._adopting: set[asyncio.Task[Any]] = set()
+        self._defaults: tuple[Any, bytes] = (None, b"")  # uvicorn's default headers, and those written
         from claimgraph.interfaces.http.problems import problem_response
 
         limit = front.time_limit
@@ -365,8 +378,12 @@ class Lane:
             _log.warning("a front process could not take over a connection: %s", task.exception())
 
     def head(self, status: int, headers: list[tuple[bytes, bytes]], keep_alive: bool) -> bytes:
-        return response_head(_STATUS.get(status) or _status_line(status), [*self.state.default_headers, *headers],
-                             keep_alive)
+        defaults, written = self._defaults
+        if defaults is not self.state.default_headers:  # uvicorn sets a new list each second (its Date)
+            defaults = self.state.default_headers
+            written = response_head(b"", defaults, True)[:-2]
+            self._defaults = defaults, written
+        return response_head((_STATUS.get(status) or _status_line(status)) + written, headers, keep_alive)
 
     def _whole(self, conn: _Connection, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
                keep_alive: bool) -> bool:
@@ -384,27 +401,24 @@ class Lane:
         if "%" in path:
             path = urllib.parse.unquote(path)
         query_string = url.query or b""
-        scope: dict[str, Any] = {
-            "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-            "server": conn.server, "client": conn.client, "scheme": "http", "root_path": "", "headers": head.headers,
-            "state": {}, "method": "GET", "path": path, "raw_path": raw_path, "query_string": query_string,
-        }
         key = self.front.key_of("GET", path, query_string, b"", head.headers)
         conn.started = False
         # key[-2]: a proxy's X-Forwarded-Proto, which the app's middleware reads (into the base IRI)
         here = key is not None and not key[-2]
-        outcome = self._query(conn, key, scope, keep_alive) if here else _APP
+        outcome = self._query(conn, key, head, path, raw_path, keep_alive) if here else _APP
         if outcome == _CLOSED:
             return False
         if outcome == _ON:
             return keep_alive and not self.closing
+        scope = _scope(conn, head, path, raw_path, query_string)
         if outcome == _REFUSED:
             scope[REFUSED] = True
         elif here:
             scope[LOOKED_UP] = True  # the app does not count this request as asked again (``Answers``)
         return self._bridge(conn, scope, keep_alive)
 
-    def _query(self, conn: _Connection, key: tuple[Any, ...], scope: dict[str, Any], keep_alive: bool) -> int:
+    def _query(self, conn: _Connection, key: tuple[Any, ...], head: _Head, path: str, raw_path: bytes,
+               keep_alive: bool) -> int:
         """Answer a query request here if the front can (``_ON``, or ``_CLOSED`` if the connection ended);
         else ``_APP`` (the app answers it) or ``_REFUSED`` (it failed before its first byte: the store process
         answers it, and words what was wrong)."""
@@ -419,10 +433,24 @@ class Lane:
         try:
             known = front.known.get(key)  # read before: what it asks is known
             asked = known.request if known is not None and known.generation == snapshot.generation else (
-                front.asked_get(scope))
+                self._asked(conn, key, head, path, raw_path))
             return _APP if asked is None else self._evaluate(conn, key, asked, snapshot, keep_alive)
         finally:
             front.give_back(snapshot)
+
+    def _asked(self, conn: _Connection, key: tuple[Any, ...], head: _Head, path: str,
+               raw_path: bytes) -> dict[str, Any] | None:
+        """``Front.asked_get`` of the request ``key``, read from the key where its URL has one parameter, the
+        query, as nearly all have (without a scope to read it from, ~20 µs less a new query)."""
+        pairs = query_pairs(key[2])
+        if len(pairs) != 1 or pairs[0][0] != "query":
+            return self.front.asked_get(_scope(conn, head, path, raw_path, key[2]))
+        query = pairs[0][1]
+        if not self.front.askable(query):
+            return None
+        accept = key[5]  # key[4], key[5]: its Host and Accept headers (None if not given; each given once)
+        return worker_request(query, accept=None if accept is None else accept.decode("latin-1"), dataset=None,
+                              prefixes=PREFIXES, base_iri=url_of("http", key[4], conn.server, "", path))
 
     def _evaluate(self, conn: _Connection, key: tuple[Any, ...], asked: dict[str, Any], snapshot: _Snapshot,
                   keep_alive: bool) -> int:
