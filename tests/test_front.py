@@ -337,8 +337,8 @@ def test_a_query_that_sorts_is_left_to_the_query_workers(server: LiveServer) -> 
         workers = _whole_pool(server)  # again: the worker stopped at the time limit has been replaced
         _paused(workers)
         try:
-            unsorted = _fetch(conn, f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT 3 # {number}", **{"Cache-Control": "no-cache"})
-            assert unsorted[0] == 200
+            unsorted = f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT 3 # {number}"
+            assert _fetch(conn, unsorted, **{"Cache-Control": "no-cache"})[0] == 200
             began = time.monotonic()
             status, _, body = _fetch(conn, sorted_, **{"Cache-Control": "no-cache"})
             assert status == 503 and b"time limit" in body, (status, body)
