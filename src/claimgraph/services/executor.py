@@ -204,6 +204,8 @@ async def _death(worker: _Worker) -> str:
                 "replaced, and nothing else was affected")
     if code == -signal.SIGKILL:
         return "the query worker was killed while answering (out of memory?)"
+    if code is None:
+        return "the query worker stopped answering"
     return f"the query worker died while answering (exit status {code})"
 
 
