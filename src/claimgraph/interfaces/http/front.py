@@ -15,9 +15,10 @@
   streamed, where the store process streams past 64 KiB). A query it answered (or saw answered) in under
   ``FAST_SECONDS`` is evaluated at once, in its event loop, when it comes again. Anything else (every write,
   every page, a query after a write until the front holds the new snapshot, a query it cannot read or that
-  fails before its first byte, one calling ``SERVICE``, and queries while all its threads are busy) it
-  forwards to the store process as it came, streaming the answer back (``Front.forward``). A front leases
-  the snapshot it reads (``flock``): the store process deletes a snapshot only when no front leases it.
+  fails before its first byte, one calling ``SERVICE`` or with the word ORDER (``_ORDER``), and queries while
+  all its threads are busy) it forwards to the store process as it came, streaming the answer back
+  (``Front.forward``). A front leases the snapshot it reads (``flock``): the store process deletes a snapshot
+  only when no front leases it.
 * A front also keeps whole answers it relayed or evaluated, to requests it has seen more than once
   (``Answers``, up to ``ANSWER_CACHE_BYTES``), and sends one again to the same request while the published
   generation is the one it was read at: the answer is a function of the query and the snapshot, unless the
@@ -642,7 +643,7 @@ class Front:
 
     async def _asked(self, scope: Scope, body: bytes) -> dict[str, Any] | None:
         """The protocol request as a query worker is asked it (read as the store process reads it); None if it
-        is not a query, is refused, or calls ``SERVICE`` (another server: never from here)."""
+        is not a query, is refused, or is not ``askable`` here (it calls another server, or may sort)."""
         if scope["method"] == "GET":
             return self.asked_get(scope)
         from starlette.requests import Request

@@ -33,10 +33,10 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, MutableMapping
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import httptools
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
 from claimgraph.interfaces.http.deps import query_pairs, url_of
 from claimgraph.interfaces.http.front import _GRACE, LOOKED_UP, REFUSED, _Gathered, _Stopped, _volatile, response_head
@@ -61,17 +61,6 @@ _SEND = 60.0
 
 _log = logging.getLogger("claimgraph.front")
 _CLOSED, _ON, _APP, _REFUSED = 0, 1, 2, 3  # what became of a request: see ``Lane._query``
-
-
-def _status_line(status: int) -> bytes:
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = ""
-    return f"HTTP/1.1 {status} {phrase}\r\n".encode("ascii")
-
-
-_STATUS = {status.value: _status_line(status.value) for status in HTTPStatus}
 
 
 class _Head:
@@ -383,7 +372,7 @@ class Lane:
             defaults = self.state.default_headers
             written = response_head(b"", defaults, True)[:-2]
             self._defaults = defaults, written
-        return response_head((_STATUS.get(status) or _status_line(status)) + written, headers, keep_alive)
+        return response_head(STATUS_LINE[status] + written, headers, keep_alive)  # uvicorn's, 0 to 999
 
     def _whole(self, conn: _Connection, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
                keep_alive: bool) -> bool:
