@@ -17,10 +17,22 @@ from claimgraph.services.sparql import named_query
 from claimgraph.store import Store
 
 __all__ = ["ClaimFilter", "claims_page", "claim_detail", "entity_detail", "entity_claims", "describe", "incoming",
-           "term_json", "local_path", "MAX_PAGE"]
+           "term_json", "local_path", "integer", "MAX_PAGE"]
 
 #: The most items one page of the JSON API returns.
 MAX_PAGE = 500
+
+
+def integer(value: Any) -> int | None:
+    """The integer a term (or its lexical form) writes; None for no value, or for one that is no integer: a graph
+    written through the Graph Store Protocol or an update is not validated, and may hold a date where a position
+    belongs."""
+    if value is None:
+        return None
+    try:
+        return int(value if isinstance(value, str) else value.value)
+    except (ValueError, AttributeError):
+        return None
 
 
 def local_path(iri: str) -> str | None:
@@ -86,7 +98,7 @@ def claims_page(store: Store, flt: ClaimFilter, limit: int, offset: int) -> dict
         "path": local_path(row["claim"].value),
         "text": row["text"].value,
         "stance": row["stance"].value,
-        "position": int(row["position"].value),
+        "position": integer(row["position"]),
         "dossier": {"iri": row["dossier"].value, "path": local_path(row["dossier"].value),
                     "title": row["title"].value if row["title"] is not None else None},
     } for row in rows]  # type: ignore[union-attr]
@@ -100,7 +112,7 @@ def _events(store: Store, claim: NamedNode) -> list[dict[str, Any]]:
     for row in store.query(named_query("claim-events"), substitutions={"claim": claim}):  # type: ignore[union-attr]
         out.append({
             "iri": row["event"].value,
-            "sequence": int(row["sequence"].value) if row["sequence"] is not None else None,
+            "sequence": integer(row["sequence"]),
             "date": row["date"].value,
             "action": row["action"].value,
             "label": row["label"].value if row["label"] is not None else None,
@@ -125,7 +137,7 @@ def claim_detail(store: Store, claim: NamedNode) -> dict[str, Any] | None:
         "path": local_path(claim.value),
         "text": (first(CG.text) or {}).get("value"),
         "stance": (first(CG.stance) or {}).get("value"),
-        "position": int((first(CG.position) or {"value": 0})["value"]),
+        "position": integer((first(CG.position) or {}).get("value")),
         "dossier": first(CG.inDossier),
         "mentions": values.get(CG.mentions.value, []),
         "dependsOn": values.get(CG.dependsOn.value, []),

@@ -57,8 +57,8 @@ def _marks(store: Store, claim: NamedNode, text: str) -> list[dict[str, Any]]:
     graph = iris.claim_graph(claim)
     for q in store.match(None, OA.hasSelector, None, graph):
         node, selector = q.subject, q.object
-        start = next((int(s.object.value) for s in store.match(selector, OA.start, None, graph)), None)
-        end = next((int(s.object.value) for s in store.match(selector, OA.end, None, graph)), None)
+        start = next((catalog.integer(s.object) for s in store.match(selector, OA.start, None, graph)), None)
+        end = next((catalog.integer(s.object) for s in store.match(selector, OA.end, None, graph)), None)
         if start is None or end is None or start >= end:
             continue
         types = {t.object for t in store.match(node, RDF.type, None, graph)}
@@ -223,16 +223,16 @@ def home_view(store: Store, conflicts: ConflictIndex, stats: dict[str, Any]) -> 
     dossiers = [{"iri": r["d"].value, "path": catalog.local_path(r["d"].value), "label": r["title"].value,  # type: ignore[index]
                  "claims": int(r["n"].value)}  # type: ignore[index]
                 for r in store.query("SELECT ?d ?title (COUNT(?c) AS ?n) WHERE { ?d a cg:Dossier ; dcterms:title ?title . "
-                                     "OPTIONAL { ?d cg:hasClaim ?c } } GROUP BY ?d ?title ORDER BY DESC(?n) ?title "
-                                     "LIMIT 50", prefixes=PREFIXES)]  # type: ignore[union-attr]
+                                     "OPTIONAL { ?d cg:hasClaim ?c } } GROUP BY ?d ?title ORDER BY DESC(?n) "
+                                     "STR(?title) LIMIT 50", prefixes=PREFIXES)]  # type: ignore[union-attr]
     # the claims of the most recently tended dossiers: a sort over dossiers, not over every claim
     recent = [{"iri": r["c"].value, "path": catalog.local_path(r["c"].value), "text": r["text"].value,  # type: ignore[index]
                "stance": r["stance"].value, "date": r["date"].value if r["date"] is not None else None}  # type: ignore[index]
               for r in store.query("SELECT ?c ?text ?stance ?date WHERE { "
                                    "{ SELECT ?d ?tended WHERE { ?d a cg:Dossier . OPTIONAL { ?d cg:lastTended ?tended } } "
-                                   "ORDER BY DESC(?tended) ?d LIMIT 10 } "
+                                   "ORDER BY DESC(STR(?tended)) ?d LIMIT 10 } "
                                    "?d cg:hasClaim ?c . ?c cg:text ?text ; cg:stance ?stance . "
-                                   "OPTIONAL { ?c dcterms:created ?date } } ORDER BY DESC(?date) ?c LIMIT 10",
+                                   "OPTIONAL { ?c dcterms:created ?date } } ORDER BY DESC(STR(?date)) ?c LIMIT 10",
                                    prefixes=PREFIXES)]  # type: ignore[union-attr]
     held = conflicts.conflicts()
     by_type: dict[str, int] = defaultdict(int)
@@ -255,16 +255,17 @@ def dossier_view(store: Store, conflicts: ConflictIndex, iri: NamedNode) -> dict
     first = lambda p: next((q.object.value for q in store.match(iri, p, None)), None)  # noqa: E731
     claims = []
     for r in store.query("SELECT ?d ?c ?n ?text ?stance ?date WHERE { ?c cg:inDossier ?d ; cg:position ?n ; "
-                         "cg:text ?text ; cg:stance ?stance . OPTIONAL { ?c dcterms:created ?date } } ORDER BY ?n",
+                         "cg:text ?text ; cg:stance ?stance . OPTIONAL { ?c dcterms:created ?date } } "
+                         "ORDER BY xsd:integer(?n) STR(?n) ?c",
                          substitutions={"d": iri}, prefixes=PREFIXES):  # type: ignore[union-attr]
         claims.append({"iri": r["c"].value, "path": catalog.local_path(r["c"].value),  # type: ignore[index]
-                       "position": int(r["n"].value), "text": r["text"].value,  # type: ignore[index]
+                       "position": catalog.integer(r["n"]), "text": r["text"].value,  # type: ignore[index]
                        "stance": r["stance"].value, "date": r["date"].value if r["date"] is not None else None})  # type: ignore[index]
     mine = {c["iri"] for c in claims}
     held = [c for c in conflicts.conflicts() if mine.intersection(c.claims)]
     revisions = [{"iri": r["rev"].value, "ingested": r["at"].value}  # type: ignore[index]
                  for r in store.query("SELECT ?d ?rev ?at WHERE { ?rev prov:specializationOf ?d ; "
-                                      "prov:generatedAtTime ?at } ORDER BY DESC(?at)",
+                                      "prov:generatedAtTime ?at } ORDER BY DESC(STR(?at)) ?rev",
                                       substitutions={"d": iri}, prefixes=PREFIXES)]  # type: ignore[union-attr]
     return {
         "kind": "dossier", "iri": iri.value, "path": catalog.local_path(iri.value),

@@ -139,7 +139,8 @@ async def graph_page(request: Request, around: str | None = None, depth: int = 1
         stances = sorted(r["stance"].value for r in graph.store.query(  # type: ignore[union-attr]
             "SELECT DISTINCT ?stance WHERE { ?c a cg:Claim ; cg:stance ?stance }", prefixes=PREFIXES))
         dossiers = [{"iri": r["d"].value, "label": r["t"].value} for r in graph.store.query(  # type: ignore[union-attr]
-            "SELECT ?d ?t WHERE { ?d a cg:Dossier ; dcterms:title ?t } ORDER BY ?t LIMIT 500", prefixes=PREFIXES)]
+            "SELECT ?d ?t WHERE { ?d a cg:Dossier ; dcterms:title ?t } ORDER BY STR(?t) ?d LIMIT 500",
+            prefixes=PREFIXES)]
         return {"stances": stances, "dossiers": dossiers, "kinds": list(analytics.KINDS),
                 "benchmarks": analytics.centrality(graph.store, "Benchmark", 200)}
 

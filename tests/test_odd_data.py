@@ -1,0 +1,133 @@
+"""A graph written through the Graph Store Protocol is not validated: its values may have any type. Every page
+and API still answers, and the server keeps running.
+
+pyoxigraph 0.5.13 aborts the whole process (a Rust panic: "user-provided comparison function does not correctly
+implement a total order") when an ORDER BY meets numbers mixed with dates. The values below, in this order, are
+such a mix: sorted on their own, they abort it every time."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT, TOKEN, LiveServer
+
+#: integers and dates: the order of ``ODD`` matters (it is one that makes pyoxigraph 0.5.13 abort)
+ODD = ("11 46 94 2025-05-20 77 74 55 2025-12-28 2025-09-15 2025-01-28 46 2025-06-13 2025-09-06 30 3 41 17 2025-09-22 "
+       "57 2025-12-17 2025-10-12 2025-08-06 2025-12-24 2025-11-17 62 2025-08-17 2025-11-15 2025-06-19 2025-08-22 "
+       "41").split()
+DATA = "https://w3id.org/claimgraph/id/"
+GRAPH = DATA + "dossier/odd-types"
+
+
+def typed(value: str) -> str:
+    return f'"{value}"^^xsd:date' if "-" in value else value
+
+
+def odd_graph(seed: int | None = None) -> bytes:
+    """Dossiers, claims, revisions and provenance events whose titles, dates, positions, sequences and stances
+    are numbers and dates mixed: every value a page sorts on. ``seed``: each kind of value in an order of its own,
+    shuffled (None: ``ODD`` as it is for every kind)."""
+    shuffled = random.Random(seed)
+
+    def values() -> list[str]:
+        out = [typed(v) for v in ODD]
+        if seed is not None:
+            shuffled.shuffle(out)
+        return out
+
+    title, tended, stance, position, created, at, date, sequence = (values() for _ in range(8))
+    lines = ["@prefix cg: <https://w3id.org/claimgraph/ns#> .", "@prefix dcterms: <http://purl.org/dc/terms/> .",
+             "@prefix prov: <http://www.w3.org/ns/prov#> .", "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
+             f'<{GRAPH}> a cg:Dossier ; dcterms:title "Odd types" .']
+    for i in range(len(ODD)):
+        claim, other = f"<{GRAPH}/claim/{i + 1}>", f"<{GRAPH}-{i}>"
+        lines += [f"{other} a cg:Dossier ; dcterms:title {title[i]} ; cg:lastTended {tended[i]} ; "
+                  f"cg:hasClaim {claim} .",
+                  f'{claim} a cg:Claim ; cg:text "odd claim {i}" ; cg:stance {stance[i]} ; cg:inDossier <{GRAPH}> ; '
+                  f"cg:position {position[i]} ; dcterms:created {created[i]} .",
+                  f"<{GRAPH}> cg:hasClaim {claim} .",
+                  f"<{GRAPH}/revision/{i}> prov:specializationOf <{GRAPH}> ; prov:generatedAtTime {at[i]} .",
+                  f"<{GRAPH}/claim/1> cg:provenanceEvent <{GRAPH}/claim/1/event/{i}> .",
+                  f'<{GRAPH}/claim/1/event/{i}> dcterms:date {date[i]} ; cg:action "asserted" ; '
+                  f"cg:sequence {sequence[i]} ."]
+    return "\n".join(lines).encode("utf-8")
+
+
+def request(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, body, headers or {}, method=method), timeout=60) as r:
+            r.read()
+            return int(r.status)
+    except urllib.error.HTTPError as exc:
+        exc.read()
+        return int(exc.code)
+
+
+@pytest.fixture(scope="module")
+def odd(live: LiveServer) -> LiveServer:
+    put = request("PUT", f"{live.url}/store?graph={urllib.parse.quote(GRAPH)}", odd_graph(),
+                  {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"})
+    assert put in (201, 204)
+    return live
+
+
+PAGES = ["/", "/index.json", "/id/dossier/odd-types", "/id/dossier/odd-types.json", "/id/dossier/odd-types/claim/1",
+         "/id/dossier/odd-types/claim/1.json", "/id/dossier/odd-types-3", "/api/claims",
+         "/api/claims?dossier=odd-types", "/api/claims?dossier=" + urllib.parse.quote(GRAPH, safe=""),
+         "/api/claims/odd-types/1", "/graph", "/graph.json", "/conflicts", "/conflicts.json", "/.well-known/void",
+         "/api/centrality?kind=benchmark", "/editor"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_page_over_values_of_any_type_answers(odd: LiveServer, path: str) -> None:
+    status = request("GET", odd.url + path, headers={"Accept": "text/html" if "json" not in path else "*/*"})
+    assert odd.process.poll() is None, f"GET {path} ended the server"
+    assert status < 500, f"GET {path}: {status}"
+
+
+def test_the_server_still_answers_after_every_page(odd: LiveServer) -> None:
+    for path in PAGES:
+        request("GET", odd.url + path)
+    assert odd.process.poll() is None
+    assert request("GET", odd.url + "/health") == 200
+    query = urllib.parse.urlencode({"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}"})
+    with urllib.request.urlopen(f"{odd.url}/sparql?{query}", timeout=60) as r:
+        assert int(json.loads(r.read())["results"]["bindings"][0]["n"]["value"]) > 6 * len(ODD)
+
+
+def pages_over_shuffled_values(seeds: int) -> None:
+    """Every page, in this process, over the odd graph shuffled by each of ``seeds`` seeds (see the test below)."""
+    from fastapi.testclient import TestClient
+
+    from claimgraph.config import Settings
+    from claimgraph.interfaces.core import Claimgraph
+    from claimgraph.interfaces.http.app import create_app
+
+    with Claimgraph(Settings(store="memory:", token=TOKEN)) as graph, TestClient(create_app(graph)) as client:
+        for seed in range(seeds):
+            put = client.put("/store", params={"graph": GRAPH}, content=odd_graph(seed),
+                             headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"})
+            assert put.status_code in (201, 204), put.text
+            for path in PAGES:
+                print(f"seed {seed}: GET {path}", flush=True)  # the last line said before an abort names it
+                status = client.get(path).status_code
+                assert status < 500, f"seed {seed}: GET {path}: {status}"
+
+
+def test_no_page_sorts_values_in_a_way_that_aborts() -> None:
+    """The pages' sorts over many orders of the odd values, in a process of their own: whether pyoxigraph 0.5.13
+    aborts depends on the order its sort meets the values in, and about one order in four of 30 mixed values
+    does it, so forty orders find any sort left unguarded."""
+    code = "from tests.test_odd_data import pages_over_shuffled_values as p; p(40)"
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    said = run.stdout.strip().splitlines()
+    last = said[-1] if said else "nothing"
+    assert run.returncode == 0, f"exit status {run.returncode} after {last}: {run.stderr[:600]}"
