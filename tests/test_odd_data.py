@@ -103,6 +103,22 @@ def test_the_server_still_answers_after_every_page(odd: LiveServer) -> None:
         assert int(json.loads(r.read())["results"]["bindings"][0]["n"]["value"]) > 6 * len(ODD)
 
 
+def test_a_query_that_sorts_them_is_refused_in_words_and_the_server_goes_on(odd: LiveServer) -> None:
+    """The same sort in a user's query aborts the query worker it runs in (the server's fronts leave every query
+    with ORDER to the workers): the answer says so and how to sort instead, and the next query is answered."""
+    query = f"SELECT ?o WHERE {{ GRAPH <{GRAPH}> {{ ?s cg:position ?o }} }} ORDER BY ?o"
+    url = f"{odd.url}/sparql?" + urllib.parse.urlencode({"query": query})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"}),
+                               timeout=60)
+    problem = json.loads(refused.value.read())
+    assert refused.value.code == 400 and "aborted" in problem["detail"] and "STR(?x)" in problem["detail"], problem
+    safe = query.replace("ORDER BY ?o", "ORDER BY STR(?o)")
+    with urllib.request.urlopen(f"{odd.url}/sparql?" + urllib.parse.urlencode({"query": safe}), timeout=60) as r:
+        assert len(json.loads(r.read())["results"]["bindings"]) == len(ODD)
+    assert odd.process.poll() is None
+
+
 def pages_over_shuffled_values(seeds: int) -> None:
     """Every page, in this process, over the odd graph shuffled by each of ``seeds`` seeds (see the test below)."""
     from fastapi.testclient import TestClient

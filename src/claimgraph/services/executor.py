@@ -199,9 +199,11 @@ async def _death(worker: _Worker) -> str:
         if (code := worker.process.poll()) is not None:
             break
         await asyncio.sleep(0.01)
-    if code == -signal.SIGABRT:  # pyoxigraph 0.5.13 aborts its process on some ORDER BY over values of mixed types
+    if code == -signal.SIGABRT:
         return ("the query engine (pyoxigraph) aborted while evaluating this query; the query worker it ran in was "
-                "replaced, and nothing else was affected")
+                "replaced, and nothing else was affected. A known cause: pyoxigraph 0.5.13 aborts on an ORDER BY "
+                "that meets numbers and dates (or times) together; sort on STR(?x), or on a cast such as "
+                "xsd:decimal(?x), or keep one type with FILTER")
     if code == -signal.SIGKILL:
         return "the query worker was killed while answering (out of memory?)"
     if code is None:
