@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Sequence
@@ -19,10 +20,18 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from claimgraph import __version__
-from claimgraph.config import DEFAULT_STORE, Settings
-from claimgraph.errors import ClaimgraphError, InputError, UsageError
-from claimgraph.services.conflicts import SEVERITIES, TYPES, Conflict, ConflictFilter, FactSet, conflicts_json
+from claimgraph.config import DEFAULT_STORE, MEMORY, Settings
+from claimgraph.errors import ClaimgraphError, InputError, QueryError, UsageError
 from claimgraph.services.analytics import GRAPH_FORMATS, GraphFilter
+from claimgraph.services.conflicts import (
+    SEVERITIES,
+    TYPES,
+    Conflict,
+    ConflictFilter,
+    FactSet,
+    conflicts_json,
+)
+from claimgraph.services.engine import ABORTED, may_sort
 from claimgraph.services.export import EXPORT_FORMATS
 from claimgraph.services.ingest import IngestResult
 from claimgraph.services.sparql import FORMATS
@@ -212,10 +221,26 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
         text = sys.stdin.read()
     else:
         text = args.sparql
+    if may_sort(text) and settings.store != MEMORY and "://" not in settings.store:
+        return _query_apart(text, args.format, settings)
     with _open(settings) as graph:
         graph.query(text, sys.stdout.buffer, args.format)
     sys.stdout.flush()
     return 0
+
+
+def _query_apart(text: str, fmt: str, settings: Settings) -> int:
+    """Run a query that may sort on an embedded store in a child process (``query_apart``), which writes to this
+    one's standard output: the engine may abort the process it sorts in (``engine.ABORTED``), which this one can
+    then say in words. The child opens the store itself (this process has not); what it says on standard error is
+    passed on, unless it aborted."""
+    sys.stdout.flush()
+    child = subprocess.run([sys.executable, "-m", "claimgraph.interfaces.query_apart", settings.store, fmt],
+                           input=text.encode("utf-8"), stderr=subprocess.PIPE)
+    if child.returncode == -signal.SIGABRT:
+        raise QueryError(ABORTED)
+    sys.stderr.write(child.stderr.decode("utf-8", "replace"))
+    return child.returncode
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:

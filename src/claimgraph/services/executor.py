@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from claimgraph.errors import ClaimgraphError, QueryError, StoreTimeout
+from claimgraph.services.engine import ABORTED
 from claimgraph.services.protocol import Dataset, NotAcceptable, answer_format
 from claimgraph.store import Store
 
@@ -200,10 +201,7 @@ async def _death(worker: _Worker) -> str:
             break
         await asyncio.sleep(0.01)
     if code == -signal.SIGABRT:
-        return ("the query engine (pyoxigraph) aborted while evaluating this query; the query worker it ran in was "
-                "replaced, and nothing else was affected. A known cause: pyoxigraph 0.5.13 aborts on an ORDER BY "
-                "that meets numbers and dates (or times) together; sort on STR(?x), or on a cast such as "
-                "xsd:decimal(?x), or keep one type with FILTER")
+        return f"{ABORTED} (the query worker it ran in was replaced, and nothing else was affected)"
     if code == -signal.SIGKILL:
         return "the query worker was killed while answering (out of memory?)"
     if code is None:

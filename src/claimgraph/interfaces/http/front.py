@@ -15,7 +15,7 @@
   streamed, where the store process streams past 64 KiB). A query it answered (or saw answered) in under
   ``FAST_SECONDS`` is evaluated at once, in its event loop, when it comes again. Anything else (every write,
   every page, a query after a write until the front holds the new snapshot, a query it cannot read or that
-  fails before its first byte, one calling ``SERVICE`` or with the word ORDER (``_ORDER``), and queries while
+  fails before its first byte, one calling ``SERVICE`` or with the word ORDER (``engine.may_sort``), and queries while
   all its threads are busy) it forwards to the store process as it came, streaming the answer back
   (``Front.forward``). A front leases the snapshot it reads (``flock``): the store process deletes a snapshot
   only when no front leases it.
@@ -66,6 +66,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from claimgraph.services.engine import may_sort
 from claimgraph.services.protocol import content_type_of
 
 if TYPE_CHECKING:
@@ -99,10 +100,6 @@ _ASKED = 100_000
 _VOLATILE = re.compile(r"\b(?:rand|now|uuid|struuid|bnode|current-date(?:time)?|current-time)\s*\(", re.IGNORECASE)
 _VOLATILE_WORDS = ("rand", "now", "uuid", "bnode", "current-")
 _SERVICE = re.compile(r"\bservice\b", re.IGNORECASE)
-#: a query that may sort (ORDER BY; the word alone, wherever it is, since a comment may part ORDER from BY) is left
-#: to the query workers: pyoxigraph 0.5.13 aborts the process it runs in on some ORDER BY over values of mixed types
-#: (a Rust panic in its sort), which costs a worker (replaced) but would cost a front every connection it holds
-_ORDER = re.compile(r"\border\b", re.IGNORECASE)
 #: a request that asks for an answer read now, not one kept (RFC 9111, 5.2.1: no-cache, no-store, max-age=0;
 #: Pragma: no-cache): the front evaluates it, or the store process does
 _FRESH = re.compile(rb"no-cache|no-store|max-age\s*=\s*0\b", re.IGNORECASE)
@@ -694,11 +691,10 @@ class Front:
 
     def askable(self, query: str) -> bool:
         """Whether this front may evaluate ``query``: within the size limit, calling no other server
-        (``SERVICE``), and sorting nothing (``_ORDER``)."""
-        lower = query.lower()
+        (``SERVICE``), and sorting nothing (``engine.may_sort``): pyoxigraph 0.5.13 aborts the process it runs in on
+        some sorts, which costs a query worker (replaced) but would cost a front every connection it holds."""
         return len(query.encode("utf-8")) <= self.max_query_bytes and (
-            "service" not in lower or _SERVICE.search(query) is None) and (
-            "order" not in lower or _ORDER.search(query) is None)
+            "service" not in query.lower() or _SERVICE.search(query) is None) and not may_sort(query)
 
     def begin(self, key: tuple[Any, ...], scope: Scope, first: Callable[[_Relay, tuple[Any, ...]], None]) -> bool:
         """Begin evaluating a GET query in one of this front's threads, for the HTTP protocol (``protocol_for``)
