@@ -22,7 +22,7 @@ from claimgraph.services.analytics import GraphFilter
 from claimgraph.services import sparql
 from claimgraph.services.conflicts import (Conflict, ConflictFilter, ConflictIndex, FactSet, Tolerance,
                                           proposal_from_json, proposal_from_text)
-from claimgraph.services.conflicts import check as check_proposal
+from claimgraph.services.conflicts.check import check as check_proposal
 from claimgraph.services.imports import ImportPlan, plan_import
 from claimgraph.services.ingest import IngestResult, Ingestor
 from claimgraph.services.stats import Stats, stats

@@ -23,6 +23,7 @@ from claimgraph.model.extraction import FACT_RELATIONS
 from claimgraph.namespaces import CG, PREFIXES, RDF, RDFS
 from claimgraph.services.catalog import local_path
 from claimgraph.services.citations import claims_depending_on
+from claimgraph.services.export import GRAPH_FORMATS
 from claimgraph.services.sparql import named_query
 from claimgraph.store import Store
 
@@ -31,7 +32,6 @@ __all__ = ["GraphFilter", "build_graph", "GRAPH_FORMATS", "write_graph", "cytosc
 
 MAX_NODES = 5000
 KINDS = ("Claim", "Model", "Method", "Benchmark", "Organization", "Event", "Metric")
-GRAPH_FORMATS = ("graphml", "gexf", "cytoscape", "nodelink", "dot")
 _LINKS = ("mentions", "dependsOn") + FACT_RELATIONS
 
 

@@ -12,7 +12,7 @@ from claimgraph.namespaces import CG, PREFIXES, PROV, SERIALIZATION_PREFIXES
 from claimgraph.services.sparql import named_query
 from claimgraph.store import Store
 
-__all__ = ["EXPORT_FORMATS", "export", "resolve_dossier"]
+__all__ = ["EXPORT_FORMATS", "GRAPH_FORMATS", "export", "resolve_dossier"]
 
 EXPORT_FORMATS = {
     "nquads": RdfFormat.N_QUADS,
@@ -20,6 +20,8 @@ EXPORT_FORMATS = {
     "turtle": RdfFormat.TURTLE,
     "ntriples": RdfFormat.N_TRIPLES,
 }
+#: the formats of graph tools (Gephi, Cytoscape, Graphviz) that ``analytics.write_graph`` writes
+GRAPH_FORMATS = ("graphml", "gexf", "cytoscape", "nodelink", "dot")
 
 
 def resolve_dossier(store: Store, name: str) -> NamedNode:
