@@ -8,6 +8,7 @@ such a mix: sorted on their own, they abort it every time."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -161,12 +162,14 @@ def pages_over_shuffled_values(seeds: int) -> None:
                 assert status < 500, f"seed {seed}: GET {path}: {status}"
 
 
-def test_no_page_sorts_values_in_a_way_that_aborts() -> None:
+def test_no_page_sorts_values_in_a_way_that_aborts(tmp_path: Path) -> None:
     """The pages' sorts over many orders of the odd values, in a process of their own: whether pyoxigraph 0.5.13
     aborts depends on the order its sort meets the values in, and about one order in four of 30 mixed values
     does it, so forty orders find any sort left unguarded."""
     code = "from tests.test_odd_data import pages_over_shuffled_values as p; p(40)"
-    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    # its temporary folders go to tmp_path: a process that aborts cannot remove them itself
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "TMPDIR": str(tmp_path)})
     said = run.stdout.strip().splitlines()
     last = said[-1] if said else "nothing"
     assert run.returncode == 0, f"exit status {run.returncode} after {last}: {run.stderr[:600]}"
