@@ -95,6 +95,16 @@ def test_a_page_over_values_of_any_type_answers(odd: LiveServer, path: str) -> N
     assert status < 500, f"GET {path}: {status}"
 
 
+def test_a_position_that_is_no_integer_shows_as_unknown(odd: LiveServer) -> None:
+    assert typed(ODD[3]).endswith("xsd:date")  # claim 4's position
+    with urllib.request.urlopen(urllib.request.Request(f"{odd.url}/id/dossier/odd-types/claim/4",
+                                                       headers={"Accept": "text/html"}), timeout=60) as r:
+        page = r.read().decode("utf-8")
+    assert "claim ? of" in page and "<title>Claim ? of" in page and "laim None" not in page
+    with urllib.request.urlopen(f"{odd.url}/id/dossier/odd-types/claim/4.json", timeout=60) as r:
+        assert json.loads(r.read())["position"] is None
+
+
 def test_the_server_still_answers_after_every_page(odd: LiveServer) -> None:
     for path in PAGES:
         request("GET", odd.url + path)

@@ -113,7 +113,8 @@ def _rich(request: Request, iri: NamedNode, twin_path: str, limit: int, offset: 
     graph = core(request)
     claim = views.claim_view(graph.store, graph.conflicts, iri)
     if claim is not None:
-        title = f"Claim {claim['position']}" + (f" of “{claim['dossier']['label']}”" if claim["dossier"] else "")
+        position = claim["position"] if claim["position"] is not None else "?"  # see catalog.integer
+        title = f"Claim {position}" + (f" of “{claim['dossier']['label']}”" if claim["dossier"] else "")
         return web.render(request, "claim.html", title, twin_path, view=claim)
     entity = views.entity_view(graph.store, iri, limit, offset)
     if entity is not None:
