@@ -153,6 +153,39 @@ def test_claimgraph_query_that_sorts_them_says_so(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "is for graphs" in wrong.stderr, wrong  # the child's usage error, passed on
 
 
+def test_claimgraph_query_whose_child_is_killed_says_so(tmp_path: Path) -> None:
+    """A child killed (the OOM killer's SIGKILL, say) is told as such, with exit 1, not as a raw signal status."""
+    import time
+
+    store = tmp_path / "store"
+    assert run_cli("ingest", "-q", str(SEED), store=store).returncode == 0
+    values = " ".join(str(i) for i in range(100))  # 100 million rows to count: seconds of work
+    slow = (f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} "
+            f"VALUES ?c {{ {values} }} VALUES ?d {{ {values} }} }} ORDER BY ?n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMGRAPH_")}
+    command = subprocess.Popen([sys.executable, "-m", "claimgraph", "query", "--store", str(store), slow], cwd=ROOT,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        child = None
+        while child is None and time.monotonic() < deadline:
+            for task in Path(f"/proc/{command.pid}/task").iterdir():
+                for pid in (task / "children").read_text().split():
+                    if b"query_apart" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        child = int(pid)
+            time.sleep(0.05)
+        assert child is not None, "no child process evaluating the query"
+        time.sleep(0.3)  # evaluating
+        os.kill(child, 9)
+        out, err = command.communicate(timeout=60)
+    finally:
+        if command.poll() is None:
+            command.kill()
+            command.communicate()
+    assert command.returncode == 1 and out == "", (command.returncode, out, err)
+    assert "ended by SIGKILL (out of memory?)" in err, err
+
+
 def pages_over_shuffled_values(seeds: int) -> None:
     """Every page, in this process, over the odd graph shuffled by each of ``seeds`` seeds (see the test below)."""
     from fastapi.testclient import TestClient

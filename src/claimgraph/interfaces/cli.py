@@ -243,6 +243,10 @@ def _query_apart(text: str, fmt: str, settings: Settings) -> int:
     if child.returncode == -signal.SIGABRT:
         raise QueryError(ABORTED)
     sys.stderr.write(child.stderr.decode("utf-8", "replace"))
+    if child.returncode < 0:  # killed: no words of its own
+        name = signal.Signals(-child.returncode).name
+        raise QueryError(f"the process evaluating the query was ended by {name}"
+                         + (" (out of memory?)" if child.returncode == -signal.SIGKILL else ""))
     return child.returncode
 
 
