@@ -9,7 +9,7 @@ import claimgraph
 
 PACKAGE = Path(claimgraph.__file__).resolve().parent
 ORDER = ["extract", "model", "store", "services", "interfaces"]
-BASE = {"namespaces", "errors", "config", "resources", "__init__", "__main__"}
+BASE = {"namespaces", "errors", "config", "resources", "lazy", "__init__", "__main__"}
 
 
 def layer_of(module: str) -> int | None:
@@ -40,7 +40,7 @@ def test_imports_flow_left_to_right() -> None:
 
 
 def test_base_modules_import_no_layer() -> None:
-    for name in ("namespaces", "errors", "config", "resources"):
+    for name in ("namespaces", "errors", "config", "resources", "lazy"):
         tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("claimgraph."):
@@ -50,3 +50,16 @@ def test_base_modules_import_no_layer() -> None:
 def test_rdflib_stays_in_validation() -> None:
     users = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if "import rdflib" in p.read_text()]
     assert users == ["model/validation.py"]
+
+
+def test_the_command_starts_without_shacl_or_networkx() -> None:
+    """`claimgraph query` needs neither the dossier mapping's SHACL (rdflib, pyshacl) nor networkx: importing the
+    command loads none of them (they cost it ~200 ms of start-up); the packages still give every name they list."""
+    import subprocess
+    import sys
+
+    code = ("import sys, claimgraph.interfaces.cli; print(sorted(m for m in ('rdflib', 'pyshacl', 'networkx') "
+            "if m in sys.modules)); import claimgraph.model as m, claimgraph.services.conflicts as c; "
+            "print(all(getattr(m, n) for n in m.__all__), all(getattr(c, n) is not None for n in c.__all__))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:2] == ["[]", "True True"], out

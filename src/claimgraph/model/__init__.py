@@ -6,8 +6,9 @@ brings rdflib and pyshacl (about 70 ms), which a command that only reads IRIs (`
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from claimgraph.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from claimgraph.model.mapping import MappedDossier, map_dossier, revision_quads
@@ -21,10 +22,4 @@ _FROM = {"MappedDossier": "mapping", "map_dossier": "mapping", "revision_quads":
 __all__ = ["MappedDossier", "ValidationReport", "Validator", "Violation", "Vocabulary", "load_vocabulary",
            "map_dossier", "revision_quads"]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _FROM:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_FROM[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _FROM)

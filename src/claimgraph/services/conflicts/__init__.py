@@ -12,8 +12,9 @@ needs only the kinds of conflict (``TYPES``, ``SEVERITIES``) does not load the d
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from claimgraph.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from claimgraph.services.conflicts.check import Proposal, proposal_from_json, proposal_from_text
@@ -33,10 +34,4 @@ __all__ = ["Conflict", "conflicts_json", "ConflictFilter", "ConflictIndex", "Fac
            "SEVERITIES", "TYPES", "Tolerance", "detect", "load_facts", "proposal_from_json",
            "proposal_from_text", "scopes_of_quads"]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _FROM:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_FROM[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _FROM)
