@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,8 +12,8 @@ from pyoxigraph import NamedNode
 from claimgraph.config import Settings
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.app import create_app
-from claimgraph.namespaces import DATA
-from tests.conftest import DOSSIERS, REAL, SEED, SEEDS, TOKEN
+from claimgraph.namespaces import DATA, PREFIXES
+from tests.conftest import DOSSIERS, REAL, ROOT, SEED, SEEDS, TOKEN
 
 CLAIM3 = "/api/claims/training-methodology-frontier-shift/3"
 
@@ -250,3 +251,36 @@ def test_conflicts_over_http(client: TestClient) -> None:
     assert client.post("/conflicts/check", content=b"x", headers={"Content-Type": "image/png"}).status_code == 415
     wrong = client.post("/conflicts/check", json={"assertions": {"scores": [{"model": "GPT-4o", "value": 3}]}})
     assert wrong.status_code == 400 and "benchmark" in wrong.json()["detail"]
+
+
+def test_claims_pages_read_by_dossier_are_the_slices_of_one_sorted_query(tmp_path: Path) -> None:
+    """``catalog.claims_page`` reads a page dossier by dossier; every page of every filter is the same slice of
+    the page query sorted whole by the engine, its total that query's length."""
+    import sys
+
+    from claimgraph.services import catalog
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from corpus import write_corpus
+
+    write_corpus(tmp_path / "corpus", 45, per_dossier=7, seed=5)  # 7 dossiers: six of 7 claims, one of 3
+    with Claimgraph(Settings(store="memory:")) as graph:
+        graph.ingest([tmp_path / "corpus", SEED])
+        named = next(iter(graph.store.query(
+            "SELECT ?e (COUNT(?c) AS ?n) WHERE { ?c cg:mentions ?e } GROUP BY ?e ORDER BY DESC(?n) LIMIT 1",
+            prefixes=PREFIXES)))["e"].value  # type: ignore[index, call-overload]
+        dossier = DATA.iri + "dossier/synthetic-2"
+        stance = graph.store.query("SELECT ?s WHERE { ?c cg:inDossier ?d ; cg:stance ?s } LIMIT 1", prefixes=PREFIXES,
+                                   substitutions={"d": NamedNode(dossier)})
+        mixed = catalog.ClaimFilter(stance=next(iter(stance))["s"].value, dossier=dossier)  # type: ignore[index, call-overload]
+        for flt in (catalog.ClaimFilter(), catalog.ClaimFilter(stance="claim"), catalog.ClaimFilter(entity=named),
+                    catalog.ClaimFilter(dossier=dossier), mixed):
+            text, bindings = catalog._filtered("claims-page", flt)
+            rows = graph.store.query(text, substitutions=bindings or None)
+            whole = [r["claim"].value for r in rows]  # type: ignore[union-attr, index]
+            assert whole, flt
+            for limit in (1, 3, 7, 10, 500):
+                for offset in range(0, len(whole) + 2):
+                    page = catalog.claims_page(graph.store, flt, limit, offset)
+                    assert [i["iri"] for i in page["items"]] == whole[offset:offset + limit], (flt, limit, offset)
+                    assert page["total"] == len(whole)

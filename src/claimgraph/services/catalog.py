@@ -87,24 +87,48 @@ def _filtered(name: str, flt: ClaimFilter) -> tuple[str, dict[str, object]]:
 
 
 def claims_page(store: Store, flt: ClaimFilter, limit: int, offset: int) -> dict[str, Any]:
-    """One page of claims and the total that the filter selects."""
+    """One page of claims and the total that the filter selects, in the order of ``claims-page.rq`` (by dossier,
+    then position).
+
+    The page is read dossier by dossier: the count (``claims-count.rq``, grouped by dossier among others) says how
+    many claims each dossier holds under the filter, the dossiers are put in order here, and only those the page
+    reaches are asked for their claims. One query sorting every claim instead costs pyoxigraph 0.5.13 some 40 µs
+    a claim (0.45-0.6 s at 10k claims, for any page)."""
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
     text, bindings = _filtered("claims-page", flt)
-    # limit and offset are validated integers, the only values written into the query text
-    rows = store.query(f"{text}\nLIMIT {int(limit)} OFFSET {int(offset)}", substitutions=bindings or None)
-    items = [{
-        "iri": row["claim"].value,
-        "path": local_path(row["claim"].value),
-        "text": row["text"].value,
-        "stance": row["stance"].value,
-        "position": integer(row["position"]),
-        "dossier": {"iri": row["dossier"].value, "path": local_path(row["dossier"].value),
-                    "title": row["title"].value if row["title"] is not None else None},
-    } for row in rows]  # type: ignore[union-attr]
     count_text, _ = _filtered("claims-count", flt)
-    total = sum(int(row["n"].value) for row in store.query(count_text, substitutions=bindings or None))  # type: ignore[union-attr]
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    held: dict[Any, int] = {}
+    for row in store.query(count_text, substitutions=bindings or None):  # type: ignore[union-attr]
+        held[row["dossier"]] = held.get(row["dossier"], 0) + int(row["n"].value)
+    items: list[dict[str, Any]] = []
+    skip = offset
+    for dossier in sorted(held, key=_sparql_order):
+        if len(items) >= limit:
+            break
+        if skip >= held[dossier]:
+            skip -= held[dossier]
+            continue
+        # limit and offset are validated integers, the only values written into the query text
+        rows = store.query(f"{text}\nLIMIT {limit - len(items)} OFFSET {skip}",
+                           substitutions={**bindings, "dossier": dossier})
+        items += [{
+            "iri": row["claim"].value,
+            "path": local_path(row["claim"].value),
+            "text": row["text"].value,
+            "stance": row["stance"].value,
+            "position": integer(row["position"]),
+            "dossier": {"iri": row["dossier"].value, "path": local_path(row["dossier"].value),
+                        "title": row["title"].value if row["title"] is not None else None},
+        } for row in rows]  # type: ignore[union-attr]
+        skip = 0
+    return {"items": items, "total": sum(held.values()), "limit": limit, "offset": offset}
+
+
+def _sparql_order(term: Any) -> tuple[int, str]:
+    """A term's place in SPARQL's ORDER BY among terms of different kinds: blank nodes, then IRIs, then literals;
+    IRIs by their text (code points, as pyoxigraph compares them)."""
+    return (0 if isinstance(term, BlankNode) else 1 if isinstance(term, NamedNode) else 2, term.value)
 
 
 def _events(store: Store, claim: NamedNode) -> list[dict[str, Any]]:
