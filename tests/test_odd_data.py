@@ -2,8 +2,9 @@
 and API still answers, and the server keeps running.
 
 pyoxigraph 0.5.13 aborts the whole process (a Rust panic: "user-provided comparison function does not correctly
-implement a total order") when an ORDER BY meets numbers mixed with dates. The values below, in this order, are
-such a mix: sorted on their own, they abort it every time."""
+implement a total order") when an ORDER BY meets numbers mixed with dates. The values below are such a mix: as
+the objects of one predicate, sorted, they aborted it in every try here, in memory and on disk. Whether a sort
+aborts depends on the order it meets the values in, so the pages are also tried over shuffles of them."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import pytest
 
 from tests.conftest import ROOT, SEED, TOKEN, LiveServer, run_cli
 
-#: integers and dates: the order of ``ODD`` matters (it is one that makes pyoxigraph 0.5.13 abort)
+#: integers and dates, in an order found to make pyoxigraph 0.5.13 abort
 ODD = ("11 46 94 2025-05-20 77 74 55 2025-12-28 2025-09-15 2025-01-28 46 2025-06-13 2025-09-06 30 3 41 17 2025-09-22 "
        "57 2025-12-17 2025-10-12 2025-08-06 2025-12-24 2025-11-17 62 2025-08-17 2025-11-15 2025-06-19 2025-08-22 "
        "41").split()
