@@ -20,13 +20,14 @@ from pathlib import Path
 
 import pytest
 
+from claimgraph.namespaces import DATA as NAMESPACE
 from tests.conftest import ROOT, SEED, TOKEN, LiveServer, run_cli
 
 #: integers and dates, in an order found to make pyoxigraph 0.5.13 abort
 ODD = ("11 46 94 2025-05-20 77 74 55 2025-12-28 2025-09-15 2025-01-28 46 2025-06-13 2025-09-06 30 3 41 17 2025-09-22 "
        "57 2025-12-17 2025-10-12 2025-08-06 2025-12-24 2025-11-17 62 2025-08-17 2025-11-15 2025-06-19 2025-08-22 "
        "41").split()
-DATA = "https://w3id.org/claimgraph/id/"
+DATA = NAMESPACE.iri  # https://w3id.org/claimgraph/id/
 GRAPH = DATA + "dossier/odd-types"
 BENCHMARK = DATA + "benchmark/odd-bench"
 #: values where a number, a word or a flag belongs: a word, a date, a percentage, a flag, a tagged string
@@ -195,7 +196,7 @@ def test_claimgraph_query_whose_child_is_killed_says_so(tmp_path: Path) -> None:
         while child is None and time.monotonic() < deadline:
             for task in Path(f"/proc/{command.pid}/task").iterdir():
                 for pid in (task / "children").read_text().split():
-                    if b"query_apart" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    if b"--in-process" in Path(f"/proc/{pid}/cmdline").read_bytes():
                         child = int(pid)
             time.sleep(0.05)
         assert child is not None, "no child process evaluating the query"

@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sparql", nargs="?", help="the query; '-' or nothing reads standard input")
     p.add_argument("-f", "--file", type=Path, help="read the query from this file")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    p.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)  # even if it may sort: _query_apart
 
     p = sub.add_parser("validate", parents=[common],
                        help="check the store (or the given RDF files or dossiers) against the SHACL shapes")
@@ -219,7 +220,7 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
         text = sys.stdin.read()
     else:
         text = args.sparql
-    if may_sort(text) and settings.store != MEMORY and "://" not in settings.store:
+    if may_sort(text) and not args.in_process and settings.store != MEMORY and "://" not in settings.store:
         return _query_apart(text, args.format, settings)
     from claimgraph.store import open_store  # the store alone: a query needs nothing else of claimgraph
 
@@ -233,13 +234,13 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _query_apart(text: str, fmt: str, settings: Settings) -> int:
-    """Run a query that may sort on an embedded store in a child process (``query_apart``), which writes to this
-    one's standard output: the engine may abort the process it sorts in (``engine.ABORTED``), which this one can
-    then say in words. The child opens the store itself (this process has not); what it says on standard error is
-    passed on, unless it aborted."""
+    """Run a query that may sort on an embedded store in a child ``claimgraph query --in-process``, which writes to
+    this one's standard output: the engine may abort the process it sorts in (``engine.ABORTED``), which this one
+    can then say in words. The child opens the store itself (this process has not); what it says on standard error
+    is passed on, unless it aborted."""
     sys.stdout.flush()
-    child = subprocess.run([sys.executable, "-m", "claimgraph.interfaces.query_apart", settings.store, fmt],
-                           input=text.encode("utf-8"), stderr=subprocess.PIPE)
+    child = subprocess.run([sys.executable, "-m", "claimgraph", "query", "--in-process", "--store", settings.store,
+                            "--format", fmt, "-"], input=text.encode("utf-8"), stderr=subprocess.PIPE)
     if child.returncode == -signal.SIGABRT:
         raise QueryError(ABORTED)
     sys.stderr.write(child.stderr.decode("utf-8", "replace"))
