@@ -1,6 +1,6 @@
 """How close a Python server over pyoxigraph can come to Oxigraph server, against claimgraph's endpoint.
 
-    python bench/floor.py [--claims 10000] [--store STORE] [--clients 4] [--seconds 6] [--runs 2]
+    python bench/floor.py [--claims 10000] [--store STORE] [--clients 4] [--seconds 6] [--runs 3] [--preload LIB]
 
 Three servers over copies of one store, each under the same load: CLIENTS lean clients (``endpoint.LeanClient``),
 each request a small SELECT never asked before (so nothing kept can answer it): Oxigraph server
@@ -10,6 +10,13 @@ and pyoxigraph and nothing else: no answer kept, no time limit, no checks; start
 over the middle half of each run (clients start and stop outside it), and the ratio of its median to Oxigraph
 server's, measured in the same run. The bare server is the floor of the approach: what is left between it and
 claimgraph is what claimgraph's own code costs a request. Everything runs on loopback and stops by itself.
+
+The servers are measured in rounds, each started once a round, in turn (every other round in the reverse order):
+on this kind of machine a server's rate moves by a fifth from one minute to the next, and a round puts them all
+in the same minutes. ``claimgraph serve`` runs as it does by default (on jemalloc where the system has it:
+``CLAIMGRAPH_MALLOC``). ``--preload LIB`` (the path of a ``malloc`` library, such as Debian's
+``libjemalloc.so.2``) runs the three servers on the system's ``malloc`` and again on LIB (``LD_PRELOAD``;
+``CLAIMGRAPH_MALLOC`` for claimgraph): how much of each one's cost is its allocator's.
 """
 
 from __future__ import annotations
@@ -110,6 +117,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--preload", type=Path, help="a malloc library: each server again with it in LD_PRELOAD")
     parser.add_argument("--serve-bare", nargs=3, metavar=("PORT", "STORE", "PROCESSES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
@@ -133,39 +141,56 @@ def main() -> int:
         del source
         port = 19000 + os.getpid() % 1000
         processes = str(min(os.cpu_count() or 1, 4))
-        servers = {
-            "Oxigraph server": ([shutil.which("oxigraph") or "oxigraph", "serve-read-only", "--location",
-                                 str(work / "oxigraph"), "--bind", f"127.0.0.1:{port}"], "/query", PROLOGUE + SMALL,
-                                UNION),
-            "bare Python server": ([sys.executable, __file__, "--serve-bare", str(port + 1), str(work / "bare"),
-                                    processes], "/sparql", SMALL, ""),
-            "claimgraph serve": ([sys.executable, "-m", "claimgraph", "serve", "--port", str(port + 2)], "/sparql",
-                                 SMALL, ""),
-        }
+
+        def servers_at(first: int, malloc: str | None) -> dict[str, tuple]:
+            """The three servers on ports from ``first``: as they run by default (``malloc`` None), on the
+            system's malloc ("system") or on the library ``malloc`` names."""
+            preload = {} if malloc in (None, "system") else {"LD_PRELOAD": malloc}
+            suffix = "" if malloc is None else f", {'system malloc' if malloc == 'system' else Path(malloc).name}"
+            return {
+                f"Oxigraph server{suffix}": (
+                    [shutil.which("oxigraph") or "oxigraph", "serve-read-only", "--location", str(work / "oxigraph"),
+                     "--bind", f"127.0.0.1:{first}"], first, "/query", PROLOGUE + SMALL, UNION, preload),
+                f"bare Python server{suffix}": (
+                    [sys.executable, __file__, "--serve-bare", str(first + 1), str(work / "bare"), processes],
+                    first + 1, "/sparql", SMALL, "", preload),
+                f"claimgraph serve{suffix}": (
+                    [sys.executable, "-m", "claimgraph", "serve", "--port", str(first + 2)], first + 2, "/sparql",
+                    SMALL, "", {} if malloc is None else {"CLAIMGRAPH_MALLOC": malloc}),
+            }
+
+        if args.preload:  # each server on the system's malloc, and again on the library
+            servers = {**servers_at(port, "system"), **servers_at(port + 3, str(args.preload.resolve()))}
+        else:
+            servers = servers_at(port, None)
         print(f"# {quads} quads; {args.clients} clients, a small SELECT never asked before each request; "
-              f"{args.runs} runs of {args.seconds:g} s each; pyoxigraph {ox.__version__}; {os.cpu_count()} CPUs")
-        print(f"{'server':<22} {'run':>6} {'req/s':>9} {'CPU µs/req':>11} {'vs Oxigraph':>12}")
-        reference = float("nan")
-        for offset, (name, (command, path, query, extra)) in enumerate(servers.items()):
-            process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       start_new_session=True)
-            try:
-                wait(port + offset, path, extra)
-                settle(process.pid)
-                http_load(port + offset, query, args.clients, 2.0, path, extra, "new")  # warm
-                rates, cpus = [], []
-                for run in range(args.runs):
-                    rate, cpu = measure(process.pid, port + offset, path, query, extra, args.clients, args.seconds)
-                    rates.append(rate)
-                    cpus.append(cpu)
-                    print(f"{name:<22} {run + 1:>6} {rate:9.0f} {cpu:11.0f}", flush=True)
-                if offset == 0:
-                    reference = statistics.median(rates)
-                print(f"{name:<22} {'median':>6} {statistics.median(rates):9.0f} {statistics.median(cpus):11.0f} "
-                      f"{statistics.median(rates) / reference:11.2f}×", flush=True)
-            finally:
-                os.killpg(process.pid, 15)
-                process.wait(timeout=30)
+              f"{args.runs} rounds (each server started once a round, in turn; every other round in the reverse "
+              f"order), a run of {args.seconds:g} s each; pyoxigraph {ox.__version__}; {os.cpu_count()} CPUs")
+        width = max(map(len, servers))
+        print(f"{'server':<{width}} {'round':>6} {'req/s':>9} {'CPU µs/req':>11} {'vs Oxigraph':>12}")
+        rates: dict[str, list[float]] = {name: [] for name in servers}
+        cpus: dict[str, list[float]] = {name: [] for name in servers}
+        for run in range(args.runs):
+            order = list(servers.items()) if run % 2 == 0 else list(servers.items())[::-1]
+            for name, (command, at, path, query, extra, preload) in order:
+                process = subprocess.Popen(command, env={**env, **preload}, stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL, start_new_session=True)
+                try:
+                    wait(at, path, extra)
+                    settle(process.pid)
+                    http_load(at, query, args.clients, 2.0, path, extra, "new")  # warm
+                    rate, cpu = measure(process.pid, at, path, query, extra, args.clients, args.seconds)
+                    rates[name].append(rate)
+                    cpus[name].append(cpu)
+                    print(f"{name:<{width}} {run + 1:>6} {rate:9.0f} {cpu:11.0f}", flush=True)
+                finally:
+                    os.killpg(process.pid, 15)
+                    process.wait(timeout=30)
+        reference = statistics.median(next(iter(rates.values())))
+        for name in servers:
+            rate = statistics.median(rates[name])
+            print(f"{name:<{width}} {'median':>6} {rate:9.0f} {statistics.median(cpus[name]):11.0f} "
+                  f"{rate / reference:11.2f}×", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.app import create_app
 from claimgraph.services.negotiation import best_match
-from tests.conftest import ROOT, SEED, run_cli
+from tests.conftest import ROOT, SEED, LiveServer, run_cli
 
 COUNT = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cg:Claim }"
 
@@ -97,6 +97,65 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _descendants(pid: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        for child in (c for c, p in parents.items() if p == parent and c not in found):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _maps_jemalloc(pid: int) -> bool:
+    return "libjemalloc" in Path(f"/proc/{pid}/maps").read_text(errors="replace")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the allocator is chosen on Linux only")
+@pytest.mark.parametrize("choice", ["jemalloc", "system"])
+def test_serve_runs_on_the_malloc_it_is_told(tmp_path: Path, choice: str) -> None:
+    """`claimgraph serve` starts again in place (the same process id) with jemalloc preloaded, when the system
+    has it: the store's process, its fronts and its query workers all run on it, and it says so; told
+    ``CLAIMGRAPH_MALLOC=system``, none of them does."""
+    from claimgraph.interfaces import malloc
+
+    if choice == "jemalloc" and malloc.library("jemalloc") is None:
+        pytest.skip("jemalloc is not installed here (Debian: apt-get install libjemalloc2; .ci/run installs it)")
+    store = tmp_path / "store"
+    assert run_cli("ingest", str(SEED), store=store).returncode == 0
+    server = LiveServer(store, {"CLAIMGRAPH_MALLOC": choice}, ("--processes", "2", "--workers", "1"))
+    try:
+        assert server.process.stdout is not None
+        said = server.process.stdout.readline()
+        assert said.startswith("claimgraph: serving") and said.rstrip().endswith(
+            "malloc: jemalloc)" if choice == "jemalloc" else "malloc: the system's)"), said
+        deadline = time.monotonic() + 30
+        while len(processes := _descendants(server.process.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)  # two fronts and a query worker
+        assert len(processes) >= 3
+        for pid in (server.process.pid, *processes):
+            assert _maps_jemalloc(pid) is (choice == "jemalloc"), (pid, Path(f"/proc/{pid}/cmdline").read_bytes())
+        with urllib.request.urlopen(f"{server.url}/sparql?" + urllib.parse.urlencode({"query": COUNT}),
+                                    timeout=10) as answer:
+            assert answer.status == 200
+    finally:
+        server.stop()
+
+
+def test_a_malloc_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
+    env = {**os.environ, "CLAIMGRAPH_MALLOC": str(tmp_path / "libnone.so")}
+    done = subprocess.run([sys.executable, "-m", "claimgraph", "serve", "--store", str(tmp_path / "store")], env=env,
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 2 and "CLAIMGRAPH_MALLOC must be jemalloc, system or the path" in done.stderr
+    assert "(no such file)" in done.stderr and "Traceback" not in done.stderr and not (tmp_path / "store").exists()
 
 
 @pytest.mark.parametrize("processes", ["1", "3"])

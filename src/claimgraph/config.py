@@ -39,6 +39,8 @@ class Settings:
     ``score_tolerance`` / ``score_relative_tolerance``: how far two comparable scores may differ (in points,
     and as a fraction of the larger) beyond their rounding before they are a conflict.
     ``remote``: how to reach a remote store, when ``store`` is a ``sparql+http(s)://`` URL.
+    ``malloc``: the allocator ``serve`` runs on: ``jemalloc`` (when the system has it), ``system``, or the path
+    of a ``malloc`` library (see :mod:`claimgraph.interfaces.malloc`).
     """
 
     store: str = DEFAULT_STORE
@@ -56,6 +58,7 @@ class Settings:
     score_tolerance: float = 0.5
     score_relative_tolerance: float = 0.01
     remote: "RemoteSettings" = field(default_factory=lambda: RemoteSettings())
+    malloc: str = "jemalloc"
 
     @classmethod
     def from_env(cls, store: str | None = None, environ: dict[str, str] | None = None) -> "Settings":
@@ -78,6 +81,7 @@ class Settings:
             score_tolerance=_number(env, "CLAIMGRAPH_SCORE_TOLERANCE", 0.5, float, zero=True),
             score_relative_tolerance=_number(env, "CLAIMGRAPH_SCORE_RELATIVE_TOLERANCE", 0.01, float, zero=True),
             remote=RemoteSettings.from_env(env),
+            malloc=_malloc(env),
         )
 
     @property
@@ -126,6 +130,14 @@ def _secret(env: os._Environ[str] | dict[str, str], name: str) -> str | None:  #
             value = Path(path).read_text(encoding="utf-8").strip() or None
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"{name}_FILE {path}: cannot read it: {exc}") from None
+    return value
+
+
+def _malloc(env: os._Environ[str] | dict[str, str]) -> str:  # type: ignore[type-arg]
+    value = env.get("CLAIMGRAPH_MALLOC") or "jemalloc"
+    if value not in ("jemalloc", "system") and not Path(value).is_file():
+        raise UsageError(f"CLAIMGRAPH_MALLOC must be jemalloc, system or the path of a malloc library, got {value!r}"
+                         + (" (no such file)" if "/" in value else ""))
     return value
 
 

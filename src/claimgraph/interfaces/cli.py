@@ -155,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handles = threading.current_thread() is threading.main_thread()  # (tests call main from threads too)
+    # the command line of this process (not a call from other code), which the command may start again
+    args.argv = sys.argv[1:] if argv is None and handles else None
     previous = signal.signal(signal.SIGTERM, _terminate) if handles else None
     try:
         settings = Settings.from_env(store=getattr(args, "store", None))
@@ -456,6 +458,11 @@ def _eval_extraction(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from claimgraph.interfaces import malloc
+
+    lib = malloc.library(settings.malloc)
+    if lib is not None and args.argv is not None and not malloc.preloaded(lib):
+        malloc.restart_with(lib, args.argv)  # does not return: this command again, on that malloc
     import uvicorn
 
     from claimgraph.interfaces.http.app import create_app
@@ -498,10 +505,12 @@ def _terminated(signum: int, frame: object) -> None:
 
 
 def _announce(settings: Settings, host: str, port: int, processes: int) -> None:
+    from claimgraph.interfaces import malloc
+
     print(f"claimgraph: serving {settings.store} at http://{host}:{port}/  "
           f"(SPARQL endpoint: http://{host}:{port}/sparql; writes "
           f"{'need the bearer token' if settings.token else 'disabled: no CLAIMGRAPH_TOKEN'}; "
-          f"{processes} serving process{'es' if processes != 1 else ''})", flush=True)
+          f"{processes} serving process{'es' if processes != 1 else ''}; malloc: {malloc.in_use()})", flush=True)
 
 
 _COMMANDS = {
