@@ -258,7 +258,8 @@ def main() -> int:
         conn = wait(port, "/sparql")
         settle(server.pid)  # the latencies too are the server's alone, not shared with its start-up work
         print(f"# {args.claims} generated claims + the seed; {len(raw)} quads; "
-              f"{args.requests} requests per query; pyoxigraph {ox.__version__}; {args.workers} query workers")
+              f"{args.requests} requests per query; pyoxigraph {ox.__version__}; {args.workers} query workers; "
+              f"{serve_malloc()}")
         print(f"{'query (ms)':<50} {'raw p50':>8} {'raw p95':>8} {'http p50':>9} {'http p95':>9} {'+p50 ms':>8} "
               f"{'ratio':>6} {'n':>5}")
         for title, query in ([] if args.throughput_only else readme_queries()):
@@ -329,6 +330,15 @@ def wait(port: int, path: str, extra: str = "") -> http.client.HTTPConnection:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def serve_malloc(env: dict[str, str] | None = None) -> str:
+    """The ``malloc`` ``claimgraph serve`` runs on here, as its settings choose it (``CLAIMGRAPH_MALLOC``)."""
+    from claimgraph.config import Settings
+    from claimgraph.interfaces.malloc import library
+
+    lib = library(Settings.from_env(environ=dict(os.environ if env is None else env)).malloc)
+    return f"claimgraph serve on {Path(lib).name if lib else 'the system malloc'}"
 
 
 def settle(pid: int, limit: float = 180.0) -> None:

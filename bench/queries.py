@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "src"))
 
 from corpus import write_corpus  # noqa: E402
-from endpoint import (MEDIUM, MODES, SMALL, UNION, http_once, http_rate, percentile, raw_once, settle,  # noqa: E402
+from endpoint import (MEDIUM, MODES, SMALL, UNION, http_once, http_rate, percentile, raw_once, serve_malloc, settle,  # noqa: E402
                       timed, wait)
 
 from claimgraph.config import Settings  # noqa: E402
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace, work: Path, processes: list[subprocess.Popen[b
     ox_conn, cg_conn = wait(ox_port, "/query", UNION), wait(cg_port, "/sparql")
     print(f"# {claims} claims ({'generated + the seed' if args.store is None else args.store.name}); {quads} quads; "
           f"{args.requests} runs per query (at least {args.at_least}) "
-          f"(cli: {args.cli_runs}); pyoxigraph {ox.__version__}; {os.cpu_count()} CPUs")
+          f"(cli: {args.cli_runs}); pyoxigraph {ox.__version__}; {os.cpu_count()} CPUs; {serve_malloc(env)}")
     print(f"{'query (median ms)':<44}{'raw':>10}{'api':>10}{'api/raw':>8}{'cli':>8}{'raw':>10}{'http':>10}"
           f"{'http p95':>10}{'http-raw':>9}{'oxsrv':>10}{'oxsrv p95':>10}")
     failures: list[str] = []
