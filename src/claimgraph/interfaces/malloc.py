@@ -2,11 +2,11 @@
 
 pyoxigraph (its query engine in Rust, RocksDB in C++) allocates and frees many small blocks for each query it
 evaluates. Measured here with glibc's ``malloc`` a small query spent about a sixth of its CPU in it; with jemalloc
-a small SELECT took 116 µs of CPU instead of 139 in a loop, and ``claimgraph serve`` answered 19% more small
-queries never asked before under load, spending 237 µs of CPU a request instead of 279 (docs/performance.md;
-``bench/floor.py --preload``). An allocator can only be chosen before a process starts, so ``claimgraph serve``,
-before it opens anything, starts again in the same process (``exec``) with the library in ``LD_PRELOAD``, which
-every process it starts (fronts, query workers) inherits.
+a small SELECT took 116 µs of CPU instead of 139 in a loop, and ``claimgraph serve`` answered 21% more small
+queries never asked before under load, spending 240 µs of CPU a request instead of 295 (``bench/floor.py
+--preload``; docs/performance.md, *The allocator*). An allocator can only be chosen before a process starts, so
+``claimgraph serve``, before it opens anything, starts again in the same process (``exec``) with the library in
+``LD_PRELOAD``, which every process it starts (fronts, query workers) inherits.
 
 ``CLAIMGRAPH_MALLOC``: ``jemalloc`` (the default: used when the system has it, Debian's ``libjemalloc2``; the
 system's ``malloc`` otherwise), ``system``, or the path of a ``malloc`` library. Linux only: elsewhere nothing
@@ -39,8 +39,9 @@ def _preloads(environ: Mapping[str, str]) -> list[str]:
 
 
 def preloaded(lib: str) -> bool:
-    """Whether this process was started with ``lib`` in ``LD_PRELOAD`` (whether or not it could be loaded)."""
-    return lib in _preloads(os.environ)
+    """Whether this process was started with ``lib`` in ``LD_PRELOAD``, by any path (whether or not it could be
+    loaded)."""
+    return _stem(lib) in {_stem(p) for p in _preloads(os.environ)}
 
 
 def restart_with(lib: str, argv: Sequence[str]) -> None:
