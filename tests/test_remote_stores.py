@@ -298,7 +298,7 @@ def test_a_graph_read_in_pages_gives_each_quad_once_and_sorts_no_values(
              ox.Literal("1", language="fr"), ox.Literal("1", datatype=ox.NamedNode(xsd + "integer")),
              ox.BlankNode("b1"), ox.BlankNode("b2"), ox.BlankNode("b3")]
     quads = [ox.Quad(ox.NamedNode("urn:x:s"), p, o, mixed) for o in values]
-    quads += [ox.Quad(ox.NamedNode(f"urn:x:s{i % 3}"), p, o, alike) for i, o in enumerate(texts * 3)]
+    quads += [ox.Quad(ox.NamedNode(f"urn:x:s{k}"), p, o, alike) for k in range(3) for o in texts]  # 27
     with Claimgraph(settings_for(name, servers, tmp_path)) as cg:
         wipe(cg.store)
         cg.store.add_quads(quads)
