@@ -88,6 +88,11 @@ class Settings:
     def in_memory(self) -> bool:
         return self.store == MEMORY
 
+    @property
+    def on_disk(self) -> bool:
+        """Whether the store is the embedded one in a folder (neither ``memory:`` nor a remote store's URL)."""
+        return not self.in_memory and "://" not in self.store
+
 
 @dataclass(frozen=True)
 class RemoteSettings:

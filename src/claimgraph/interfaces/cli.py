@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from claimgraph import __version__
-from claimgraph.config import DEFAULT_STORE, MEMORY, Settings
+from claimgraph.config import DEFAULT_STORE, Settings
 from claimgraph.errors import ClaimgraphError, InputError, QueryError, UsageError
 from claimgraph.services.conflicts.conflict import SEVERITIES, TYPES
 from claimgraph.services.engine import ABORTED, may_sort
@@ -222,7 +222,7 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
         text = sys.stdin.read()
     else:
         text = args.sparql
-    if may_sort(text) and not args.in_process and settings.store != MEMORY and "://" not in settings.store:
+    if may_sort(text) and not args.in_process and settings.on_disk:
         return _query_apart(text, args.format, settings)
     from claimgraph.store import open_store  # the store alone: a query needs nothing else of claimgraph
 
@@ -478,8 +478,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = dataclasses.replace(settings, **overrides)
     graph = _open(settings, create=True)  # opened here so that a locked store fails before the server starts
     # several processes accept connections only over an on-disk store, whose snapshots they can read
-    on_disk = graph.store.location != "memory:" and not graph.store.location.startswith("sparql+")
-    processes = settings.serve_processes if on_disk else 1
+    processes = settings.serve_processes if settings.on_disk else 1
     host = f"[{args.host}]" if ":" in args.host else args.host
     # SIGTERM (how service managers stop a server) stops it, a success: uvicorn handles it while serving, then
     # raises it again once it has stopped, which ends the process through the cleanup below (by default it

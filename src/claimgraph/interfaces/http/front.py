@@ -693,8 +693,9 @@ class Front:
         """Whether this front may evaluate ``query``: within the size limit, calling no other server
         (``SERVICE``), and sorting nothing (``engine.may_sort``): pyoxigraph 0.5.13 aborts the process it runs in on
         some sorts, which costs a query worker (replaced) but would cost a front every connection it holds."""
+        lower = query.lower()  # once: the words are looked for before the expressions
         return len(query.encode("utf-8")) <= self.max_query_bytes and (
-            "service" not in query.lower() or _SERVICE.search(query) is None) and not may_sort(query)
+            "service" not in lower or _SERVICE.search(query) is None) and ("order" not in lower or not may_sort(query))
 
     def begin(self, key: tuple[Any, ...], scope: Scope, first: Callable[[_Relay, tuple[Any, ...]], None]) -> bool:
         """Begin evaluating a GET query in one of this front's threads, for the HTTP protocol (``protocol_for``)
