@@ -177,7 +177,7 @@ def main() -> int:
                                            stderr=subprocess.DEVNULL, start_new_session=True)
                 try:
                     wait(at, path, extra)
-                    settle(process.pid)
+                    settle(process.pid, at if name.startswith("claimgraph") else None)
                     http_load(at, query, args.clients, 2.0, path, extra, "new")  # warm
                     rate, cpu = measure(process.pid, at, path, query, extra, args.clients, args.seconds)
                     rates[name].append(rate)

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -83,6 +84,33 @@ def test_health_and_home(client: TestClient) -> None:
     assert client.get("/health").json()["status"] == "ok"
     page = client.get("/")
     assert page.status_code == 200 and "Claim: 3" in page.text
+
+
+def test_health_says_when_the_start_up_work_is_done_which_runs_at_a_low_priority(
+        seeded: Claimgraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimgraph.interfaces import core
+    from claimgraph.interfaces.http import web
+
+    release, seen = threading.Event(), {}
+
+    def warm(graph: Claimgraph) -> None:  # the server's start-up work, held until the test lets it go
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        release.wait(30)
+        raise RuntimeError("a failure of the start-up work still ends it")
+
+    monkeypatch.setattr(web, "warm", warm)
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    with TestClient(create_app(seeded)) as c:
+        health = c.get("/health").json()
+        assert health["status"] == "ok" and health["warm"] is False
+        assert c.get("/sparql", params={"query": COUNT}).status_code == 200  # it answers meanwhile
+        release.set()
+        deadline = time.monotonic() + 10
+        while not c.get("/health").json()["warm"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert c.get("/health").json()["warm"] is True
+    # its thread alone: the server's other threads keep theirs
+    assert seen["nice"] == max(core.BACKGROUND_NICE, own) and os.getpriority(os.PRIO_PROCESS, 0) == own
 
 
 def test_accept_parsing() -> None:

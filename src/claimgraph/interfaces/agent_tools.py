@@ -16,7 +16,6 @@ so the agent can correct itself.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -30,7 +29,7 @@ from pyoxigraph import NamedNode
 from claimgraph import __version__
 from claimgraph.config import Settings
 from claimgraph.errors import ClaimgraphError
-from claimgraph.interfaces.core import Claimgraph
+from claimgraph.interfaces.core import Claimgraph, in_background
 from claimgraph.interfaces.http.conflicts import ConflictType, Severity
 from claimgraph.namespaces import PREFIXES
 from claimgraph.services import catalog
@@ -128,7 +127,7 @@ def build_server(settings: Settings) -> MCPServer:
         await executor.start()
         state.update(graph=graph, executor=executor)
         # conflicts current and their facts in memory, so that check_claim reads no more than it must
-        threading.Thread(target=graph.prepare_conflicts, name="claimgraph-warm", daemon=True).start()
+        in_background(graph.prepare_conflicts, "claimgraph-warm")
         try:
             yield
         finally:

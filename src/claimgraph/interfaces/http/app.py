@@ -8,7 +8,6 @@ self-description (``describe``) and the pages (``web``, templates and static fil
 from __future__ import annotations
 
 import inspect
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from claimgraph import __version__
 from claimgraph.config import Settings
 from claimgraph.errors import ClaimgraphError
-from claimgraph.interfaces.core import Claimgraph
+from claimgraph.interfaces.core import Claimgraph, in_background
 from claimgraph.interfaces.http import api, conflicts, describe, graph_store, linked_data, sparql, web
 from claimgraph.interfaces.http.front import Fronts
 from claimgraph.interfaces.http.problems import Problem, problem_response, response_for, unexpected_response
@@ -110,7 +109,7 @@ def create_app(graph: Claimgraph | Settings, fronts: Fronts | None = None) -> Fa
         if fronts is not None:
             fronts.start(app.state.executor.publish())
         # conflicts current and their facts in memory, so that the first checks are as fast as the rest
-        threading.Thread(target=web.warm, args=(core,), name="claimgraph-warm", daemon=True).start()
+        app.state.warm = in_background(lambda: web.warm(core), "claimgraph-warm")
         app.state.write_limiter = WriteLimiter(settings.write_rate, settings.write_burst)
         try:
             yield

@@ -33,7 +33,11 @@ async def void(request: Request) -> Response:
     return Response(body, media_type=content_type_of(media), headers={"Vary": "Accept"})
 
 
-@router.get("/health", summary="Liveness: the server answers and its store is open")
+@router.get("/health", summary="Liveness: the server answers and its store is open; whether its start-up work is done")
 def health(request: Request) -> JSONResponse:
+    """``warm``: whether the work a server does as it starts, in the background, is done (the conflicts current,
+    their facts in memory, the home page built): until then it answers, and a conflict check reads more."""
     graph = core(request)
-    return JSONResponse({"status": "ok", "store": graph.store.location, "generation": graph.store.generation})
+    warm = getattr(request.app.state, "warm", None)
+    return JSONResponse({"status": "ok", "store": graph.store.location, "generation": graph.store.generation,
+                         "warm": warm is None or warm.is_set()})
