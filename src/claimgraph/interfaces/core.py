@@ -4,7 +4,6 @@ vocabulary and shapes. The CLI, the HTTP app and the tests all go through it."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -39,27 +38,15 @@ T = TypeVar("T")
 #: Dossier parts (of 500 rows each) an import writes per ingest.
 IMPORT_BATCH = 4
 
-#: the nice value of a server's start-up work (``in_background``): under load it gets about a tenth of a core
-BACKGROUND_NICE = 10
-
-
 def in_background(work: Callable[[], object], name: str) -> threading.Event:
-    """Run ``work`` in a daemon thread that gives way to serving: on Linux, where a thread has a nice value of its
-    own, that thread's is raised to ``BACKGROUND_NICE`` (a server's start-up work reads the whole store, which at a
-    million claims takes minutes of CPU and disk). The event is set once ``work`` has ended, however it ended (a
-    failure is logged)."""
+    """Run ``work`` (a server's start-up work) in a daemon thread; the event is set once it has ended, however it
+    ended (a failure is logged: what needs it later reports the error)."""
     done = threading.Event()
 
     def run() -> None:
         try:
-            me = threading.get_native_id()
-            if os.getpriority(os.PRIO_PROCESS, me) < BACKGROUND_NICE:  # a server run nicer still keeps its own
-                os.setpriority(os.PRIO_PROCESS, me, BACKGROUND_NICE)
-        except (AttributeError, OSError):  # no per-thread priority here: it runs as the others do
-            pass
-        try:
             work()
-        except Exception as exc:  # noqa: BLE001 - a head start only: what needs it later reports the error
+        except Exception as exc:  # noqa: BLE001 - a head start only
             logging.getLogger("claimgraph").warning("%s failed: %s", name, exc)
         finally:
             done.set()
