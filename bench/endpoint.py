@@ -257,7 +257,7 @@ def main() -> int:
                                      f"127.0.0.1:{port + 1}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         conn = wait(port, "/sparql")
-        warmed = settle(server.pid, port)  # the latencies too are the server's alone, not shared with its start-up
+        warmed = settle(server.pid, port)  # latencies too: the server's alone, not shared with its start-up work
         print(f"# {args.claims} generated claims + the seed; {len(raw)} quads; "
               f"{args.requests} requests per query; pyoxigraph {ox.__version__}; {args.workers} query workers; "
               f"{serve_malloc()}; measured once its start-up work was done, after {warmed:.0f} s")

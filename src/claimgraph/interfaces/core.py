@@ -38,6 +38,7 @@ T = TypeVar("T")
 #: Dossier parts (of 500 rows each) an import writes per ingest.
 IMPORT_BATCH = 4
 
+
 def in_background(work: Callable[[], object], name: str) -> threading.Event:
     """Run ``work`` (a server's start-up work) in a daemon thread; the event is set once it has ended, however it
     ended (a failure is logged: what needs it later reports the error)."""
