@@ -56,6 +56,22 @@ SHARED_TOOLS = ROOT.parent / "shared" / "tools"
 TOKEN = "test-token-7f3a"
 
 
+def child_processes(parent: int, module: str) -> list[int]:
+    """The children of process ``parent`` started as ``python -m module`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and module.encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
 def free_port() -> int:
     import socket
 

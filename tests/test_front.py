@@ -22,30 +22,14 @@ import pytest
 
 from claimgraph.interfaces.http.front import INLINE_BYTES, Answers, Front, _steady
 from claimgraph.interfaces.http.lane import CONNECTIONS
-from tests.conftest import SEED, TOKEN, LiveServer, run_cli
+from tests.conftest import SEED, TOKEN, LiveServer, child_processes, run_cli
 
 GRAPH = "http://example.org/front-test"
 COUNT = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}"
 
 
-def _processes(parent: int, module: str) -> list[int]:
-    """The children of ``parent`` started as ``python -m module``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == parent and module.encode() in command:
-            found.append(int(entry.name))
-    return found
-
-
 def _workers(server: LiveServer) -> list[int]:
-    return _processes(server.process.pid, "claimgraph.services.query_worker")
+    return child_processes(server.process.pid, "claimgraph.services.query_worker")
 
 
 def _whole_pool(server: LiveServer) -> list[int]:
@@ -59,7 +43,7 @@ def _whole_pool(server: LiveServer) -> list[int]:
 
 
 def _fronts(server: LiveServer) -> list[int]:
-    return _processes(server.process.pid, "claimgraph.interfaces.http.front")
+    return child_processes(server.process.pid, "claimgraph.interfaces.http.front")
 
 
 def _ask(conn: http.client.HTTPConnection, query: str) -> tuple[int, bytes]:

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.interfaces.http.app import create_app
 from claimgraph.services.negotiation import best_match
-from tests.conftest import ROOT, SEED, LiveServer, run_cli
+from tests.conftest import ROOT, SEED, LiveServer, child_processes, run_cli
 
 COUNT = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cg:Claim }"
 
@@ -121,22 +121,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _descendants(pid: int) -> set[int]:
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            pass
-    found, todo = set(), [pid]
-    while todo:
-        parent = todo.pop()
-        for child in (c for c, p in parents.items() if p == parent and c not in found):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
 def _maps_jemalloc(pid: int) -> bool:
     return "libjemalloc" in Path(f"/proc/{pid}/maps").read_text(errors="replace")
 
@@ -160,9 +144,14 @@ def test_serve_runs_on_the_malloc_it_is_told(tmp_path: Path, choice: str) -> Non
         assert said.startswith("claimgraph: serving") and said.rstrip().endswith(
             "malloc: jemalloc)" if choice == "jemalloc" else "malloc: the system's)"), said
         deadline = time.monotonic() + 30
-        while len(processes := _descendants(server.process.pid)) < 3 and time.monotonic() < deadline:
-            time.sleep(0.1)  # two fronts and a query worker
-        assert len(processes) >= 3
+        while time.monotonic() < deadline:
+            fronts = child_processes(server.process.pid, "claimgraph.interfaces.http.front")
+            workers = child_processes(server.process.pid, "claimgraph.services.query_worker")
+            if len(fronts) == 2 and len(workers) == 1:
+                break
+            time.sleep(0.1)
+        assert (len(fronts), len(workers)) == (2, 1), (fronts, workers)
+        processes = [*fronts, *workers]
         for pid in (server.process.pid, *processes):
             assert _maps_jemalloc(pid) is (choice == "jemalloc"), (pid, Path(f"/proc/{pid}/cmdline").read_bytes())
         with urllib.request.urlopen(f"{server.url}/sparql?" + urllib.parse.urlencode({"query": COUNT}),

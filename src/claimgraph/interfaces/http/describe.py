@@ -38,6 +38,5 @@ def health(request: Request) -> JSONResponse:
     """``warm``: whether the work a server does as it starts, in the background, is done (the conflicts current,
     their facts in memory, the home page built): until then it answers, and a conflict check reads more."""
     graph = core(request)
-    warm = getattr(request.app.state, "warm", None)
     return JSONResponse({"status": "ok", "store": graph.store.location, "generation": graph.store.generation,
-                         "warm": warm is None or warm.is_set()})
+                         "warm": request.app.state.warm.is_set()})
