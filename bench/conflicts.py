@@ -1,12 +1,16 @@
 """Conflict detection at scale: a full recomputation, and checks of single proposed claims.
 
-``python bench/conflicts.py --claims 10000 [--store memory|disk] [--checks 40]``
+``python bench/conflicts.py --claims 10000 [--store memory|disk] [--checks 40] [--keep PATH] [--read-only]``
 
 Generates a corpus (bench/corpus.py), ingests it without SHACL (that cost is measured by the ingest bench), then
-prints: the full recomputation (median of 3), the median and 90th percentile of ``check`` on one proposed claim
-(scores with ranks, comparisons, plain text), and — measured in the same run on the same store — what raw
-pyoxigraph takes for the naive approach, a SPARQL self-join of scores on (model, benchmark), against grouping
-the scores by key first (one scan).
+prints: the full recomputation (median of 3); the read of every fact at once that ``serve`` and ``mcp`` do as they
+start (``ConflictIndex.warm``: each statement's properties read together, see ``services/conflicts/scan.py``)
+against the same facts read by the statement queries, in turn, in the same run; the median and 90th percentile of
+``check`` on one proposed claim (scores with ranks, comparisons, plain text); and — measured in the same run on the
+same store — what raw pyoxigraph takes for the naive approach, a SPARQL self-join of scores on (model, benchmark),
+against grouping the scores by key first (one scan). ``--read-only`` with ``--keep`` on a store built before (at 1M
+a recomputation takes longer than the rest together) prints the read of every fact alone, with the CPU and the
+bytes read from disk of each way.
 """
 
 from __future__ import annotations
@@ -59,12 +63,36 @@ def proposals(n: int, seed: int = 7) -> list[object]:
     return out
 
 
+def read_every_fact(graph: Claimgraph) -> None:
+    """Every fact read at once, as a server's start-up reads them, and by the statement queries, in turn (each
+    way run once from a store that the other has just read: at 1M the first to run waits on the disk more)."""
+    from claimgraph.services.conflicts.facts import Scope, _load_facts, load_facts
+
+    def measured(read) -> tuple[float, float, float, int]:  # type: ignore[no-untyped-def]
+        io = lambda: int(dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())  # noqa: E731
+                         ["read_bytes"]) if Path("/proc/self/io").exists() else 0
+        wall, cpu, before = time.perf_counter(), time.process_time(), io()
+        facts = read()
+        return time.perf_counter() - wall, time.process_time() - cpu, (io() - before) / 1e9, len(facts.scores)
+
+    ways = {"each statement's properties together (as serve starts)": lambda: load_facts(graph.store),
+            "by the statement queries": lambda: _load_facts(graph.store, Scope.everything(), None, None)}
+    took = {}
+    for name, read in ways.items():
+        wall, cpu, disk, scores = took[name] = measured(read)
+        print(f"every fact read at once, {name}: {wall:.2f} s (CPU {cpu:.2f} s, {disk:.2f} GB read from disk; "
+              f"{scores} scores)", flush=True)
+    together, queries = (took[name][0] for name in ways)
+    print(f"ratio: {together / queries:.2f} of the statement queries' time")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--claims", type=int, default=10_000)
     parser.add_argument("--store", choices=("memory", "disk"), default="disk")
     parser.add_argument("--checks", type=int, default=40)
     parser.add_argument("--keep", metavar="PATH", help="build the store here and keep it; reuse it if it exists")
+    parser.add_argument("--read-only", action="store_true", help="only the read of every fact, both ways")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = "memory:" if args.store == "memory" else (args.keep or str(Path(tmp) / "store"))
@@ -83,6 +111,9 @@ def main() -> None:
             by_type = Counter(c.type for c in held)
             print(f"conflicts held: {len(held)} ({', '.join(f'{n} {t}' for t, n in sorted(by_type.items()))})"
                   + planted)
+            if args.read_only:
+                read_every_fact(graph)
+                return
 
             def recompute() -> None:
                 with graph.store.write_lock:
@@ -90,6 +121,7 @@ def main() -> None:
 
             full = [timed(recompute) for _ in range(3)]
             print(f"full recomputation: median {statistics.median(full):.2f} s ({', '.join(f'{t:.2f}' for t in full)})")
+            read_every_fact(graph)
             for how in ("after the recomputations", "warm (as `serve` and `mcp` run)"):
                 if how.startswith("warm"):
                     graph.conflicts.warm()

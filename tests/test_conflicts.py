@@ -550,3 +550,79 @@ def test_lower_is_better_applies_to_its_own_metric_or_benchmark_only(graph: Clai
     after = load_facts(graph.store).scores
     assert {s.benchmark.endswith("/mmlu") for s in after if s.lower_is_better} == {True}
     assert any(s.lower_is_better for s in after)
+
+
+ODD = """INSERT DATA {
+  GRAPH <urn:odd:a> {
+    <urn:odd:c1> a cg:Claim ; cg:inDossier <urn:odd:d> ; cg:stance "evidence" ; dcterms:created "2024-03-01"^^xsd:date .
+    <urn:odd:c2> a cg:Claim ; cg:stance "evidence" .
+    <urn:odd:c3> a cg:Claim ; cg:inDossier <urn:odd:d> ; dcterms:isReplacedBy <urn:odd:c1> .
+    <urn:odd:c4> cg:inDossier <urn:odd:d> ; cg:latestAction "retracted" .
+    <urn:odd:by-domain> a cg:Comparison ; cg:assertedBy <urn:odd:c1> ; cg:model <urn:odd:m1> ;
+        cg:comparedWith <urn:odd:m2> ; cg:direction "better" ; cg:domain "coding" .
+    <urn:odd:by-both> a cg:Comparison ; cg:assertedBy <urn:odd:c3> ; cg:model <urn:odd:m1> ;
+        cg:comparedWith <urn:odd:m2> ; cg:direction "worse" ; cg:domain "coding" ; cg:benchmark <urn:odd:b> .
+    <urn:odd:no-model> a cg:Score ; cg:assertedBy <urn:odd:c1> ; cg:benchmark <urn:odd:b> ; cg:value 1 .
+    <urn:odd:no-dossier> a cg:Score ; cg:assertedBy <urn:odd:c2> ; cg:benchmark <urn:odd:b> ; cg:model <urn:odd:m1> .
+    <urn:odd:split> a cg:Score ; cg:benchmark <urn:odd:b> ; cg:metric <urn:odd:metric> .
+    <urn:odd:sel> oa:exact "odd split score" .
+    <urn:odd:untyped-claim> a cg:Score ; cg:assertedBy <urn:odd:c4> ; cg:benchmark <urn:odd:b> ;
+        cg:model <urn:odd:m2> ; cg:value "not a number" ; cg:rank "first" ; cg:shots 5 ; cg:chainOfThought true .
+    <urn:odd:metric> cg:lowerIsBetter true .
+    <urn:odd:trend> a cg:Trend ; cg:xQuantity "cost" ; cg:yQuantity "accuracy" ; cg:sign "positive" .
+  }
+  GRAPH <urn:odd:b> {
+    <urn:odd:split> cg:assertedBy <urn:odd:c3> ; cg:model <urn:odd:m1> ; cg:value "0.5"^^xsd:decimal ;
+        oa:hasSelector <urn:odd:sel> ; cg:judge "gpt-4" ; cg:harness "helm" ; cg:unit "%" .
+    <urn:odd:trend> cg:assertedBy <urn:odd:c1> .
+  }
+}"""
+
+
+def test_every_fact_read_at_once_is_what_the_statement_queries_read(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server's start-up reads every fact of the store at once, a statement's properties together
+    (``conflicts.scan``): the facts are those the statement queries read, on a generated corpus, the seeds and
+    data the mapping never writes (a statement spread over two graphs, a comparison with a domain and no
+    benchmark, statements missing what the queries require, withdrawn and superseded claims); and where the
+    engine gives a statement's properties in two runs, the queries are read instead."""
+    import sys
+
+    from claimgraph.namespaces import PREFIXES
+    from claimgraph.services.conflicts import scan
+    from claimgraph.services.conflicts.facts import Scope, _load_facts, load_facts
+
+    from .conftest import ROOT, SEEDS
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from corpus import write_corpus
+
+    write_corpus(tmp_path / "corpus", 300, seed=3)
+    with Claimgraph(Settings(store=str(tmp_path / "store"))) as graph:
+        graph.ingest([tmp_path / "corpus", SEEDS])
+        graph.store.update(ODD, prefixes=PREFIXES)
+        by_queries = _load_facts(graph.store, Scope.everything(), None, None)
+        assert len(by_queries.scores) > 200 and by_queries.comparisons and by_queries.propositions
+        assert by_queries.trends
+        assert any(c.withdrawn for c in by_queries.claims.values())
+        odd = {f.iri: f for f in by_queries.scores + by_queries.comparisons + by_queries.trends
+               if f.iri.startswith("urn:odd:")}
+        assert set(odd) == {"urn:odd:by-domain", "urn:odd:by-both", "urn:odd:split", "urn:odd:untyped-claim",
+                            "urn:odd:trend"}
+        assert odd["urn:odd:split"].lower_is_better and odd["urn:odd:split"].text == "odd split score"
+        assert odd["urn:odd:by-both"].domain is None and odd["urn:odd:by-domain"].domain == "coding"
+
+        def same(facts: object) -> None:
+            for kind in ("scores", "comparisons", "propositions", "trends", "dependences", "series"):
+                assert sorted(getattr(facts, kind), key=repr) == sorted(getattr(by_queries, kind), key=repr), kind
+            assert facts.claims == by_queries.claims and facts.labels == by_queries.labels  # type: ignore[attr-defined]
+
+        read = []
+        monkeypatch.setattr(scan.StatementRows, "release", lambda self: read.append(self))
+        same(load_facts(graph.store))
+        assert read, "the statements were read by the queries"
+
+        def scattered(self: object, kind: object) -> object:
+            raise scan.Scattered("a statement's properties in two runs")
+        monkeypatch.setattr(scan.StatementRows, "_rows", scattered)
+        same(load_facts(graph.store))

@@ -22,11 +22,15 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from claimgraph.namespaces import PREFIXES, RDF, RDFS
 from claimgraph.services.conflicts.quantities import quantity, score_measures
+from claimgraph.services.conflicts.scan import Scattered, StatementRows
 from claimgraph.services.sparql import named_query
 from claimgraph.store import OxigraphStore, Store
 
 __all__ = ["ClaimInfo", "ScoreFact", "ComparisonFact", "PropositionFact", "TrendFact", "Dependence", "FactSet",
            "load_facts", "claim_infos", "Scope", "FactCache", "graphs_copy", "WITHDRAWN_ACTIONS", "facts_of_quads"]
+
+#: The rows of the whole store's statements (see :mod:`.scan`), or None: read them by query.
+Read = StatementRows | None
 
 #: Provenance actions (and stances) after which a claim no longer asserts what it says.
 WITHDRAWN_ACTIONS = frozenset({"retracted", "retract", "withdrawn", "withdraw", "superseded", "refuted"})
@@ -305,8 +309,8 @@ def _scoped(store: Store, name: str, variable: str, values: frozenset[str] | Non
         yield from _rows(store, name, **{variable: term(value)})
 
 
-def _scores(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[ScoreFact]:
-    rows = _scoped(store, "conflict-scores", "benchmark", scope.benchmarks, NamedNode)
+def _scores(store: Store, scope: Scope, claims: dict[str, ClaimInfo], read: Read = None) -> list[ScoreFact]:
+    rows = read.scores() if read else _scoped(store, "conflict-scores", "benchmark", scope.benchmarks, NamedNode)
     found: dict[str, ScoreFact] = {}
     for r in rows:
         iri = r["score"].value  # type: ignore[index]
@@ -320,9 +324,11 @@ def _scores(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[Sc
     return list(found.values())
 
 
-def _comparisons(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[ComparisonFact]:
-    rows = chain(_scoped(store, "conflict-comparisons", "benchmark", scope.benchmarks, NamedNode),
-                 _scoped(store, "conflict-comparisons-domain", "domain", scope.domains, Literal))
+def _comparisons(store: Store, scope: Scope, claims: dict[str, ClaimInfo], read: Read = None,
+                 ) -> list[ComparisonFact]:
+    rows = read.comparisons() if read else \
+        chain(_scoped(store, "conflict-comparisons", "benchmark", scope.benchmarks, NamedNode),
+              _scoped(store, "conflict-comparisons-domain", "domain", scope.domains, Literal))
     found: dict[str, ComparisonFact] = {}
     for r in rows:
         iri = r["comparison"].value  # type: ignore[index]
@@ -333,8 +339,10 @@ def _comparisons(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> li
     return list(found.values())
 
 
-def _propositions(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> list[PropositionFact]:
-    rows = _scoped(store, "conflict-propositions", "about", scope.subjects, NamedNode)
+def _propositions(store: Store, scope: Scope, claims: dict[str, ClaimInfo], read: Read = None,
+                  ) -> list[PropositionFact]:
+    rows = read.propositions() if read else _scoped(store, "conflict-propositions", "about", scope.subjects,
+                                                    NamedNode)
     found: dict[str, PropositionFact] = {}
     for r in rows:
         iri = r["statement"].value  # type: ignore[index]
@@ -344,9 +352,9 @@ def _propositions(store: Store, scope: Scope, claims: dict[str, ClaimInfo]) -> l
     return list(found.values())
 
 
-def _trends(store: Store, claims: dict[str, ClaimInfo]) -> list[TrendFact]:
+def _trends(store: Store, claims: dict[str, ClaimInfo], read: Read = None) -> list[TrendFact]:
     found: dict[str, TrendFact] = {}
-    for r in _query(store, "conflict-trends"):
+    for r in read.trends() if read else _query(store, "conflict-trends"):
         iri = r["statement"].value  # type: ignore[index]
         if iri not in found:
             found[iri] = TrendFact(iri, _claim_of(r, claims), r["x"].value, r["y"].value, r["sign"].value,  # type: ignore[index]
@@ -403,12 +411,24 @@ def load_facts(store: Store, scope: Scope | None = None, *, label_store: Store |
     of every claim involved and the labels of every entity named (looked up in ``label_store`` too when
     ``store`` lacks one)."""
     scope = scope or Scope.everything()
+    if scope.benchmarks is None and scope.domains is None and scope.subjects is None:
+        # the whole store's statements: each read with its properties together (see scan)
+        try:
+            return _load_facts(store, scope, label_store, StatementRows(store))
+        except Scattered:
+            pass  # read by the queries instead
+    return _load_facts(store, scope, label_store, None)
+
+
+def _load_facts(store: Store, scope: Scope, label_store: Store | None, read: Read) -> FactSet:
     claims: dict[str, ClaimInfo] = {}
-    scores = _scores(store, scope, claims) if scope.benchmarks is None or scope.benchmarks else []
-    comparisons = _comparisons(store, scope, claims) if scope.comparisons and (
+    scores = _scores(store, scope, claims, read) if scope.benchmarks is None or scope.benchmarks else []
+    comparisons = _comparisons(store, scope, claims, read) if scope.comparisons and (
         scope.benchmarks is None or scope.benchmarks or scope.domains is None or scope.domains) else []
-    propositions = _propositions(store, scope, claims) if scope.subjects is None or scope.subjects else []
-    trends = _trends(store, claims) if scope.trends else []
+    propositions = _propositions(store, scope, claims, read) if scope.subjects is None or scope.subjects else []
+    trends = _trends(store, claims, read) if scope.trends else []
+    if read is not None:
+        read.release()
     series: list[ScoreFact] = []
     if trends and scope.series and scope.benchmarks is not None:
         series = [s for s in _series(store, trend_quantities(trends), claims) if s.benchmark not in scope.benchmarks]
