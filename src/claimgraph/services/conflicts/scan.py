@@ -9,14 +9,17 @@ optional properties. Bound to one benchmark they read what it holds; over the wh
 :class:`StatementRows` gives the same rows with a few queries: the dossier, stance, dates and standing of every
 claim (one query, held by claim), then for each kind of statement every property the detectors read, as
 ``?s ?p ?o`` (one seek per statement, its properties read in a row), turned into rows here: 322–439 s at 1M
-(286–305 s of CPU: the engine's reads are most of it), 0.70 of the queries' time at 10k (``bench/conflicts.py``). The rows are those the queries give: a
-dictionary each, ``None`` for what is unbound, the first value kept where a statement has several (as the
-queries' first row is). A test holds them to the queries' on a generated store and on odd data.
+(286–305 s of CPU: the engine's reads are most of it), 0.70 of the queries' time at 10k (``bench/conflicts.py``).
+The rows are those the queries give: a dictionary each, ``None`` for what is unbound, the first value kept where a
+statement has several (as the queries' first row is). A test holds them to the queries' on a generated store and
+on odd data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import groupby
 
 from pyoxigraph import NamedNode
 
@@ -31,12 +34,15 @@ _CLAIM = {CG.inDossier: "dossier", CG.stance: "stance", DCTERMS.created: "create
           DCTERMS.isReplacedBy: "replaced"}
 
 
+@dataclass(frozen=True)
 class _Kind:
-    """A kind of statement: the query it stands for, the variable the statement binds, its properties by the
+    """A kind of statement: its class, the variable its query binds the statement to, its properties by the
     variable each binds, and which of those must be bound."""
 
-    def __init__(self, kind: NamedNode, key: str, properties: dict[NamedNode, str], required: tuple[str, ...]):
-        self.kind, self.key, self.properties, self.required = kind, key, properties, required
+    kind: NamedNode
+    key: str
+    properties: dict[NamedNode, str]
+    required: tuple[str, ...]
 
 
 _SCORE = _Kind(CG.Score, "score", {
@@ -139,21 +145,13 @@ class StatementRows:
                  f"{{ ?s ?p ?o FILTER(?p IN ({predicates})) }} UNION "
                  f"{{ ?s oa:hasSelector/oa:exact ?o BIND(oa:exact AS ?p) }} }}")
         done: set[int] = set()  # the hashes of the statements read: a collision only costs reading by query
-        subject: Term | None = None
-        held: dict[str, Term] = {}
-        for r in self.store.query(query, prefixes=PREFIXES):  # type: ignore[union-attr]
-            s = r[0]  # type: ignore[index]
-            if s != subject:
-                if subject is not None:
-                    row = self._row(kind, subject, held, claims)
-                    if row is not None:
-                        yield row
-                if hash(s) in done:
-                    raise Scattered(f"the properties of {s} came in two runs")
-                done.add(hash(s))
-                subject, held = s, {}
-            held.setdefault(names[r[1]], r[2])  # type: ignore[index]
-        if subject is not None:
+        for subject, solutions in groupby(self.store.query(query, prefixes=PREFIXES), key=lambda r: r[0]):  # type: ignore[arg-type, index]
+            if hash(subject) in done:
+                raise Scattered(f"the properties of {subject} came in two runs")
+            done.add(hash(subject))
+            held: dict[str, Term] = {}
+            for r in solutions:
+                held.setdefault(names[r[1]], r[2])  # type: ignore[index]
             row = self._row(kind, subject, held, claims)
             if row is not None:
                 yield row
