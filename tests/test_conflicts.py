@@ -626,3 +626,168 @@ def test_every_fact_read_at_once_is_what_the_statement_queries_read(tmp_path: Pa
             raise scan.Scattered("a statement's properties in two runs")
         monkeypatch.setattr(scan.StatementRows, "_rows", scattered)
         same(load_facts(graph.store))
+
+
+# -- kept between two runs of a server -------------------------------------------------------------------
+
+def _kept_store(tmp_path: Path) -> Settings:
+    """An on-disk store with every kind of fact, and every kind of field in them (a generated corpus, the seeds,
+    a dependence on a claim and one on a claim that is not there, the odd data above, labels with quotes and
+    accents)."""
+    import sys
+
+    from claimgraph.namespaces import PREFIXES
+
+    from .conftest import ROOT, SEEDS
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from corpus import write_corpus
+
+    write_corpus(tmp_path / "corpus", 150, seed=5)
+    (tmp_path / "dependent").mkdir()
+    (tmp_path / "dependent" / "dependent.md").write_text(
+        "# Dependent\n\n- **canonical:** /dossier/dependent\n\n## Claims\n\n"
+        "### [speculation] LLaMA-65B is the strongest open model of its time.\n\n"
+        "```turtle\n<> cg:dependsOn <https://w3id.org/claimgraph/id/dossier/no-such/claim/1> .\n```\n\n"
+        "### [evidence] LLaMA-65B scores 68.9% on MMLU (5-shot).\n\n"
+        "```turtle\n<> cg:dependsOn <https://w3id.org/claimgraph/id/dossier/dependent/claim/1> .\n```\n",
+        encoding="utf-8")
+    settings = Settings(store=str(tmp_path / "store"))
+    with Claimgraph(settings) as graph:
+        graph.ingest([tmp_path / "corpus", SEEDS, tmp_path / "dependent"], validate=False)
+        graph.store.update(ODD, prefixes=PREFIXES)
+        graph.store.update('INSERT DATA { GRAPH <urn:odd:a> { <urn:odd:m1> rdfs:label "Modèle \\"un\\" — 1" } }',
+                           prefixes=PREFIXES)
+    return settings
+
+
+MMLU = "LLaMA-65B scores 12% on MMLU (5-shot)."
+FACTS_FILE = "claimgraph-facts.json"
+
+
+def _same_cache(kept: object, held: object) -> None:
+    assert kept is not None and held is not None
+    for part in ("claims", "labels", "scores", "comparisons", "propositions", "trends", "dependences", "_metrics"):
+        assert getattr(kept, part) == getattr(held, part), part
+
+
+def test_a_server_keeps_its_facts_for_its_next_start_while_nothing_writes_the_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server (``prepare_conflicts``) keeps every fact it holds in the store's folder as it closes; the next one
+    takes them from there instead of reading the store, the same facts, field for field, when nothing but a
+    read-only reader opened the store in between; after a write by anyone else it reads the store."""
+    import pyoxigraph
+
+    from claimgraph.services.conflicts import index
+    from claimgraph.services.conflicts.facts import FactCache, load_facts
+
+    settings = _kept_store(tmp_path)
+    folder = Path(settings.store)
+    with Claimgraph(settings) as server:
+        server.prepare_conflicts()
+        first = server.conflicts.whole_cache()
+        assert first is not None
+        fresh = FactCache(load_facts(server.store))
+        _same_cache(first, fresh)
+        checked = [c.to_json() for c in server.check(MMLU)[0]]
+        assert "score-disagreement" in [c["type"] for c in checked]
+    assert (folder / FACTS_FILE).exists() and not (folder / (FACTS_FILE + ".part")).exists()
+    # every kind of field is in what was kept
+    scores = [s for group in first.scores.values() for s in group]
+    assert any(s.rank is not None for s in scores) and any(s.lower_is_better for s in scores)
+    assert any(s.value is not None and s.value != s.value.to_integral() for s in scores)
+    assert {d.exists for d in first.dependences} == {True, False}
+    assert any(d.target_claim is None for d in first.dependences)
+    assert any(c.withdrawn for c in first.claims.values()) and any(c.date for c in first.claims.values())
+    assert any(c.date is None for c in first.claims.values())
+    assert first.labels["urn:odd:m1"] == 'Modèle "un" — 1' and first.propositions and first.trends
+
+    reader = pyoxigraph.Store.read_only(str(folder))  # another tool reading the store
+    assert len(reader) > 0
+    del reader
+    read: list[object] = []
+    load = index.load_facts
+    monkeypatch.setattr(index, "load_facts", lambda *a, **k: (read.append(a), load(*a, **k))[1])
+    with Claimgraph(settings) as server:
+        server.prepare_conflicts()
+        assert read == [], "the store was read, not the facts kept"
+        _same_cache(server.conflicts.whole_cache(), first)
+        assert [c.to_json() for c in server.check(MMLU)[0]] == checked
+
+    with Claimgraph(settings) as writer:  # written by something that is not a server: the facts kept are not it
+        writer.ingest([dossier(tmp_path, "later", ("evidence", "Falcon-40B scores 12.5% on GSM8K (8-shot).",
+                                                   "2024-05-01"))])
+    read.clear()
+    with Claimgraph(settings) as server:
+        server.prepare_conflicts()
+        assert [len(a) for a in read] == [1], "the facts kept were read after the store was written"
+        _same_cache(server.conflicts.whole_cache(), FactCache(load(server.store)))
+        assert any(c.endswith("/later/claim/1") for c in server.conflicts.whole_cache().claims)  # type: ignore[union-attr]
+
+
+def test_what_a_server_wrote_is_in_the_facts_it_keeps_and_a_raw_write_removes_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The facts a server keeps are those it holds as it closes, its own ingests included (the same as reading
+    the store again); after a SPARQL update, which its facts do not follow, it keeps none and removes the file."""
+    from claimgraph.namespaces import PREFIXES
+    from claimgraph.services.conflicts import index
+    from claimgraph.services.conflicts.facts import load_facts
+
+    settings = _kept_store(tmp_path)
+    folder = Path(settings.store)
+    with Claimgraph(settings) as server:
+        server.prepare_conflicts()
+        server.ingest([dossier(tmp_path, "later", ("evidence", "Falcon-40B scores 12.5% on GSM8K (8-shot).",
+                                                   "2024-05-01"))])
+        held = server.conflicts.whole_cache()
+        assert held is not None and any(c.endswith("/later/claim/1") for c in held.claims)
+    monkeypatch.setattr(index, "load_facts", lambda *a, **k: pytest.fail("the store was read"))
+    with Claimgraph(settings) as server:
+        server.prepare_conflicts()
+        again = server.conflicts.whole_cache()
+        _same_cache(again, held)
+        fresh = load_facts(server.store)
+        assert again is not None
+        for kind in ("scores", "comparisons", "propositions"):
+            assert sorted(map(repr, (f for group in getattr(again, kind).values() for f in group))) == \
+                sorted(map(repr, getattr(fresh, kind))), kind
+        server.invalidate_conflicts()
+        server.store.update('INSERT DATA { GRAPH <urn:odd:c> { <urn:odd:x> rdfs:label "x" } }', prefixes=PREFIXES)
+    assert not (folder / FACTS_FILE).exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not JSON", "a text out of the table", "a rank that is text",
+                                    "another version", "another stamp", "a field too many"])
+def test_a_kept_file_that_is_not_what_was_written_is_ignored(tmp_path: Path, damage: str) -> None:
+    """Facts kept in a file that is cut short, not JSON, inconsistent, of another version of the code or of
+    another state of the store are not read (the store is, as without the file), never a crash."""
+    from claimgraph.services.conflicts import kept
+    from claimgraph.services.conflicts.facts import FactCache, load_facts
+    from claimgraph.store.oxigraph import folder_stamp
+
+    with Claimgraph(Settings(store="memory:")) as graph:
+        graph.ingest([SEED])
+        facts = FactCache(load_facts(graph.store))
+    stamp = folder_stamp(tmp_path)
+    path = kept.write(tmp_path, stamp, facts)
+    _same_cache(FactCache(kept.read(tmp_path, stamp)), facts)  # type: ignore[arg-type]
+    text = path.read_text(encoding="utf-8")
+    parts = json.loads(text)
+    if damage == "truncated":
+        text = text[: len(text) // 2]
+    elif damage == "not JSON":
+        text = "\x00" + text
+    elif damage == "a text out of the table":
+        parts["payload"]["scores"][0][1] = len(parts["payload"]["texts"])
+    elif damage == "a rank that is text":
+        parts["payload"]["scores"][0][7] = "first"
+    elif damage == "another version":
+        parts["code"] = "0" * 64
+    elif damage == "another stamp":
+        parts["stamp"] = "0" * 64
+    elif damage == "a field too many":
+        parts["payload"]["claims"][0].append(None)
+    if damage not in ("truncated", "not JSON"):
+        text = json.dumps(parts)
+    path.write_text(text, encoding="utf-8")
+    assert kept.read(tmp_path, stamp) is None

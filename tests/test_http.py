@@ -202,6 +202,13 @@ def test_serve_answers_sparql_over_real_http(tmp_path: Path, processes: str, sto
                 time.sleep(0.1)
         assert body["results"]["bindings"][0]["n"]["value"] == "3"
         assert any(scratch.iterdir())  # the snapshots' folder, and with fronts the socket's
+        # the conflicts' facts read, so that they are kept when it stops
+        while True:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
+                if json.load(response)["warm"]:
+                    break
+            assert time.monotonic() < deadline + 30
+            time.sleep(0.1)
         if stop == "SIGTERM":
             server.terminate()
         else:
@@ -210,6 +217,7 @@ def test_serve_answers_sparql_over_real_http(tmp_path: Path, processes: str, sto
         assert server.returncode == 0 if stop == "SIGTERM" else server.returncode in (0, 130), errors
         assert "Traceback" not in errors, errors
         assert list(scratch.iterdir()) == []
+        assert (store / "claimgraph-facts.json").exists()  # kept for the next start (tests/test_conflicts.py)
         assert run_cli("query", COUNT, store=store).returncode == 0  # the store was closed: it opens again
     finally:
         if server.poll() is None:
@@ -269,3 +277,42 @@ def test_query_parameters_are_read_as_parse_qsl_reads_them() -> None:
         assert query_pairs(raw) == parse_qsl(raw.decode("latin-1"), keep_blank_values=True), raw
     assert query_pairs(b"query=SELECT+%3Fs+%7B%7D%0A%23+%C3%A9&x&=y&&default-graph-uri=") == [
         ("query", "SELECT ?s {}\n# é"), ("x", ""), ("", "y"), ("default-graph-uri", "")]
+
+
+def test_a_server_keeps_its_home_page_for_its_next_start_until_a_write(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a server made of the store for its home page is kept in the store's folder when it stops (with the
+    conflicts' facts: tests/test_conflicts.py); the next server sends it without making it again, until a write."""
+    from claimgraph.config import Settings
+    from claimgraph.services import views
+
+    from tests.conftest import DOSSIERS, TOKEN
+
+    settings = Settings(store=str(tmp_path / "store"), token=TOKEN)
+    with Claimgraph(settings) as graph:
+        graph.ingest([SEED])
+
+    def started(client: TestClient) -> None:
+        deadline = time.monotonic() + 30
+        while not client.get("/health").json()["warm"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+    with TestClient(create_app(settings)) as client:
+        started(client)
+        home = client.get("/index.json").json()
+    assert home["counts"]["quads"] > 0 and home["dossiers"]
+    assert (tmp_path / "store" / "claimgraph-views.json").exists()
+
+    made: list[object] = []
+    home_view = views.home_view
+    monkeypatch.setattr(views, "home_view", lambda *a: (made.append(a), home_view(*a))[1])
+    with TestClient(create_app(settings)) as client:
+        started(client)
+        assert client.get("/index.json").json() == home and made == []
+        written = client.post("/api/dossiers", params={"name": "v1.md"},
+                              content=(DOSSIERS / "revision" / "v1.md").read_bytes(),
+                              headers={"Content-Type": "text/markdown", "Authorization": f"Bearer {TOKEN}"})
+        assert written.status_code == 201
+        after = client.get("/index.json").json()
+        assert len(made) == 1 and after["counts"]["quads"] > home["counts"]["quads"]

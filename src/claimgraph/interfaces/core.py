@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
-from claimgraph.config import Settings
+from claimgraph.config import MEMORY, Settings
 from pyoxigraph import Literal
 
 from claimgraph.errors import ClaimgraphError, UsageError
@@ -24,16 +25,21 @@ from claimgraph.services.analytics import GraphFilter
 from claimgraph.services import sparql
 from claimgraph.services.conflicts import (Conflict, ConflictFilter, ConflictIndex, FactSet, Tolerance,
                                           proposal_from_json, proposal_from_text)
+from claimgraph.services.conflicts import kept as conflicts_kept
 from claimgraph.services.conflicts.check import check as check_proposal
+from claimgraph.services.conflicts.facts import FactCache
 from claimgraph.services.imports import ImportPlan, plan_import
 from claimgraph.services.ingest import IngestResult, Ingestor
 from claimgraph.services.stats import Stats, stats
 from claimgraph.services.validate import validate_files, validate_store
-from claimgraph.store import Store, open_store
+from claimgraph.store import OxigraphStore, Store, kept, open_store
+from claimgraph.store.oxigraph import folder_stamp
 
 __all__ = ["Claimgraph", "in_background"]
 
 T = TypeVar("T")
+_LOG = logging.getLogger("claimgraph")
+_VIEWS = "views"  # what the read models of :meth:`Claimgraph.memo` are kept as
 
 #: Dossier parts (of 500 rows each) an import writes per ingest.
 IMPORT_BATCH = 4
@@ -64,17 +70,31 @@ class Claimgraph:
         self.store = store if store is not None else open_store(self.settings.store, create=create,
                                                                 remote=self.settings.remote)
         self._memo: dict[str, tuple[int, Any]] = {}
+        # a server's (see prepare_conflicts): the store's folder, where what it derived is kept when it closes
+        self._keeps: Path | None = None
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
         """``build()``, remembered until the store is next written (for read models that many requests share:
-        the home page, the explorer's filter options)."""
+        the home page, the explorer's filter options). A server keeps them in the store's folder when it closes,
+        and the next one takes them from there while nothing has written the store (:mod:`claimgraph.store.kept`)."""
         generation = self.store.generation
         hit = self._memo.get(key)
         if hit is not None and hit[0] == generation:
             return hit[1]  # type: ignore[no-any-return]
+        if generation == 0 and key in self._kept_views:  # nothing written since the store was opened
+            self._memo[key] = (0, self._kept_views[key])
+            return self._kept_views[key]  # type: ignore[no-any-return]
         value = build()
         self._memo[key] = (generation, value)
         return value
+
+    @cached_property
+    def _kept_views(self) -> dict[str, Any]:
+        store = self.store
+        if not isinstance(store, OxigraphStore) or store.location == MEMORY or not store.opened_stamp:
+            return {}
+        views = kept.read(Path(store.location), _VIEWS, store.opened_stamp)
+        return views if isinstance(views, dict) else {}
 
     def __enter__(self) -> "Claimgraph":
         return self
@@ -134,10 +154,17 @@ class Claimgraph:
         return found, self.conflicts.evidence_facts(found)
 
     def prepare_conflicts(self) -> None:
-        """Make the conflicts current and read their facts into memory (a server does it as it starts)."""
+        """Make the conflicts current and read their facts into memory (a server does it as it starts). On disk,
+        the facts are read from the file the last server on this store kept them in, if nothing has written the
+        store since, and kept there again when this one closes (see :mod:`~claimgraph.services.conflicts.kept`)."""
         try:
             self.conflicts.ensure_current()
-            self.conflicts.warm()
+            store, facts = self.store, None
+            if isinstance(store, OxigraphStore) and store.location != MEMORY:
+                self._keeps = Path(store.location)
+                if store.opened_stamp and store.generation == 0:  # nothing written since it was opened
+                    facts = _kept_facts(self._keeps, store.opened_stamp)
+            self.conflicts.warm(facts)
         except Exception:  # noqa: BLE001 - a head start only: the first request that needs them reports any error
             pass
 
@@ -194,7 +221,48 @@ class Claimgraph:
         return stats(self.store)
 
     def close(self) -> None:
+        folder, generation = self._keeps, self.store.generation
+        facts = self.conflicts.whole_cache() if folder is not None else None
+        views = {key: value for key, (made, value) in self._memo.items() if made == generation}
         self.store.close()
+        if folder is not None:
+            _keep(folder, facts, views)
+
+
+def _kept_facts(folder: Path, stamp: str) -> FactSet | None:
+    started = time.perf_counter()
+    facts = conflicts_kept.read(folder, stamp)
+    if facts is not None:
+        _LOG.info("read the conflicts' facts kept by the last run (%d statements) in %.1f s",
+                  len(facts.scores) + len(facts.comparisons) + len(facts.propositions) + len(facts.trends),
+                  time.perf_counter() - started)
+    return facts
+
+
+def _keep(folder: Path, facts: FactCache | None, views: dict[str, Any]) -> None:
+    """Keep ``facts`` (every fact of the store, as it is now that it is closed) and ``views`` (the read models made
+    since its last write) in its folder for the next server to start on it; what is not there now is removed: what
+    an earlier run kept no longer describes the store."""
+    try:
+        stamp = folder_stamp(folder)
+        if facts is None:
+            conflicts_kept.remove(folder)
+        else:
+            _timed("the conflicts' facts", lambda: conflicts_kept.write(folder, stamp, facts))
+        if not views:
+            kept.remove(folder, _VIEWS)
+        else:
+            _timed("the pages' read models", lambda: kept.write(folder, _VIEWS, stamp, views))
+    except Exception as exc:  # noqa: BLE001 - a head start for the next run only: never a failed stop
+        _LOG.warning("could not keep what this server derived from the store for the next start (it will derive "
+                     "it again): %s", exc)
+
+
+def _timed(what: str, write: Callable[[], Path]) -> None:
+    started = time.perf_counter()
+    path = write()
+    _LOG.info("kept %s for the next start (%.1f MB) in %.1f s", what, path.stat().st_size / 1e6,
+              time.perf_counter() - started)
 
 
 class _Batches:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain
@@ -16,7 +18,7 @@ from claimgraph.errors import InputError, QueryError, StoreError
 from claimgraph.store.base import GraphName, QueryResult, Term, as_quads
 from claimgraph.store.sparql_text import substitute
 
-__all__ = ["OxigraphStore", "syntax_message", "canonical"]
+__all__ = ["OxigraphStore", "syntax_message", "canonical", "folder_stamp"]
 
 
 def canonical(quads: Iterable[Quad]) -> set[Quad]:
@@ -28,6 +30,22 @@ def canonical(quads: Iterable[Quad]) -> set[Quad]:
     return set(scratch)
 
 _MAX_MESSAGE = 240
+
+
+def folder_stamp(folder: str | Path) -> str:
+    """A digest of the names, sizes and modification times of a store folder's files (RocksDB's logs of what it
+    did and its lock file aside, and files of claimgraph's own, named ``claimgraph-…``): any write to the store
+    changes it (RocksDB appends to a write-ahead log, and every read-write opening writes a new manifest), a
+    read-only opening does not. Taken while no process has the store open."""
+    digest = hashlib.sha256()
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name in ("LOCK", "LOG") or entry.name.startswith(("LOG.old.", "claimgraph-")) \
+                    or not entry.is_file(follow_symlinks=False):
+                continue
+            info = entry.stat(follow_symlinks=False)
+            digest.update(f"{entry.name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 #: Quads written to an on-disk store between two flushes. RocksDB keeps what a transaction wrote in memtables
 #: that pyoxigraph does not flush by itself: without this, 25 writes of 100k quads grew the process to 2 GB;
@@ -76,11 +94,14 @@ class OxigraphStore:
         #: called with the new generation after each write (``serve`` publishes it to its other processes)
         self.on_write: Callable[[int], None] | None = None
         self._unflushed = 0  # quads written to disk since the last flush
+        #: the folder's :func:`folder_stamp` before this opened it (None in memory, or for a new folder)
+        self.opened_stamp: str | None = None
         try:
             if path is None:
                 self._store = ox.Store()
             else:
                 Path(path).mkdir(parents=True, exist_ok=True)
+                self.opened_stamp = folder_stamp(path) if (Path(path) / "CURRENT").exists() else None
                 self._store = ox.Store(str(path))
         except OSError as exc:
             if "lock" in str(exc).lower():

@@ -178,13 +178,18 @@ class ConflictIndex:
             return self._cache.facts(scope)
         return load_facts(self.store, scope)
 
-    def warm(self) -> None:
+    def warm(self, facts: FactSet | None = None) -> None:
         """Read every fact into the cache (the HTTP and MCP servers do it once at start; after that the
-        recomputations keep it up to date)."""
+        recomputations keep it up to date), or take ``facts``, every fact of the store as it is now (kept from a
+        server's last run: see :mod:`.kept`)."""
         generation = self.store.generation
-        facts = load_facts(self.store)
+        facts = facts if facts is not None else load_facts(self.store)
         if self.store.generation == generation:
             self._cache, self._cache_generation = FactCache(facts), generation
+
+    def whole_cache(self) -> FactCache | None:
+        """The cache of every fact, if it is as new as the store (what a server keeps as it stops)."""
+        return self._cache if self._cache is not None and self._cache_generation == self.store.generation else None
 
     def current(self) -> bool:
         """Whether the conflicts graph exists and was computed with these tolerances."""
