@@ -756,15 +756,17 @@ def test_what_a_server_wrote_is_in_the_facts_it_keeps_and_a_raw_write_removes_th
     assert not (folder / FACTS_FILE).exists()
 
 
-@pytest.mark.parametrize("damage", ["truncated", "not JSON", "a text out of the table", "a rank that is text",
-                                    "another version", "another stamp", "a field too many"])
-def test_a_kept_file_that_is_not_what_was_written_is_ignored(tmp_path: Path, damage: str) -> None:
+@pytest.mark.parametrize("damage", ["truncated", "a line missing", "not JSON", "a text out of the table",
+                                    "a rank that is text", "another version", "another stamp", "a field too many"])
+def test_a_kept_file_that_is_not_what_was_written_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             damage: str) -> None:
     """Facts kept in a file that is cut short, not JSON, inconsistent, of another version of the code or of
     another state of the store are not read (the store is, as without the file), never a crash."""
     from claimgraph.services.conflicts import kept
     from claimgraph.services.conflicts.facts import FactCache, load_facts
     from claimgraph.store.oxigraph import folder_stamp
 
+    monkeypatch.setattr(kept, "CHUNK", 3)  # several lines of each kind
     with Claimgraph(Settings(store="memory:")) as graph:
         graph.ingest([SEED])
         facts = FactCache(load_facts(graph.store))
@@ -772,22 +774,26 @@ def test_a_kept_file_that_is_not_what_was_written_is_ignored(tmp_path: Path, dam
     path = kept.write(tmp_path, stamp, facts)
     _same_cache(FactCache(kept.read(tmp_path, stamp)), facts)  # type: ignore[arg-type]
     text = path.read_text(encoding="utf-8")
-    parts = json.loads(text)
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert [line[0] for line in lines[1:-1]].count("scores") > 1
+    scores = next(i for i, line in enumerate(lines) if isinstance(line, list) and line[0] == "scores")
     if damage == "truncated":
         text = text[: len(text) // 2]
+    elif damage == "a line missing":
+        del lines[scores]
     elif damage == "not JSON":
         text = "\x00" + text
     elif damage == "a text out of the table":
-        parts["payload"]["scores"][0][1] = len(parts["payload"]["texts"])
+        lines[scores][1][0][1] = 10**6
     elif damage == "a rank that is text":
-        parts["payload"]["scores"][0][7] = "first"
+        lines[scores][1][0][7] = "first"
     elif damage == "another version":
-        parts["code"] = "0" * 64
+        lines[0]["code"] = "0" * 64
     elif damage == "another stamp":
-        parts["stamp"] = "0" * 64
+        lines[0]["stamp"] = "0" * 64
     elif damage == "a field too many":
-        parts["payload"]["claims"][0].append(None)
+        lines[scores][1][0].append(None)
     if damage not in ("truncated", "not JSON"):
-        text = json.dumps(parts)
+        text = "".join(json.dumps(line) + "\n" for line in lines)
     path.write_text(text, encoding="utf-8")
     assert kept.read(tmp_path, stamp) is None

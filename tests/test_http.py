@@ -316,3 +316,8 @@ def test_a_server_keeps_its_home_page_for_its_next_start_until_a_write(tmp_path:
         assert written.status_code == 201
         after = client.get("/index.json").json()
         assert len(made) == 1 and after["counts"]["quads"] > home["counts"]["quads"]
+    views = tmp_path / "store" / "claimgraph-views.json"
+    views.write_text(views.read_text(encoding="utf-8")[:-40], encoding="utf-8")  # cut short: made again
+    with TestClient(create_app(settings)) as client:
+        started(client)
+        assert client.get("/index.json").json() == after and len(made) == 2

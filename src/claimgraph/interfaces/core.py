@@ -75,8 +75,8 @@ class Claimgraph:
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
         """``build()``, remembered until the store is next written (for read models that many requests share:
-        the home page, the explorer's filter options). A server keeps them in the store's folder when it closes,
-        and the next one takes them from there while nothing has written the store (:mod:`claimgraph.store.kept`)."""
+        the home page). A server keeps them in the store's folder when it closes, and the next one takes them from
+        there while nothing has written the store (:mod:`claimgraph.store.kept`): a value is made of JSON's values."""
         generation = self.store.generation
         hit = self._memo.get(key)
         if hit is not None and hit[0] == generation:
@@ -93,8 +93,12 @@ class Claimgraph:
         store = self.store
         if not isinstance(store, OxigraphStore) or store.location == MEMORY or not store.opened_stamp:
             return {}
-        views = kept.read(Path(store.location), _VIEWS, store.opened_stamp)
-        return views if isinstance(views, dict) else {}
+        try:
+            views = list(kept.read(Path(store.location), _VIEWS, store.opened_stamp) or [])
+        except ValueError as exc:
+            _LOG.warning("ignored the pages' read models kept in %s: %s", store.location, exc)
+            return {}
+        return views[0] if len(views) == 1 and isinstance(views[0], dict) else {}
 
     def __enter__(self) -> "Claimgraph":
         return self
@@ -252,7 +256,7 @@ def _keep(folder: Path, facts: FactCache | None, views: dict[str, Any]) -> None:
         if not views:
             kept.remove(folder, _VIEWS)
         else:
-            _timed("the pages' read models", lambda: kept.write(folder, _VIEWS, stamp, views))
+            _timed("the pages' read models", lambda: kept.write(folder, _VIEWS, stamp, [views]))
     except Exception as exc:  # noqa: BLE001 - a head start for the next run only: never a failed stop
         _LOG.warning("could not keep what this server derived from the store for the next start (it will derive "
                      "it again): %s", exc)

@@ -18,9 +18,10 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 __all__ = ["read", "write", "remove", "code_digest"]
 
@@ -40,18 +41,22 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def write(folder: Path, name: str, stamp: str, payload: Any) -> Path:
-    """Keep ``payload`` (JSON's values) as ``claimgraph-NAME.json`` in ``folder``, for the store whose folder's
-    stamp is ``stamp``: a temporary file, then renamed over the old one, so that a reader sees one or the other,
-    whole."""
+def write(folder: Path, name: str, stamp: str, values: Iterable[Any]) -> Path:
+    """Keep ``values`` (each made of JSON's values) as ``claimgraph-NAME.json`` in ``folder``, for the store whose
+    folder's stamp is ``stamp``: JSON lines, a header (the stamp, the code's digest), a line a value, and a last line
+    that says how many there were; a temporary file, then renamed over the old one, so that a reader sees one or the
+    other, whole."""
     target = folder / f"claimgraph-{name}.json"
     temporary = target.with_name(target.name + ".part")
-    text = json.dumps({"claimgraph": f"{name}, kept between two runs of a server", "format": _FORMAT,
-                       "code": code_digest(), "stamp": stamp, "payload": payload},
-                      ensure_ascii=False, separators=(",", ":"))
     try:
         with open(temporary, "w", encoding="utf-8") as out:
-            out.write(text)
+            out.write(json.dumps({"claimgraph": f"{name}, kept between two runs of a server", "format": _FORMAT,
+                                  "code": code_digest(), "stamp": stamp}) + "\n")
+            count = 0
+            for value in values:
+                out.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n")
+                count += 1
+            out.write(json.dumps({"end": count}) + "\n")
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, target)
@@ -61,25 +66,49 @@ def write(folder: Path, name: str, stamp: str, payload: Any) -> Path:
     return target
 
 
-def read(folder: Path, name: str, stamp: str) -> Any | None:
-    """The payload kept as ``name`` in ``folder`` if it was kept for the store whose folder's stamp is ``stamp`` by
-    this code; None when there is none, or it is for something else, or its file is not whole (said in the log)."""
+def read(folder: Path, name: str, stamp: str) -> Iterator[Any] | None:
+    """The values kept as ``name`` in ``folder``, one at a time, if they were kept for the store whose folder's stamp
+    is ``stamp`` by this code; None when there are none or they are for something else (said in the log). The
+    iterator raises ValueError where the file turns out not to be whole: the caller lets go of what it read."""
     path = folder / f"claimgraph-{name}.json"
     try:
-        with open(path, encoding="utf-8") as source:
-            kept = json.load(source)
+        source = open(path, encoding="utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         _LOG.warning("ignored %s: %s", path.name, exc)
         return None
-    if not isinstance(kept, dict) or kept.get("format") != _FORMAT or kept.get("code") != code_digest():
-        _LOG.info("ignored %s: kept by another version of claimgraph", path.name)
+    try:
+        header = json.loads(source.readline())
+    except (OSError, ValueError) as exc:
+        header = None
+        _LOG.warning("ignored %s: %s", path.name, exc)
+    if not isinstance(header, dict) or header.get("format") != _FORMAT or header.get("code") != code_digest():
+        source.close()
+        if header is not None:
+            _LOG.info("ignored %s: kept by another version of claimgraph", path.name)
         return None
-    if kept.get("stamp") != stamp:
+    if header.get("stamp") != stamp:
+        source.close()
         _LOG.info("ignored %s: the store was written after it", path.name)
         return None
-    return kept.get("payload")
+    return _values(source)
+
+
+def _values(source: TextIO) -> Iterator[Any]:
+    # a line at a time: other threads run between two (json holds the GIL while it reads one), and memory holds
+    # one line's values
+    with source:
+        count = 0
+        for line in source:
+            value = json.loads(line)
+            if isinstance(value, dict) and "end" in value:
+                if value["end"] != count:
+                    raise ValueError(f"{value['end']} values announced, {count} read")
+                return
+            yield value
+            count += 1
+        raise ValueError("the file ends before its last line")
 
 
 def remove(folder: Path, name: str) -> None:

@@ -2,17 +2,19 @@
 (:mod:`claimgraph.store.kept`), so that the next start reads them in seconds instead of reading every statement of
 the store again (minutes at 1M claims: see :mod:`.scan`).
 
-They are written as JSON values: each text once, in a table, and named by its place in it; each fact a list of its
-fields. What is read back is checked to be of the kinds the fields hold; a file that is not is ignored.
+They are written as lines of JSON: each text once, in a table (its first lines), and named by its place in it; then
+each fact as a list of its fields, a few thousand a line. What is read back is checked to be of the kinds the fields
+hold; a file that is not is ignored.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ __all__ = ["NAME", "read", "write", "remove"]
 
 #: What the facts are kept as (``claimgraph-facts.json`` in the store's folder).
 NAME = "facts"
+#: Texts or facts a line of the file holds at most.
+CHUNK = 20_000
 _LOG = logging.getLogger("claimgraph")
 
 # how each field of a fact is written: "s" text (an index into the table of texts, or null), "d" a date (its ISO
@@ -42,27 +46,30 @@ _FIELDS: dict[str, tuple[type, str]] = {
 def write(folder: Path, stamp: str, cache: FactCache) -> Path:
     """Keep every fact of ``cache`` in ``folder``, for the store whose folder's stamp is ``stamp``."""
     texts: dict[str, int] = {}
-    payload: dict[str, Any] = {}
+    rows: dict[str, list[list[object]]] = {}
     kinds: dict[str, Iterable[Any]] = {
         "claims": cache.claims.values(), "scores": _flat(cache.scores), "comparisons": _flat(cache.comparisons),
         "propositions": _flat(cache.propositions), "trends": cache.trends, "dependences": cache.dependences}
     for kind, items in kinds.items():
         maker, codes = _FIELDS[kind]
         values = attrgetter(*(f.name for f in fields(maker)))
-        payload[kind] = [[_encode(code, value, texts) for code, value in zip(codes, values(item), strict=True)]
-                         for item in items]
-    payload["labels"] = [[_encode("s", iri, texts), _encode("s", label, texts)] for iri, label in cache.labels.items()]
-    payload["texts"] = list(texts)
-    return kept.write(folder, NAME, stamp, payload)
+        rows[kind] = [[_encode(code, value, texts) for code, value in zip(codes, values(item), strict=True)]
+                      for item in items]
+    rows["labels"] = [[_encode("s", iri, texts), _encode("s", label, texts)] for iri, label in cache.labels.items()]
+    # the texts first, then each kind's rows: a line of CHUNK at most each
+    lines = _chunks("texts", list(texts))
+    for kind, encoded in rows.items():
+        lines = chain(lines, _chunks(kind, encoded))
+    return kept.write(folder, NAME, stamp, lines)
 
 
 def read(folder: Path, stamp: str) -> FactSet | None:
     """The facts kept in ``folder`` for the store whose folder's stamp is ``stamp`` by this code, or None."""
-    payload = kept.read(folder, NAME, stamp)
-    if payload is None:
+    lines = kept.read(folder, NAME, stamp)
+    if lines is None:
         return None
     try:
-        return _facts(payload)
+        return _facts(lines)
     except (TypeError, ValueError, KeyError, IndexError, ArithmeticError) as exc:
         _LOG.warning("ignored the conflicts' facts kept in %s: %s", folder, exc)
         return None
@@ -77,6 +84,10 @@ def _flat(groups: dict[str, list[Any]]) -> Iterable[Any]:
     return (item for items in groups.values() for item in items)
 
 
+def _chunks(kind: str, items: list[Any]) -> Iterator[list[Any]]:
+    return ([kind, items[i:i + CHUNK]] for i in range(0, len(items), CHUNK))
+
+
 def _encode(code: str, value: object, texts: dict[str, int]) -> object:
     if value is None or code in "ib":
         return value
@@ -84,10 +95,8 @@ def _encode(code: str, value: object, texts: dict[str, int]) -> object:
     return texts.setdefault(text, len(texts))
 
 
-def _facts(payload: dict[str, Any]) -> FactSet:
-    texts = payload["texts"]
-    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-        raise ValueError("its table of texts is not a list of texts")
+def _facts(lines: Iterable[Any]) -> FactSet:
+    texts: list[str] = []
     decoders: dict[str, Callable[[Any], object]] = {
         "s": lambda i: None if i is None else texts[_index(i)],
         "d": lambda i: None if i is None else date.fromisoformat(texts[_index(i)]),
@@ -95,15 +104,21 @@ def _facts(payload: dict[str, Any]) -> FactSet:
         "i": lambda v: _checked(v, int),
         "b": lambda v: _checked(v, bool, nullable=False),
     }
-    made: dict[str, list[Any]] = {}
-    for kind, (maker, codes) in _FIELDS.items():
-        columns = [decoders[c] for c in codes]
-        rows = payload.pop(kind)  # let go of each kind's rows once made: memory holds one kind's twice at most
+    columns = {kind: (maker, [decoders[c] for c in codes]) for kind, (maker, codes) in _FIELDS.items()}
+    made: dict[str, list[Any]] = {kind: [] for kind in _FIELDS}
+    labels: dict[str, str] = {}
+    for kind, rows in lines:
         if not isinstance(rows, list):
             raise ValueError(f"its {kind} are not a list")
-        made[kind] = [maker(*(decode(v) for decode, v in zip(columns, row, strict=True))) for row in rows]
-        del rows
-    labels = {texts[_index(i)]: texts[_index(j)] for i, j in payload["labels"]}
+        if kind == "texts":
+            if not all(isinstance(t, str) for t in rows):
+                raise ValueError("its table of texts holds something else")
+            texts += rows
+        elif kind == "labels":
+            labels.update((texts[_index(i)], texts[_index(j)]) for i, j in rows)
+        else:
+            maker, decode_row = columns[kind]
+            made[kind] += [maker(*(decode(v) for decode, v in zip(decode_row, row, strict=True))) for row in rows]
     return FactSet(made["scores"], made["comparisons"], made["propositions"], made["trends"], made["dependences"],
                    {c.iri: c for c in made["claims"]}, labels)
 
