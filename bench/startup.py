@@ -1,7 +1,7 @@
 """A server's start on a store, the first time and the next: how long ``claimgraph serve`` takes until it answers
 and until its start-up work is done, against raw pyoxigraph opening the same store.
 
-    python bench/startup.py [--claims 10000] [--store STORE] [--starts 2] [--drop-caches]
+    python bench/startup.py [--claims 10000] [--store STORE] [--starts 2] [--drop-caches] [--write]
 
 The start-up work (``/health`` says ``"warm": true`` once it is done) makes the conflicts current, reads their facts
 into memory and makes the home page. A server keeps the facts and the home page in the store's folder when it stops
@@ -12,8 +12,10 @@ times: the first start derives everything, the next ones start from what the one
 prints the seconds until the server answers ``/health`` and until it is warm, the peak memory of the store's
 process, how long it took to stop (keeping what it derived) and the size of what it kept; then the ratio of the
 last start's warm time to the first's. The baseline, in the same run: raw pyoxigraph opening the store and
-answering one query. ``--drop-caches`` (root, Linux) empties the page cache before each start and the baseline: at
-1M claims a start then waits for the disk as it would after a reboot.
+answering one query. ``--write``: once the last start is warm, one dossier is written over HTTP and the home page
+asked for until it is of the store as written (a home page slow to make is sent as it was meanwhile, saying so).
+``--drop-caches`` (root, Linux) empties the page cache before each start and the baseline: at 1M claims a start
+then waits for the disk as it would after a reboot.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import pyoxigraph as ox
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+TOKEN = "bench-startup"
 
 
 def drop_caches() -> None:
@@ -56,9 +59,33 @@ def peak_mb(pid: int) -> float:
     return 0.0
 
 
-def start(store: Path, port: int, limit: float) -> dict[str, float]:
-    """One start of ``claimgraph serve`` on ``store``, until warm, then its stop: the figures of it."""
-    env = {**os.environ, "CLAIMGRAPH_STORE": str(store)}
+def home_after_a_write(port: int, limit: float) -> dict[str, float]:
+    """One dossier written over HTTP, then the home page asked for until it is of the store as written: the time of
+    the first answer (which says whether it is current), and the time until one is."""
+    dossier = next((ROOT / "seeds" / "real").glob("*.md")).read_bytes()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/dossiers?name=bench-startup.md", data=dossier,
+                                     headers={"Content-Type": "text/markdown", "Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=limit) as response:
+        response.read()
+    began = time.monotonic()
+    figures: dict[str, float] = {}
+    while time.monotonic() - began < limit:
+        asked = time.monotonic()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.json", timeout=limit) as response:
+            current = json.load(response)["current"]
+        if "first" not in figures:
+            figures["first"], figures["first current"] = time.monotonic() - asked, float(current)
+        if current:
+            figures["current"] = time.monotonic() - began
+            return figures
+        time.sleep(0.5)
+    raise SystemExit(f"the home page was not current {limit:.0f} s after a write")
+
+
+def start(store: Path, port: int, limit: float, write: bool = False) -> dict[str, float]:
+    """One start of ``claimgraph serve`` on ``store``, until warm (then, with ``write``, a dossier written and the
+    home page asked for), then its stop: the figures of it."""
+    env = {**os.environ, "CLAIMGRAPH_STORE": str(store), "CLAIMGRAPH_TOKEN": TOKEN}
     began = time.monotonic()
     server = subprocess.Popen([sys.executable, "-m", "claimgraph", "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -77,6 +104,8 @@ def start(store: Path, port: int, limit: float) -> dict[str, float]:
         else:
             raise SystemExit(f"claimgraph serve was not warm after {limit:.0f} s")
         figures["peak"] = peak_mb(server.pid)
+        if write:
+            figures.update(home_after_a_write(port, limit))
     finally:
         stopping = time.monotonic()
         os.killpg(server.pid, signal.SIGTERM)
@@ -95,6 +124,8 @@ def main() -> int:
     parser.add_argument("--starts", type=int, default=2)
     parser.add_argument("--drop-caches", action="store_true", help="empty the page cache before each start (root)")
     parser.add_argument("--limit", type=float, default=7200.0, help="seconds a start may take")
+    parser.add_argument("--write", action="store_true",
+                        help="once the last start is warm, write a dossier and time the home page until it is current")
     args = parser.parse_args()
     if args.drop_caches and os.geteuid() != 0:
         parser.error("--drop-caches needs root (it writes /proc/sys/vm/drop_caches)")
@@ -128,12 +159,17 @@ def main() -> int:
         for n in range(args.starts):
             if args.drop_caches:
                 drop_caches()
-            figures = start(store, port, args.limit)
+            figures = start(store, port, args.limit, write=args.write and n == args.starts - 1)
             runs.append(figures)
             print(f"start {n + 1} ({'nothing kept' if n == 0 else 'from what the start before kept'}): answering "
                   f"after {figures['answering']:.1f} s, warm after {figures['warm']:.1f} s, store process peak "
                   f"{figures['peak']:.0f} MB; stopped in {figures['stop']:.1f} s, keeping the conflicts' facts "
                   f"({figures['facts']:.1f} MB) and the home page ({figures['views']:.2f} MB)", flush=True)
+        if args.write:
+            last = runs[-1]
+            print(f"a dossier written, then the home page: the first answer in {last['first'] * 1000:.0f} ms "
+                  f"({'current' if last['first current'] else 'as it was before the write, saying so'}); current "
+                  f"after {last['current']:.1f} s", flush=True)
         if len(runs) > 1:
             print(f"ratio: the last start was warm in {runs[-1]['warm'] / runs[0]['warm']:.3f} of the first's time; "
                   f"{runs[-1]['warm'] / opened:.1f}x raw pyoxigraph's opening", flush=True)

@@ -321,3 +321,59 @@ def test_a_server_keeps_its_home_page_for_its_next_start_until_a_write(tmp_path:
     with TestClient(create_app(settings)) as client:
         started(client)
         assert client.get("/index.json").json() == after and len(made) == 2
+
+
+def test_a_home_page_slow_to_make_is_sent_as_it_was_while_it_is_made_again_after_a_write(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a write, a home page whose making took long (a minute at 1M claims) is sent as it was, saying so,
+    while one thread makes it again; then the new one is sent. A quick one is made before it is sent, once for
+    all the requests that ask for it meanwhile."""
+    from claimgraph.config import Settings
+    from claimgraph.interfaces import core as core_module
+    from claimgraph.interfaces.http import web
+    from claimgraph.services import views
+
+    from tests.conftest import DOSSIERS, TOKEN
+
+    made: list[float] = []
+    home_view = views.home_view
+
+    def slow(*args: object) -> object:
+        made.append(time.monotonic())
+        time.sleep(0.3)
+        return home_view(*args)
+
+    monkeypatch.setattr(views, "home_view", slow)
+    with Claimgraph(Settings(store="memory:", token=TOKEN)) as graph:
+        graph.ingest([SEED])
+        with TestClient(create_app(graph)) as client:
+            deadline = time.monotonic() + 30
+            while not client.get("/health").json()["warm"]:  # the home page made as the server starts
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            before = client.get("/index.json").json()
+            assert before["current"] and len(made) == 1
+            assert "before its last write" not in client.get("/").text
+            monkeypatch.setattr(core_module, "SLOW_VIEW", 0.1)  # 0.3 s: slow
+            written = client.post("/api/dossiers", params={"name": "v1.md"},
+                                  content=(DOSSIERS / "revision" / "v1.md").read_bytes(),
+                                  headers={"Content-Type": "text/markdown", "Authorization": f"Bearer {TOKEN}"})
+            assert written.status_code == 201
+            stale = client.get("/index.json").json()
+            assert not stale["current"] and stale["counts"] == before["counts"]
+            assert "before its last write" in client.get("/").text
+            while not (fresh := client.get("/index.json").json())["current"]:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert fresh["counts"]["quads"] > before["counts"]["quads"] and len(made) == 2  # made once again
+
+        monkeypatch.setattr(core_module, "SLOW_VIEW", 10.0)  # quick: made before it is sent
+        graph.store.update('INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> "o" } }')
+        answers: list[tuple[object, int]] = []
+        threads = [threading.Thread(target=lambda: answers.append(web._home_view(graph))) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(made) == 3 and {generation for _, generation in answers} == {graph.store.generation}
+        assert all(view is answers[0][0] for view, _ in answers)

@@ -41,6 +41,9 @@ T = TypeVar("T")
 _LOG = logging.getLogger("claimgraph")
 _VIEWS = "views"  # what the read models of :meth:`Claimgraph.memo` are kept as
 
+#: Seconds past which a read model (:meth:`Claimgraph.memo`) is sent as it was while it is made again after a write.
+SLOW_VIEW = 1.0
+
 #: Dossier parts (of 500 rows each) an import writes per ingest.
 IMPORT_BATCH = 4
 
@@ -69,36 +72,76 @@ class Claimgraph:
         self.settings = settings or Settings.from_env()
         self.store = store if store is not None else open_store(self.settings.store, create=create,
                                                                 remote=self.settings.remote)
-        self._memo: dict[str, tuple[int, Any]] = {}
+        self._memo: dict[str, tuple[int, Any]] = {}  # read models by name, with the generation each is for
+        self._making: dict[str, threading.Lock] = {}  # held while one is being made
+        self._took: dict[str, float] = {}  # seconds each took to make, the last time
         # a server's (see prepare_conflicts): the store's folder, where what it derived is kept when it closes
         self._keeps: Path | None = None
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
-        """``build()``, remembered until the store is next written (for read models that many requests share:
-        the home page). A server keeps them in the store's folder when it closes, and the next one takes them from
-        there while nothing has written the store (:mod:`claimgraph.store.kept`): a value is made of JSON's values."""
+        """``build()``, remembered (see :meth:`memo_of`)."""
+        return self.memo_of(key, build)[0]
+
+    def memo_of(self, key: str, build: Callable[[], T]) -> tuple[T, int]:
+        """``build()`` and the store generation it was made for, remembered until the store is next written (for
+        read models that many requests share: the home page, the graph explorer's options). Made once at a time:
+        callers that come while it is being made wait for it. After a write, one whose last making took more than
+        :data:`SLOW_VIEW` seconds (the home page of a million claims takes a minute) is returned as it was, with
+        the generation it was made for, while it is made again in the background. A server keeps them in the
+        store's folder when it closes, and the next one takes them from there while nothing has written the store
+        (:mod:`claimgraph.store.kept`): a value is made of JSON's values."""
         generation = self.store.generation
         hit = self._memo.get(key)
         if hit is not None and hit[0] == generation:
-            return hit[1]  # type: ignore[no-any-return]
-        if generation == 0 and key in self._kept_views:  # nothing written since the store was opened
-            self._memo[key] = (0, self._kept_views[key])
-            return self._kept_views[key]  # type: ignore[no-any-return]
+            return hit[1], generation
+        if generation == 0 and key in self._kept_views["values"]:  # nothing written since the store was opened
+            self._memo[key] = (0, self._kept_views["values"][key])
+            self._took.setdefault(key, self._kept_views["took"].get(key, 0.0))
+            return self._kept_views["values"][key], 0
+        making = self._making.setdefault(key, threading.Lock())
+        if hit is not None and self._took.get(key, 0.0) > SLOW_VIEW:
+            if making.acquire(blocking=False):
+                threading.Thread(target=self._remake, args=(key, build, making), name=f"claimgraph-{key}",
+                                 daemon=True).start()
+            return hit[1], hit[0]
+        with making:
+            hit = self._memo.get(key)  # made by the caller this one waited for
+            if hit is not None and hit[0] == self.store.generation:
+                return hit[1], hit[0]
+            return self._make(key, build)
+
+    def _make(self, key: str, build: Callable[[], T]) -> tuple[T, int]:
+        generation, started = self.store.generation, time.perf_counter()
         value = build()
+        self._took[key] = time.perf_counter() - started
         self._memo[key] = (generation, value)
-        return value
+        return value, generation
+
+    def _remake(self, key: str, build: Callable[[], object], making: threading.Lock) -> None:
+        try:
+            self._make(key, build)
+        except Exception as exc:  # noqa: BLE001 - the next request makes it again, and reports the error
+            _LOG.warning("could not make %s again: %s", key, exc)
+        finally:
+            making.release()
 
     @cached_property
     def _kept_views(self) -> dict[str, Any]:
-        store = self.store
+        """What the last server on this store kept of :meth:`memo`'s read models: ``values`` and the seconds each
+        ``took`` to make, by name (none when it is not for the store as it was opened)."""
+        store, none = self.store, {"values": {}, "took": {}}
         if not isinstance(store, OxigraphStore) or store.location == MEMORY or not store.opened_stamp:
-            return {}
+            return none
         try:
             views = list(kept.read(Path(store.location), _VIEWS, store.opened_stamp) or [])
         except ValueError as exc:
             _LOG.warning("ignored the pages' read models kept in %s: %s", store.location, exc)
-            return {}
-        return views[0] if len(views) == 1 and isinstance(views[0], dict) else {}
+            return none
+        if len(views) != 1 or not isinstance(views[0], dict) or not isinstance(views[0].get("values"), dict) \
+                or not isinstance(views[0].get("took"), dict):
+            return none
+        took = {key: float(t) for key, t in views[0]["took"].items() if isinstance(t, (int, float))}
+        return {"values": views[0]["values"], "took": took}
 
     def __enter__(self) -> "Claimgraph":
         return self
@@ -228,9 +271,10 @@ class Claimgraph:
         folder, generation = self._keeps, self.store.generation
         facts = self.conflicts.whole_cache() if folder is not None else None
         views = {key: value for key, (made, value) in self._memo.items() if made == generation}
+        took = {key: self._took.get(key, 0.0) for key in views}
         self.store.close()
         if folder is not None:
-            _keep(folder, facts, views)
+            _keep(folder, facts, {"values": views, "took": took} if views else {})
 
 
 def _kept_facts(folder: Path, stamp: str) -> FactSet | None:
@@ -245,7 +289,7 @@ def _kept_facts(folder: Path, stamp: str) -> FactSet | None:
 
 def _keep(folder: Path, facts: FactCache | None, views: dict[str, Any]) -> None:
     """Keep ``facts`` (every fact of the store, as it is now that it is closed) and ``views`` (the read models made
-    since its last write) in its folder for the next server to start on it; what is not there now is removed: what
+    since its last write, and the seconds each took) in its folder for the next server to start on it; what is not there now is removed: what
     an earlier run kept no longer describes the store."""
     try:
         stamp = folder_stamp(folder)

@@ -47,12 +47,16 @@ def examples() -> list[dict[str, str]]:
 
 
 def _home(request: Request) -> dict[str, Any]:
-    return _home_view(core(request))
+    """The home page's read model, with ``current``: whether it is of the store as it is now (after a write, a
+    home page slow to make is sent as it was while it is made again: see :meth:`Claimgraph.memo`)."""
+    graph = core(request)
+    view, generation = _home_view(graph)
+    return {**view, "current": generation == graph.store.generation}
 
 
-def _home_view(graph: Claimgraph) -> dict[str, Any]:
+def _home_view(graph: Claimgraph) -> tuple[dict[str, Any], int]:
     graph.conflicts.ensure_current()
-    return graph.memo("home", lambda: views.home_view(graph.store, graph.conflicts, graph.stats().as_dict()))
+    return graph.memo_of("home", lambda: views.home_view(graph.store, graph.conflicts, graph.stats().as_dict()))
 
 
 def warm(graph: Claimgraph) -> None:
