@@ -675,10 +675,11 @@ def test_a_server_keeps_its_facts_for_its_next_start_while_nothing_writes_the_st
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A server (``prepare_conflicts``) keeps every fact it holds in the store's folder as it closes; the next one
     takes them from there instead of reading the store, the same facts, field for field, when nothing but a
-    read-only reader opened the store in between; after a write by anyone else it reads the store."""
+    read-only reader opened the store in between, and only stamps the file anew if it wrote nothing itself; after a
+    write by anyone else it reads the store."""
     import pyoxigraph
 
-    from claimgraph.services.conflicts import index
+    from claimgraph.services.conflicts import index, kept
     from claimgraph.services.conflicts.facts import FactCache, load_facts
 
     settings = _kept_store(tmp_path)
@@ -708,11 +709,17 @@ def test_a_server_keeps_its_facts_for_its_next_start_while_nothing_writes_the_st
     read: list[object] = []
     load = index.load_facts
     monkeypatch.setattr(index, "load_facts", lambda *a, **k: (read.append(a), load(*a, **k))[1])
-    with Claimgraph(settings) as server:
-        server.prepare_conflicts()
-        assert read == [], "the store was read, not the facts kept"
-        _same_cache(server.conflicts.whole_cache(), first)
-        assert [c.to_json() for c in server.check(MMLU)[0]] == checked
+    data = (folder / FACTS_FILE).read_bytes().partition(b"\n")[2]
+    written: list[object] = []
+    write = kept.write
+    monkeypatch.setattr(kept, "write", lambda *a: (written.append(a), write(*a))[1])
+    for _ in range(2):  # a server that wrote nothing only stamps the file anew as it stops: its facts are those
+        with Claimgraph(settings) as server:
+            server.prepare_conflicts()
+            assert read == [], "the store was read, not the facts kept"
+            _same_cache(server.conflicts.whole_cache(), first)
+            assert [c.to_json() for c in server.check(MMLU)[0]] == checked
+        assert written == [] and (folder / FACTS_FILE).read_bytes().partition(b"\n")[2] == data
 
     with Claimgraph(settings) as writer:  # written by something that is not a server: the facts kept are not it
         writer.ingest([dossier(tmp_path, "later", ("evidence", "Falcon-40B scores 12.5% on GSM8K (8-shot).",

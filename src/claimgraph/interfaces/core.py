@@ -75,8 +75,10 @@ class Claimgraph:
         self._memo: dict[str, tuple[int, Any]] = {}  # read models by name, with the generation each is for
         self._making: dict[str, threading.Lock] = {}  # held while one is being made
         self._took: dict[str, float] = {}  # seconds each took to make, the last time
-        # a server's (see prepare_conflicts): the store's folder, where what it derived is kept when it closes
+        # a server's (see prepare_conflicts): the store's folder, where what it derived is kept when it closes, and
+        # the folder's stamp the facts it started from were kept for
         self._keeps: Path | None = None
+        self._facts_kept_for: str | None = None
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
         """``build()``, remembered (see :meth:`memo_of`)."""
@@ -211,6 +213,7 @@ class Claimgraph:
                 self._keeps = Path(store.location)
                 if store.opened_stamp and store.generation == 0:  # nothing written since it was opened
                     facts = _kept_facts(self._keeps, store.opened_stamp)
+                    self._facts_kept_for = store.opened_stamp if facts is not None else None
             self.conflicts.warm(facts)
         except Exception:  # noqa: BLE001 - a head start only: the first request that needs them reports any error
             pass
@@ -274,7 +277,9 @@ class Claimgraph:
         took = {key: self._took.get(key, 0.0) for key in views}
         self.store.close()
         if folder is not None:
-            _keep(folder, facts, {"values": views, "took": took} if views else {})
+            # started from kept facts and wrote nothing: the file holds these facts already
+            unchanged = self._facts_kept_for if generation == 0 else None
+            _keep(folder, facts, {"values": views, "took": took} if views else {}, unchanged)
 
 
 def _kept_facts(folder: Path, stamp: str) -> FactSet | None:
@@ -287,15 +292,16 @@ def _kept_facts(folder: Path, stamp: str) -> FactSet | None:
     return facts
 
 
-def _keep(folder: Path, facts: FactCache | None, views: dict[str, Any]) -> None:
+def _keep(folder: Path, facts: FactCache | None, views: dict[str, Any], unchanged: str | None = None) -> None:
     """Keep ``facts`` (every fact of the store, as it is now that it is closed) and ``views`` (the read models made
-    since its last write, and the seconds each took) in its folder for the next server to start on it; what is not there now is removed: what
-    an earlier run kept no longer describes the store."""
+    since its last write, and the seconds each took) in its folder for the next server to start on it; what is not
+    there now is removed: what an earlier run kept no longer describes the store. ``unchanged``: the stamp the facts
+    file was kept for, when it holds these facts (the file is then only stamped anew: seconds at 1M claims)."""
     try:
         stamp = folder_stamp(folder)
         if facts is None:
             conflicts_kept.remove(folder)
-        else:
+        elif unchanged is None or not conflicts_kept.restamp(folder, unchanged, stamp):
             _timed("the conflicts' facts", lambda: conflicts_kept.write(folder, stamp, facts))
         if not views:
             kept.remove(folder, _VIEWS)

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["read", "write", "remove", "code_digest"]
+__all__ = ["read", "write", "restamp", "remove", "code_digest"]
 
 _LOG = logging.getLogger("claimgraph")
 _FORMAT = 1
@@ -109,6 +109,31 @@ def _values(source: TextIO) -> Iterator[Any]:
             yield value
             count += 1
         raise ValueError("the file ends before its last line")
+
+
+def restamp(folder: Path, name: str, was: str, now: str) -> bool:
+    """Mark what was kept as ``name`` for the store whose folder's stamp was ``was`` as kept for the stamp ``now``
+    (the store was opened and closed in between, nothing written): the header, first line, is rewritten in place,
+    as long as before, and the rest left as it is. Returns whether it was done (else the caller writes it all again).
+    A header torn by a crash is not JSON, or names neither stamp: the file is then ignored, never misread."""
+    path = folder / f"claimgraph-{name}.json"
+    try:
+        with open(path, "r+b") as file:
+            line = file.readline()
+            header = json.loads(line)
+            if not isinstance(header, dict) or header.get("format") != _FORMAT or \
+                    header.get("code") != code_digest() or header.get("stamp") != was:
+                return False
+            new = (json.dumps({**header, "stamp": now}) + "\n").encode()
+            if len(new) != len(line):
+                return False
+            file.seek(0)
+            file.write(new)
+            file.flush()
+            os.fsync(file.fileno())
+        return True
+    except (OSError, ValueError):
+        return False
 
 
 def remove(folder: Path, name: str) -> None:

@@ -47,6 +47,7 @@ def folder_stamp(folder: str | Path) -> str:
             digest.update(f"{entry.name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
+
 #: Quads written to an on-disk store between two flushes. RocksDB keeps what a transaction wrote in memtables
 #: that pyoxigraph does not flush by itself: without this, 25 writes of 100k quads grew the process to 2 GB;
 #: flushed every 100k quads it stays near 200 MB at any size, at no measurable cost (bench/imports.py).

@@ -48,7 +48,7 @@ def examples() -> list[dict[str, str]]:
 
 def _home(request: Request) -> dict[str, Any]:
     """The home page's read model, with ``current``: whether it is of the store as it is now (after a write, a
-    home page slow to make is sent as it was while it is made again: see :meth:`Claimgraph.memo`)."""
+    home page slow to make is sent as it was while it is made again: see :meth:`Claimgraph.memo_of`)."""
     graph = core(request)
     view, generation = _home_view(graph)
     return {**view, "current": generation == graph.store.generation}

@@ -23,7 +23,7 @@ from claimgraph.services.conflicts.facts import (ClaimInfo, ComparisonFact, Depe
                                                  PropositionFact, ScoreFact, TrendFact)
 from claimgraph.store import kept
 
-__all__ = ["NAME", "read", "write", "remove"]
+__all__ = ["NAME", "read", "write", "restamp", "remove"]
 
 #: What the facts are kept as (``claimgraph-facts.json`` in the store's folder).
 NAME = "facts"
@@ -73,6 +73,12 @@ def read(folder: Path, stamp: str) -> FactSet | None:
     except (TypeError, ValueError, KeyError, IndexError, ArithmeticError) as exc:
         _LOG.warning("ignored the conflicts' facts kept in %s: %s", folder, exc)
         return None
+
+
+def restamp(folder: Path, was: str, now: str) -> bool:
+    """Mark the facts kept in ``folder`` for the stamp ``was`` as kept for ``now`` (nothing written in between):
+    whether it was done (see :func:`claimgraph.store.kept.restamp`)."""
+    return kept.restamp(folder, NAME, was, now)
 
 
 def remove(folder: Path) -> None:
