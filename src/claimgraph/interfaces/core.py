@@ -273,7 +273,7 @@ class Claimgraph:
     def close(self) -> None:
         folder, generation = self._keeps, self.store.generation
         facts = self.conflicts.whole_cache() if folder is not None else None
-        views = {key: value for key, (made, value) in self._memo.items() if made == generation}
+        views = {key: value for key, (made, value) in list(self._memo.items()) if made == generation}
         took = {key: self._took.get(key, 0.0) for key in views}
         self.store.close()
         if folder is not None:
