@@ -96,10 +96,10 @@ class Claimgraph:
         hit = self._memo.get(key)
         if hit is not None and hit[0] == generation:
             return hit[1], generation
-        if generation == 0 and key in self._kept_views["values"]:  # nothing written since the store was opened
-            self._memo[key] = (0, self._kept_views["values"][key])
-            self._took.setdefault(key, self._kept_views["took"].get(key, 0.0))
-            return self._kept_views["values"][key], 0
+        if generation == 0 and key in (kept_views := self._kept_views)["values"]:  # nothing written since opened
+            self._memo[key] = (0, kept_views["values"][key])
+            self._took.setdefault(key, kept_views["took"].get(key, 0.0))
+            return kept_views["values"][key], 0
         making = self._making.setdefault(key, threading.Lock())
         if hit is not None and self._took.get(key, 0.0) > SLOW_VIEW:
             if making.acquire(blocking=False):

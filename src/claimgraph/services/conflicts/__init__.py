@@ -2,6 +2,7 @@
 
 * :mod:`.facts` reads the statements of a scope (a benchmark, a domain, a subject) from the store;
 * :mod:`.scan` reads every statement of the store at once, each with its properties together;
+* :mod:`.kept` keeps every fact in the store's folder between two runs of a server;
 * :mod:`.comparability` decides which scores are about the same thing, on one scale, up to rounding;
 * one module per detector (``score_disagreement`` … ``stale_dependence``), each with its example;
 * :mod:`.index` keeps the conflicts as data in their own named graph, updated scope by scope;

@@ -57,9 +57,7 @@ def write(folder: Path, stamp: str, cache: FactCache) -> Path:
                       for item in items]
     rows["labels"] = [[_encode("s", iri, texts), _encode("s", label, texts)] for iri, label in cache.labels.items()]
     # the texts first, then each kind's rows: a line of CHUNK at most each
-    lines = _chunks("texts", list(texts))
-    for kind, encoded in rows.items():
-        lines = chain(lines, _chunks(kind, encoded))
+    lines = chain(_chunks("texts", list(texts)), *(_chunks(kind, encoded) for kind, encoded in rows.items()))
     return kept.write(folder, NAME, stamp, lines)
 
 
