@@ -109,6 +109,55 @@ def test_graph_json_over_http(graph: Claimgraph) -> None:
         assert client.get("/conflicts.json").json()["total"] >= 2
 
 
+def test_a_benchmarks_leaderboards_come_from_the_facts_a_server_holds_while_they_are_current(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyoxigraph import NamedNode
+
+    from claimgraph.services import views
+    from claimgraph.services.conflicts import index
+
+    def boards(g: Claimgraph, held: bool = False) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+        """The leaderboards on MMLU's page: read from the store, or (``held``) from the index's facts without
+        reading the store."""
+        def no_reading(*args: object, **kwargs: object) -> None:
+            raise AssertionError("read from the store")
+
+        with monkeypatch.context() as patched:
+            if held:
+                patched.setattr(views, "load_facts", no_reading)
+                patched.setattr(index, "load_facts", no_reading)
+            page = views.entity_view(g.store, NamedNode(MMLU), conflicts=g.conflicts if held else None)
+        return [(b["metric"], b["setting"], [(r["model"]["label"], r["written"], r["claim"]["iri"]) for r in b["rows"]])
+                for b in page["leaderboards"]]  # type: ignore[index]
+
+    with Claimgraph(Settings(store="memory:")) as g:
+        g.ingest([SEED, *sorted(REAL.glob("*.md"))])
+        read = boards(g)
+        assert sum(len(rows) for _, _, rows in read) > 15
+        g.conflicts.warm()
+        assert boards(g, held=True) == read
+        # an ingest: the index follows it, and the page has its score without reading the store
+        dossier = tmp_path / "one-more-mmlu-score.md"
+        dossier.write_text("# One more MMLU score\n\n- **created:** 2026-11-28\n\n## Claims\n\n"
+                           "### [evidence] Zephyr-7B-beta scores 61.4% on MMLU (5-shot).\n\n"
+                           "**Provenance history**:\n- `2026-11-28` **asserted as evidence** — Source: a test.\n",
+                           encoding="utf-8")
+        g.ingest([dossier])
+        grown = boards(g, held=True)
+        assert grown == boards(g) and ("Zephyr-7B-beta", "61.4%") in [
+            (m, w) for _, setting, rows in grown if setting == "shots=5" for m, w, _ in rows]
+        # a write the index does not follow (SPARQL Update): the page is read from the store again
+        g.store.update("DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s a cg:Score ; cg:model ?m ; ?p ?o } "
+                       "GRAPH ?h { ?m rdfs:label 'Falcon-7B' } }",
+                       prefixes={"cg": "https://w3id.org/claimgraph/ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
+        with pytest.raises(AssertionError, match="read from the store"):
+            boards(g, held=True)
+        after = views.entity_view(g.store, NamedNode(MMLU), conflicts=g.conflicts)["leaderboards"]  # type: ignore
+        assert after == views.entity_view(g.store, NamedNode(MMLU))["leaderboards"]  # type: ignore[index]
+        assert any(m == "Falcon-7B" for _, _, rows in read for m, _, _ in rows)
+        assert not any(r["model"]["label"] == "Falcon-7B" for b in after for r in b["rows"])
+
+
 def test_the_editor_offers_the_readmes_queries() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     written = [" ".join(q.split()) for q in re.findall(r"```sparql\n(.*?)```", readme, flags=re.S)]

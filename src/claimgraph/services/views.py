@@ -129,9 +129,11 @@ BOARD_ROWS = 100
 
 
 def entity_view(store: Store, iri: NamedNode, limit: int = PAGE_CLAIMS, offset: int = 0,
-                detail: dict[str, Any] | None = None) -> dict[str, Any] | None:
+                detail: dict[str, Any] | None = None, conflicts: ConflictIndex | None = None) -> dict[str, Any] | None:
     """An entity's page: ``limit`` of the claims that name it from ``offset`` (``detail``: its
-    ``catalog.entity_detail`` for that page, when the caller has it)."""
+    ``catalog.entity_detail`` for that page, when the caller has it). A benchmark's leaderboards are made of the
+    scores ``conflicts`` holds in memory when it is as new as the store (a server's: see
+    :meth:`ConflictIndex.held_facts`), else read from the store."""
     kind = _kind(store, iri)
     if kind is None:
         return None
@@ -147,7 +149,7 @@ def entity_view(store: Store, iri: NamedNode, limit: int = PAGE_CLAIMS, offset: 
                             "next_offset": offset + limit if offset + limit < total else None,
                             "previous_offset": max(0, offset - limit) if offset > 0 else None}
     if kind == "Benchmark":
-        view["leaderboards"] = _leaderboards(store, iri.value)
+        view["leaderboards"] = _leaderboards(store, iri.value, conflicts)
         for board in view["leaderboards"]:
             board["rows_total"] = len(board["rows"])
             del board["rows"][BOARD_ROWS:]
@@ -161,10 +163,13 @@ def entity_view(store: Store, iri: NamedNode, limit: int = PAGE_CLAIMS, offset: 
     return view
 
 
-def _leaderboards(store: Store, benchmark: str) -> list[dict[str, Any]]:
+def _leaderboards(store: Store, benchmark: str, conflicts: ConflictIndex | None = None) -> list[dict[str, Any]]:
     """One table per comparable setting: the scores on the benchmark, best first."""
-    facts = load_facts(store, Scope(benchmarks=frozenset({benchmark}), domains=frozenset(), subjects=frozenset(),
-                                    trends=False, dependence=False, comparisons=False))
+    scope = Scope(benchmarks=frozenset({benchmark}), domains=frozenset(), subjects=frozenset(), trends=False,
+                  dependence=False, comparisons=False)
+    # the held facts are those of the store read now (what load_facts reads), while a server's index is current:
+    # 6 ms for the 7,030 scores on a benchmark of 100k claims, against 2.4 s to read them
+    facts = conflicts.held_facts(scope) if conflicts is not None else load_facts(store, scope)
     out = []
     for key, scores in sorted(groups(facts.scores).items(), key=lambda kv: (-len(kv[1]), kv[0])):
         rows = []

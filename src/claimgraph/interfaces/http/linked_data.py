@@ -66,7 +66,7 @@ def _twin(store: Any, conflicts: Any, iri: NamedNode, quads: list[Quad], limit: 
         detail = catalog.entity_detail(store, iri, limit, offset)
         if detail:
             return {"kind": "entity", **detail,
-                    "page": views.entity_view(store, iri, limit, offset, detail=detail)}
+                    "page": views.entity_view(store, iri, limit, offset, detail=detail, conflicts=conflicts)}
     return {
         "kind": "resource",
         "iri": iri.value,
@@ -116,7 +116,7 @@ def _rich(request: Request, iri: NamedNode, twin_path: str, limit: int, offset: 
         position = claim["position"] if claim["position"] is not None else "?"  # see catalog.integer
         title = f"Claim {position}" + (f" of “{claim['dossier']['label']}”" if claim["dossier"] else "")
         return web.render(request, "claim.html", title, twin_path, view=claim)
-    entity = views.entity_view(graph.store, iri, limit, offset)
+    entity = views.entity_view(graph.store, iri, limit, offset, conflicts=graph.conflicts)
     if entity is not None:
         return web.render(request, "entity.html", entity["label"], twin_path, view=entity)
     dossier = views.dossier_view(graph.store, graph.conflicts, iri)
