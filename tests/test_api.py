@@ -119,6 +119,62 @@ def test_an_entitys_claims_come_in_pages(client: TestClient) -> None:
             assert answer.status_code in (400, 422) and "problem+json" in answer.headers["content-type"], (page_path, bad)
 
 
+def test_the_claims_lists_count_is_kept_until_the_store_is_written(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimgraph.services import catalog
+
+    counted: list[catalog.ClaimFilter] = []
+    count = catalog._count_claims
+
+    def counting(store: object, flt: catalog.ClaimFilter) -> dict[object, int]:
+        counted.append(flt)
+        return count(store, flt)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(catalog, "_count_claims", counting)
+    monkeypatch.setattr(catalog, "COUNTS_KEPT", 2)
+    with Claimgraph(Settings(store=str(tmp_path / "store"), token=TOKEN)) as graph, \
+            TestClient(create_app(graph)) as client:
+        graph.ingest([SEEDS, REAL])
+
+        def pages(**filters: object) -> tuple[int, list[str]]:
+            """The total and every claim, read three at a time."""
+            seen, offset, total = [], 0, -1
+            while offset == 0 or offset < total:
+                body = client.get("/api/claims", params={**filters, "limit": 3, "offset": offset}).json()
+                seen += [c["iri"] for c in body["items"]]
+                offset, total = offset + 3, body["total"]
+            return total, seen
+
+        everything = client.get("/api/claims", params={"limit": 500}).json()
+        assert counted == [catalog.ClaimFilter()]
+        total, seen = pages()
+        assert (total, seen) == (everything["total"], [c["iri"] for c in everything["items"]]) and total > 20
+        assert counted == [catalog.ClaimFilter()]  # every page after the first took the count kept
+        caveats = pages(stance="caveat")
+        assert caveats[0] == len(caveats[1]) < total and len(counted) == 2
+        # a write: counted again, and the new dossier's claims are in the list
+        dossier = tmp_path / "three-more.md"
+        dossier.write_text("# Three more claims\n\n- **created:** 2026-11-28\n\n## Claims\n\n" + "".join(
+            f"### [caveat] Model-{n} scores {50 + n}.0% on MMLU (5-shot).\n\n**Provenance history**:\n"
+            f"- `2026-11-28` **asserted as caveat** — Source: a test.\n\n" for n in range(3)), encoding="utf-8")
+        graph.ingest([dossier])
+        grown = pages()
+        assert grown[0] == len(grown[1]) == total + 3 and set(seen) < set(grown[1])
+        assert grown[1] == [c["iri"] for c in client.get("/api/claims", params={"limit": 500}).json()["items"]]
+        assert pages(stance="caveat")[0] == caveats[0] + 3
+        # a raw write (SPARQL Update) moves the generation too
+        removed = caveats[1][0]
+        graph.store.update(f"DELETE WHERE {{ GRAPH ?g {{ <{removed}> ?p ?o }} }}")
+        after = pages(stance="caveat")
+        assert after[0] == caveats[0] + 2 and removed not in after[1]
+        # the last two filters are kept, the one before them counted again
+        before = len(counted)
+        pages(stance="evidence")
+        pages(stance="caveat")
+        pages()
+        assert counted[before:] == [catalog.ClaimFilter(stance="evidence"), catalog.ClaimFilter()]
+
+
 def test_a_leaderboard_on_a_page_lists_its_best_rows(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     from claimgraph.services import views
 
