@@ -284,7 +284,7 @@ def test_a_server_keeps_its_home_page_for_its_next_start_until_a_write(tmp_path:
     """What a server made of the store for its home page is kept in the store's folder when it stops (with the
     conflicts' facts: tests/test_conflicts.py); the next server sends it without making it again, until a write."""
     from claimgraph.config import Settings
-    from claimgraph.services import views
+    from claimgraph.services import analytics, views
 
     from tests.conftest import DOSSIERS, TOKEN
 
@@ -300,16 +300,22 @@ def test_a_server_keeps_its_home_page_for_its_next_start_until_a_write(tmp_path:
 
     with TestClient(create_app(settings)) as client:
         started(client)
+        made_at_start = set(client.app.state.graph._memo)  # type: ignore[attr-defined]
         home = client.get("/index.json").json()
+        explorer = client.get("/graph").text
+    assert made_at_start == {"home", "graph-options"}  # the graph explorer's choices too
     assert home["counts"]["quads"] > 0 and home["dossiers"]
     assert (tmp_path / "store" / "claimgraph-views.json").exists()
 
     made: list[object] = []
     home_view = views.home_view
     monkeypatch.setattr(views, "home_view", lambda *a: (made.append(a), home_view(*a))[1])
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings)) as client, monkeypatch.context() as patched:
+        patched.setattr(analytics, "centrality", lambda *a: pytest.fail("the graph explorer's choices made again"))
         started(client)
         assert client.get("/index.json").json() == home and made == []
+        assert client.get("/graph").text == explorer
+        patched.undo()
         written = client.post("/api/dossiers", params={"name": "v1.md"},
                               content=(DOSSIERS / "revision" / "v1.md").read_bytes(),
                               headers={"Content-Type": "text/markdown", "Authorization": f"Bearer {TOKEN}"})

@@ -59,14 +59,32 @@ def _home_view(graph: Claimgraph) -> tuple[dict[str, Any], int]:
     return graph.memo_of("home", lambda: views.home_view(graph.store, graph.conflicts, graph.stats().as_dict()))
 
 
+def _graph_options(graph: Claimgraph) -> dict[str, Any]:
+    """The graph explorer's choices: stances, dossiers, kinds, the busiest benchmarks."""
+    def options() -> dict[str, Any]:
+        stances = sorted(r["stance"].value for r in graph.store.query(  # type: ignore[union-attr]
+            "SELECT DISTINCT ?stance WHERE { ?c a cg:Claim ; cg:stance ?stance }", prefixes=PREFIXES))
+        dossiers = [{"iri": r["d"].value, "label": r["t"].value} for r in graph.store.query(  # type: ignore[union-attr]
+            "SELECT ?d ?t WHERE { ?d a cg:Dossier ; dcterms:title ?t } ORDER BY STR(?t) ?d LIMIT 500",
+            prefixes=PREFIXES)]
+        # the claims counted alone: 0.03 s at 100k claims, where every count of the home page takes 2.3 s
+        claims = next(iter(graph.store.query(  # type: ignore[call-overload]
+            "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cg:Claim }", prefixes=PREFIXES)))["n"]
+        return {"stances": stances, "dossiers": dossiers, "kinds": list(analytics.KINDS), "claims": int(claims.value),
+                "benchmarks": analytics.centrality(graph.store, "Benchmark", 200)}
+
+    return graph.memo("graph-options", options)
+
+
 def warm(graph: Claimgraph) -> None:
     """What a server does as it starts, in the background: conflicts current, their facts in memory, the home
-    page built, so that the first visitors wait no longer than the rest."""
+    page and the graph explorer's choices made, so that the first visitors wait no longer than the rest."""
     graph.prepare_conflicts()
-    try:
-        _home_view(graph)
-    except Exception:  # noqa: BLE001 - a head start only: the first request reports any error
-        pass
+    for make in (_home_view, _graph_options):
+        try:
+            make(graph)
+        except Exception:  # noqa: BLE001 - a head start only: the first request reports any error
+            pass
 
 
 @router.get("/index.json", summary="What the graph holds: counts, dossiers, recent claims, conflicts (the home page's twin)")
@@ -137,20 +155,8 @@ async def graph_json(
 @router.get("/graph", response_class=HTMLResponse, include_in_schema=False)
 async def graph_page(request: Request, around: str | None = None, depth: int = 1, stance: str | None = None,
                      dossier: str | None = None, benchmark: str | None = None) -> HTMLResponse:
-    graph = core(request)
-
-    def options() -> dict[str, Any]:
-        stances = sorted(r["stance"].value for r in graph.store.query(  # type: ignore[union-attr]
-            "SELECT DISTINCT ?stance WHERE { ?c a cg:Claim ; cg:stance ?stance }", prefixes=PREFIXES))
-        dossiers = [{"iri": r["d"].value, "label": r["t"].value} for r in graph.store.query(  # type: ignore[union-attr]
-            "SELECT ?d ?t WHERE { ?d a cg:Dossier ; dcterms:title ?t } ORDER BY STR(?t) ?d LIMIT 500",
-            prefixes=PREFIXES)]
-        return {"stances": stances, "dossiers": dossiers, "kinds": list(analytics.KINDS),
-                "benchmarks": analytics.centrality(graph.store, "Benchmark", 200)}
-
-    view = await run_in_threadpool(graph.memo, "graph-options", options)
-    claims = await run_in_threadpool(graph.memo, "claims", lambda: graph.stats().classes.get("Claim", 0))
-    if around is None and claims > 400 and view["benchmarks"]:
+    view = await run_in_threadpool(_graph_options, core(request))
+    if around is None and view["claims"] > 400 and view["benchmarks"]:
         around = view["benchmarks"][0]["iri"]  # a big graph opens on its busiest benchmark, not on everything
     params = {"around": around, "depth": depth, "stance": stance, "dossier": dossier, "benchmark": benchmark}
     return render(request, "graph.html", "Graph explorer", "/graph.json", view=view, params=params)
