@@ -2,10 +2,12 @@
 
     python bench/floor.py [--claims 10000] [--store STORE] [--clients 4] [--seconds 6] [--runs 3] [--preload LIB]
 
-Three servers over copies of one store, each under the same load: CLIENTS lean clients (``endpoint.LeanClient``),
+Four servers over copies of one store, each under the same load: CLIENTS lean clients (``endpoint.LeanClient``),
 each request a small SELECT never asked before (so nothing kept can answer it): Oxigraph server
 (``oxigraph serve-read-only``), a **bare Python server** (a thread per connection, one process per CPU, httptools
-and pyoxigraph and nothing else: no answer kept, no time limit, no checks; started from this file), and
+and pyoxigraph and nothing else: no answer kept, no time limit, no checks; started from this file), the same bare
+server with **one thread a process** serving all its connections from a selector (no thread waits for another's
+GIL, but a long query would hold up every connection of its process: a shape claimgraph does not take), and
 ``claimgraph serve``. For each it prints requests per second and the CPU its processes spent a request, counted
 over the middle half of each run (clients start and stop outside it), and the ratio of its median to Oxigraph
 server's, measured in the same run. The bare server is the floor of the approach: what is left between it and
@@ -15,7 +17,7 @@ The servers are measured in rounds, each started once a round, in turn (every ot
 on this kind of machine a server's rate moves by a fifth from one minute to the next, and a round puts them all
 in the same minutes. ``claimgraph serve`` runs as it does by default (on jemalloc where the system has it:
 ``CLAIMGRAPH_MALLOC``). ``--preload LIB`` (the path of a ``malloc`` library, such as Debian's
-``libjemalloc.so.2``) runs the three servers on the system's ``malloc`` and again on LIB (``LD_PRELOAD``;
+``libjemalloc.so.2``) runs the four servers on the system's ``malloc`` and again on LIB (``LD_PRELOAD``;
 ``CLAIMGRAPH_MALLOC`` for claimgraph): how much of each one's cost is its allocator's.
 """
 
@@ -47,8 +49,12 @@ from claimgraph.namespaces import PREFIXES  # noqa: E402
 PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 
 
-def serve_bare(port: int, store_path: str, processes: int) -> None:
-    """The bare server: GET ?query=… answered as SPARQL JSON, nothing else (a bench's reference, not a server)."""
+def serve_bare(port: int, store_path: str, processes: int, one_thread: bool = False) -> None:
+    """The bare server: GET ?query=… answered as SPARQL JSON, nothing else (a bench's reference, not a server).
+    A thread per connection, or (``one_thread``) one thread a process serving all its connections from a
+    selector: no thread ever waits for another's GIL, and a long query holds up every connection of its process."""
+    import selectors
+
     import httptools
 
     listener = socket.create_server(("127.0.0.1", port), backlog=1024)
@@ -69,15 +75,18 @@ def serve_bare(port: int, store_path: str, processes: int) -> None:
             self.done.append(self.url)
             self.url = b""
 
+        def received(self, data: bytes) -> None:
+            self.parser.feed_data(data)
+            while self.done:
+                query = urllib.parse.parse_qs(httptools.parse_url(self.done.pop(0)).query.decode())["query"][0]
+                body = store.query(PROLOGUE + query, use_default_graph_as_union=True).serialize(
+                    format=ox.QueryResultsFormat.JSON)
+                self.sock.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/sparql-results+json\r\n"
+                                  b"content-length: %d\r\n\r\n" % len(body) + body)
+
         def serve(self) -> None:
             while data := self.sock.recv(65536):
-                self.parser.feed_data(data)
-                while self.done:
-                    query = urllib.parse.parse_qs(httptools.parse_url(self.done.pop(0)).query.decode())["query"][0]
-                    body = store.query(PROLOGUE + query, use_default_graph_as_union=True).serialize(
-                        format=ox.QueryResultsFormat.JSON)
-                    self.sock.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/sparql-results+json\r\n"
-                                      b"content-length: %d\r\n\r\n" % len(body) + body)
+                self.received(data)
 
     def run(sock: socket.socket) -> None:
         try:
@@ -87,10 +96,36 @@ def serve_bare(port: int, store_path: str, processes: int) -> None:
         finally:
             sock.close()
 
-    while True:
+    def accept() -> socket.socket:
         sock, _ = listener.accept()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=run, args=(sock,), daemon=True).start()
+        return sock
+
+    if not one_thread:
+        while True:
+            threading.Thread(target=run, args=(accept(),), daemon=True).start()
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    while True:
+        for key, _ in selector.select():
+            if key.data is None:  # the listener: another process may have taken the connection
+                listener.setblocking(False)
+                try:
+                    selector.register(sock := accept(), selectors.EVENT_READ, Connection(sock))
+                    sock.setblocking(True)
+                except BlockingIOError:
+                    pass
+                continue
+            connection = key.data
+            try:
+                data = connection.sock.recv(65536)
+                if data:
+                    connection.received(data)
+                    continue
+            except OSError:
+                pass
+            selector.unregister(connection.sock)
+            connection.sock.close()
 
 
 def measure(pid: int, port: int, path: str, query: str, extra: str, clients: int,
@@ -118,10 +153,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--preload", type=Path, help="a malloc library: each server again with it in LD_PRELOAD")
-    parser.add_argument("--serve-bare", nargs=3, metavar=("PORT", "STORE", "PROCESSES"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare", nargs=4, metavar=("PORT", "STORE", "PROCESSES", "SHAPE"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        serve_bare(int(args.serve_bare[0]), args.serve_bare[1], int(args.serve_bare[2]))
+        serve_bare(int(args.serve_bare[0]), args.serve_bare[1], int(args.serve_bare[2]),
+                   one_thread=args.serve_bare[3] == "one-thread")
         return 0
     work = Path(tempfile.mkdtemp(prefix="claimgraph-floor-"))
     env = {**os.environ, "CLAIMGRAPH_STORE": str(work / "store")}
@@ -135,7 +172,7 @@ def main() -> int:
             subprocess.run([sys.executable, "-m", "claimgraph", "ingest", "-q", "--no-validate", str(work / "corpus"),
                             str(ROOT / "seeds")], env=env, check=True)
         source = ox.Store.read_only(str(work / "store"))
-        for copy in ("oxigraph", "bare"):
+        for copy in ("oxigraph", "bare", "bare1"):
             source.backup(str(work / copy))
         quads = len(source)
         del source
@@ -143,7 +180,7 @@ def main() -> int:
         processes = str(min(os.cpu_count() or 1, 4))
 
         def servers_at(first: int, malloc: str | None) -> dict[str, tuple]:
-            """The three servers on ports from ``first``: as they run by default (``malloc`` None), on the
+            """The four servers on ports from ``first``: as they run by default (``malloc`` None), on the
             system's malloc ("system") or on the library ``malloc`` names."""
             preload = {} if malloc in (None, "system") else {"LD_PRELOAD": malloc}
             suffix = "" if malloc is None else f", {'system malloc' if malloc == 'system' else Path(malloc).name}"
@@ -152,15 +189,18 @@ def main() -> int:
                     [shutil.which("oxigraph") or "oxigraph", "serve-read-only", "--location", str(work / "oxigraph"),
                      "--bind", f"127.0.0.1:{first}"], first, "/query", PROLOGUE + SMALL, UNION, preload),
                 f"bare Python server{suffix}": (
-                    [sys.executable, __file__, "--serve-bare", str(first + 1), str(work / "bare"), processes],
-                    first + 1, "/sparql", SMALL, "", preload),
+                    [sys.executable, __file__, "--serve-bare", str(first + 1), str(work / "bare"), processes,
+                     "threads"], first + 1, "/sparql", SMALL, "", preload),
+                f"bare, one thread a process{suffix}": (
+                    [sys.executable, __file__, "--serve-bare", str(first + 3), str(work / "bare1"), processes,
+                     "one-thread"], first + 3, "/sparql", SMALL, "", preload),
                 f"claimgraph serve{suffix}": (
                     [sys.executable, "-m", "claimgraph", "serve", "--port", str(first + 2)], first + 2, "/sparql",
                     SMALL, "", {} if malloc is None else {"CLAIMGRAPH_MALLOC": malloc}),
             }
 
         if args.preload:  # each server on the system's malloc, and again on the library
-            servers = {**servers_at(port, "system"), **servers_at(port + 3, str(args.preload.resolve()))}
+            servers = {**servers_at(port, "system"), **servers_at(port + 4, str(args.preload.resolve()))}
         else:
             servers = servers_at(port, None)
         print(f"# {quads} quads; {args.clients} clients, a small SELECT never asked before each request; "
