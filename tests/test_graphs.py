@@ -19,7 +19,7 @@ from claimgraph.interfaces.http.app import create_app
 from claimgraph.interfaces.http.web import examples
 from claimgraph.services import analytics
 
-from .conftest import REAL, ROOT, SEED, run_cli
+from .conftest import DOSSIERS, REAL, ROOT, SEED, run_cli
 
 AA = "https://w3id.org/claimgraph/id/benchmark/aa-omniscience"
 MMLU = "https://w3id.org/claimgraph/id/benchmark/mmlu"
@@ -48,15 +48,72 @@ def test_graphml_export_opens_in_networkx_with_typed_labelled_nodes(tmp_path: Pa
     assert bad.returncode == 2 and "--around" in bad.stderr
 
 
-def test_every_format_reads_back(graph: Claimgraph) -> None:
+def test_the_whole_graph_read_at_once_is_the_graph_read_node_by_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A whole graph reads every node's attributes in a few scans (``_Builder.read_all``); a neighbourhood reads
+    them a node at a time. Both give the same nodes, attributes and links, on odd data too: several labels, texts
+    and kinds on one node, a claim without its text, a review status."""
+    from pyoxigraph import NamedNode, Quad, RdfFormat, parse
+
+    from tests.test_odd_data import GRAPH, odd_graph
+
+    def whole(g: Claimgraph) -> tuple[dict[str, dict[str, object]], set[tuple[str, str, str, str]]]:
+        built = analytics.build_graph(g.store, max_nodes=None)
+        return (dict(built.nodes(data=True)),
+                {(u, v, k, json.dumps(d, sort_keys=True)) for u, v, k, d in built.edges(keys=True, data=True)})
+
+    with Claimgraph(Settings(store="memory:")) as g:
+        g.ingest([SEED, REAL, DOSSIERS / "variants"])
+        odd = NamedNode(GRAPH)
+        g.store.add_quads([Quad(t.subject, t.predicate, t.object, odd) for t in parse(odd_graph(), RdfFormat.TURTLE)])
+        # a node of two kinds, a review status, a claim without its text
+        g.store.update(f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <{GRAPH}-0> a cg:Model , cg:Method ; "
+                       f"cg:reviewStatus 'b', 'a' . <{GRAPH}/bare> a cg:Claim ; rdfs:label 'bare' ; "
+                       f"cg:mentions <{GRAPH}-0> }} }}", prefixes={"cg": "https://w3id.org/claimgraph/ns#",
+                                                                 "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
+        at_once = whole(g)
+        with monkeypatch.context() as patched:
+            patched.setattr(analytics._Builder, "read_all", lambda self: None)
+            one_by_one = whole(g)
+    assert at_once == one_by_one
+    nodes = at_once[0]
+    assert len(nodes) > 100 and {d["kind"] for d in nodes.values()} >= {"Claim", "Model", "Benchmark", "Metric"}
+    assert nodes[f"{GRAPH}-0"]["kind"] == "Model" and nodes[f"{GRAPH}-0"]["review"] == "a"
+    assert (nodes[f"{GRAPH}/bare"]["label"], nodes[f"{GRAPH}/bare"]["stance"]) == ("bare", "")
+    assert len({d["label"] for iri, d in nodes.items() if iri.startswith(GRAPH + "/claim/")}) > 20
+
+
+def test_every_format_reads_back(graph: Claimgraph, tmp_path: Path) -> None:
+    """Each format, written as it goes, reads back into networkx as the graph it was written from: every node with
+    its attributes, every edge with its key and attributes (text XML cannot hold is left out)."""
     g = analytics.build_graph(graph.store)
-    assert nx.read_gexf(io.BytesIO(analytics.write_graph(g, "gexf"))).number_of_nodes() == g.number_of_nodes()
-    linked = nx.node_link_graph(json.loads(analytics.write_graph(g, "nodelink")), edges="edges")
-    assert linked.number_of_edges() == g.number_of_edges()
-    cyto = json.loads(analytics.write_graph(g, "cytoscape"))
-    assert len(cyto["elements"]["nodes"]) == g.number_of_nodes()
-    dot = analytics.write_graph(g, "dot").decode()
+    odd = "urn:x:odd"
+    g.add_node(odd, kind="Model", label='a <b> & "c"\x01 é', conflicted=True)
+    g.add_edge(odd, AA, key="mentions", label="mentions")
+
+    def held(h: nx.MultiDiGraph, leave: str = "") -> tuple[dict[str, object], list[tuple[str, str, str, str]]]:
+        return ({n: d for n, d in h.nodes(data=True)},
+                sorted((u, v, k, json.dumps({a: b for a, b in d.items() if a != leave}, sort_keys=True))
+                       for u, v, k, d in h.edges(keys=True, data=True)))
+
+    nodes, edges = held(g)
+    nodes[odd] = {**g.nodes[odd], "label": 'a <b> & "c" é'}
+    for fmt, read, leave in (("graphml", lambda f: nx.read_graphml(f, force_multigraph=True), ""),
+                             ("gexf", nx.read_gexf, "id"),  # networkx reads a GEXF edge's id as an attribute
+                             ("nodelink", lambda f: nx.node_link_graph(json.load(f), edges="edges"), "")):
+        path = tmp_path / f"g.{fmt}"
+        with path.open("wb") as out:
+            assert analytics.write_graph(g, fmt, out) is None
+        with path.open("rb") as written:
+            back = held(read(written), leave)
+        assert back == ((held(g)[0] if fmt == "nodelink" else nodes), edges), fmt
+        assert path.read_bytes() == analytics.write_graph(g, fmt)
+    cyto = json.loads(analytics.write_graph(g, "cytoscape"))  # type: ignore[arg-type]
+    assert [e["data"] for e in cyto["elements"]["nodes"]] == [{"id": n, **d} for n, d in g.nodes(data=True)]
+    assert len(cyto["elements"]["edges"]) == g.number_of_edges()
+    assert {(e["data"]["source"], e["data"]["target"]) for e in cyto["elements"]["edges"]} == set(g.edges())
+    dot = analytics.write_graph(g, "dot").decode()  # type: ignore[union-attr]
     assert dot.startswith("digraph claimgraph {") and 'label="AA-Omniscience"' in dot and "color=red" in dot
+    assert dot.count(" -> ") == g.number_of_edges() and dot.rstrip().endswith("}")
 
 
 def test_neighbourhood_and_filters(graph: Claimgraph) -> None:

@@ -281,7 +281,8 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
                 # graph view is what stops at analytics.MAX_NODES, a browser's drawing limit)
                 from claimgraph.services.analytics import GraphFilter
 
-                out.write(graph.export_graph(args.format, GraphFilter(around=around, depth=args.depth), max_nodes=None))
+                graph.export_graph(args.format, GraphFilter(around=around, depth=args.depth), max_nodes=None,
+                                   output=out)
             else:
                 graph.export(out, args.format, args.dossier)
 

@@ -261,11 +261,11 @@ class Claimgraph:
     def export(self, output: BinaryIO, fmt: str = "nquads", dossier: str | None = None) -> None:
         export_service.export(self.store, output, fmt, dossier)
 
-    def export_graph(self, fmt: str, where: GraphFilter | None = None, *,
-                     max_nodes: int | None = analytics.MAX_NODES) -> bytes:
-        """The claims graph (or a neighbourhood of it) in a graph tool's format; past ``max_nodes`` nodes a
-        UsageError (``None``: no bound, for a file)."""
-        return analytics.write_graph(analytics.build_graph(self.store, where, max_nodes=max_nodes), fmt)
+    def export_graph(self, fmt: str, where: GraphFilter | None = None, *, max_nodes: int | None = analytics.MAX_NODES,
+                     output: BinaryIO | None = None) -> bytes | None:
+        """The claims graph (or a neighbourhood of it) in a graph tool's format, written to ``output`` as it goes
+        or returned; past ``max_nodes`` nodes a UsageError (``None``: no bound, for a file)."""
+        return analytics.write_graph(analytics.build_graph(self.store, where, max_nodes=max_nodes), fmt, output)
 
     def stats(self) -> Stats:
         return stats(self.store)
