@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from itertools import chain
 from pathlib import Path
 
 import networkx as nx
@@ -65,20 +66,40 @@ def test_the_whole_graph_read_at_once_is_the_graph_read_node_by_node(monkeypatch
         g.ingest([SEED, REAL, DOSSIERS / "variants"])
         odd = NamedNode(GRAPH)
         g.store.add_quads([Quad(t.subject, t.predicate, t.object, odd) for t in parse(odd_graph(), RdfFormat.TURTLE)])
-        # a node of two kinds, a review status, a claim without its text
+        # a node of two kinds, a review status, a claim without its text, a metric nothing links (not drawn)
         g.store.update(f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <{GRAPH}-0> a cg:Model , cg:Method ; "
                        f"cg:reviewStatus 'b', 'a' . <{GRAPH}/bare> a cg:Claim ; rdfs:label 'bare' ; "
-                       f"cg:mentions <{GRAPH}-0> }} }}", prefixes={"cg": "https://w3id.org/claimgraph/ns#",
+                       f"cg:mentions <{GRAPH}-0> . <{GRAPH}/lonely> a cg:Metric }} }}", prefixes={"cg": "https://w3id.org/claimgraph/ns#",
                                                                  "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
         at_once = whole(g)
         with monkeypatch.context() as patched:
             patched.setattr(analytics._Builder, "read_all", lambda self: None)
             one_by_one = whole(g)
+        # a whole graph for a file is written as its links are read, never held: the same graph in every format
+        built = analytics.build_graph(g.store, max_nodes=None)
+        for fmt, read in (("graphml", lambda f: nx.read_graphml(f, force_multigraph=True)), ("gexf", nx.read_gexf),
+                          ("nodelink", lambda f: nx.node_link_graph(json.load(f), edges="edges")),
+                          ("cytoscape", lambda f: sorted(json.dumps(e, sort_keys=True) for e in chain(
+                              *json.load(f)["elements"].values()))),
+                          ("dot", lambda f: sorted(f.read().decode().splitlines()))):
+            streamed, held = io.BytesIO(), io.BytesIO()
+            analytics.write_whole_graph(g.store, fmt, streamed)
+            analytics.write_graph(built, fmt, held)
+            streamed.seek(0)
+            held.seek(0)
+            back, expected = read(streamed), read(held)
+            if isinstance(back, nx.MultiDiGraph):
+                back, expected = (({n: d for n, d in h.nodes(data=True)},
+                                   sorted((u, v, k, json.dumps({a: b for a, b in d.items() if a != "id"},
+                                                               sort_keys=True))
+                                          for u, v, k, d in h.edges(keys=True, data=True))) for h in (back, expected))
+            assert back == expected, fmt
     assert at_once == one_by_one
     nodes = at_once[0]
     assert len(nodes) > 100 and {d["kind"] for d in nodes.values()} >= {"Claim", "Model", "Benchmark", "Metric"}
     assert nodes[f"{GRAPH}-0"]["kind"] == "Model" and nodes[f"{GRAPH}-0"]["review"] == "a"
     assert (nodes[f"{GRAPH}/bare"]["label"], nodes[f"{GRAPH}/bare"]["stance"]) == ("bare", "")
+    assert f"{GRAPH}/lonely" not in nodes
     assert len({d["label"] for iri, d in nodes.items() if iri.startswith(GRAPH + "/claim/")}) > 20
 
 

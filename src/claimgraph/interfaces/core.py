@@ -264,7 +264,11 @@ class Claimgraph:
     def export_graph(self, fmt: str, where: GraphFilter | None = None, *, max_nodes: int | None = analytics.MAX_NODES,
                      output: BinaryIO | None = None) -> bytes | None:
         """The claims graph (or a neighbourhood of it) in a graph tool's format, written to ``output`` as it goes
-        or returned; past ``max_nodes`` nodes a UsageError (``None``: no bound, for a file)."""
+        or returned; past ``max_nodes`` nodes a UsageError (``None``: no bound, for a file). The whole graph, for
+        a file, is written as its links are read, never held (``analytics.write_whole_graph``)."""
+        if output is not None and max_nodes is None and analytics.is_whole(where):
+            analytics.write_whole_graph(self.store, fmt, output)
+            return None
         return analytics.write_graph(analytics.build_graph(self.store, where, max_nodes=max_nodes), fmt, output)
 
     def stats(self) -> Stats:

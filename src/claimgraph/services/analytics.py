@@ -10,8 +10,9 @@ A whole graph is built only up to ``MAX_NODES`` nodes; beyond that, ask for the 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, BinaryIO
 
 import networkx as nx
@@ -28,8 +29,8 @@ from claimgraph.services.graph_formats import cytoscape_elements
 from claimgraph.services.sparql import named_query
 from claimgraph.store import Store
 
-__all__ = ["GraphFilter", "build_graph", "GRAPH_FORMATS", "write_graph", "cytoscape_elements", "centrality",
-           "impact", "MAX_NODES", "KINDS"]
+__all__ = ["GraphFilter", "build_graph", "GRAPH_FORMATS", "write_graph", "write_whole_graph", "is_whole",
+           "cytoscape_elements", "centrality", "impact", "MAX_NODES", "KINDS"]
 
 MAX_NODES = 5000
 KINDS = ("Claim", "Model", "Method", "Benchmark", "Organization", "Event", "Metric")
@@ -159,6 +160,14 @@ def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def is_whole(where: GraphFilter | None) -> bool:
+    """Whether ``where`` selects the whole graph (UsageError for a depth out of bounds, as ``build_graph``)."""
+    where = where or GraphFilter()
+    if where.depth < 0 or where.depth > 4:
+        raise UsageError("depth must be between 0 and 4")
+    return where.around is None and where.kinds is None and not (where.stance or where.dossier or where.benchmark)
+
+
 def build_graph(store: Store, where: GraphFilter | None = None, *,
                 max_nodes: int | None = MAX_NODES) -> nx.MultiDiGraph:
     """The graph of claims and entities that ``where`` selects (everything by default), with conflicts between
@@ -198,15 +207,48 @@ def build_graph(store: Store, where: GraphFilter | None = None, *,
     return graph
 
 
-def _add_conflicts(store: Store, graph: nx.MultiDiGraph) -> None:
-    claims = {n for n, d in graph.nodes(data=True) if d["kind"] == "Claim"}
+def write_whole_graph(store: Store, fmt: str, output: BinaryIO) -> None:
+    """The whole graph (what ``build_graph`` builds without a filter), written to ``output`` as its links are read:
+    what is held is every node's attributes, not its links (networkx held 855 MB at 100k claims, where the
+    nodes alone are a fraction of that). The links are read twice: once for the metrics they link (a metric is
+    drawn only when linked), once to be written."""
+    builder = _Builder(store)
+    builder.read_all()
+    drawn = builder.drawn or {}
+
+    def links() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+        for r in store.query(named_query("graph-all-links"), prefixes=PREFIXES):  # type: ignore[union-attr]
+            source, target = r["source"].value, r["target"].value  # type: ignore[index]
+            if source in drawn and target in drawn:
+                relation = r["relation"].value.rsplit("#", 1)[-1]  # type: ignore[index]
+                yield source, target, relation, {"label": relation}
+
+    linked = {n for source, target, _, _ in links() for n in (source, target) if drawn[n]["kind"] == "Metric"}
+    nodes = {iri: attrs for iri, attrs in drawn.items() if attrs["kind"] != "Metric" or iri in linked}
+    conflicted, conflicts = _conflicts(store, {n for n, attrs in nodes.items() if attrs["kind"] == "Claim"})
+    for claim in conflicted:
+        nodes[claim]["conflicted"] = True
+    graph_formats.write_parts(fmt, output, lambda: nodes.items(), lambda: chain(links(), conflicts))
+
+
+def _conflicts(store: Store, claims: set[str]) -> tuple[set[str], list[tuple[str, str, str, dict[str, Any]]]]:
+    """The ``claims`` that a conflict involves, and an edge between each two of a conflict's claims, in order."""
+    conflicted, edges = set(), []
     for r in _rows(store, "graph-conflicts"):
         involved = sorted(c for c in r["claims"].value.split(" ") if c in claims)
-        for c in involved:
-            graph.nodes[c]["conflicted"] = True
-        for a, b in zip(involved, involved[1:]):
-            graph.add_edge(a, b, key=f"conflict {r['conflict'].value}", label=r["type"].value, conflict=True,
-                           explanation=r["explanation"].value)
+        conflicted.update(involved)
+        edges += [(a, b, f"conflict {r['conflict'].value}", {"label": r["type"].value, "conflict": True,
+                                                            "explanation": r["explanation"].value})
+                  for a, b in zip(involved, involved[1:])]  # noqa: B905 - one shorter by design
+    return conflicted, edges
+
+
+def _add_conflicts(store: Store, graph: nx.MultiDiGraph) -> None:
+    conflicted, edges = _conflicts(store, {n for n, d in graph.nodes(data=True) if d["kind"] == "Claim"})
+    for claim in conflicted:
+        graph.nodes[claim]["conflicted"] = True
+    for a, b, key, attrs in edges:
+        graph.add_edge(a, b, key=key, **attrs)
 
 
 def _filter(graph: nx.MultiDiGraph, where: GraphFilter) -> None:

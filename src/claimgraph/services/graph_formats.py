@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any, BinaryIO
 
@@ -22,7 +22,7 @@ import networkx as nx
 from claimgraph.errors import UsageError
 from claimgraph.services.export import GRAPH_FORMATS
 
-__all__ = ["write", "cytoscape_elements"]
+__all__ = ["write", "write_parts", "cytoscape_elements"]
 
 #: bytes gathered before each write to the output
 _CHUNK = 1 << 20
@@ -32,14 +32,26 @@ _SHAPES = {"Claim": "note", "Model": "box", "Method": "ellipse", "Benchmark": "c
            "Event": "diamond", "Metric": "plain"}
 
 
+#: a graph as the writers read it: its nodes (id, attributes), and its edges (source, target, key, attributes),
+#: each a function that gives them anew (GraphML and GEXF read them twice: once for the attributes they use)
+Nodes = Callable[[], Iterable[tuple[str, dict[str, Any]]]]
+Edges = Callable[[], Iterable[tuple[str, str, str, dict[str, Any]]]]
+
+
 def write(graph: nx.MultiDiGraph, fmt: str, output: BinaryIO) -> None:
     """Write ``graph`` in ``fmt`` (one of ``GRAPH_FORMATS``) to ``output``."""
+    write_parts(fmt, output, lambda: graph.nodes(data=True), lambda: graph.edges(keys=True, data=True))
+
+
+def write_parts(fmt: str, output: BinaryIO, nodes: Nodes, edges: Edges) -> None:
+    """Write the graph of ``nodes`` and ``edges`` in ``fmt`` to ``output``, without holding it: what a whole
+    graph too large for networkx is written with (``analytics.write_whole_graph``)."""
     writers = {"graphml": _graphml, "gexf": _gexf, "nodelink": _nodelink, "cytoscape": _cytoscape, "dot": _dot}
     if fmt not in writers:
         raise UsageError(f"unknown graph format {fmt!r}; expected one of {', '.join(GRAPH_FORMATS)}")
     held: list[str] = []
     size = 0
-    for text in writers[fmt](graph):
+    for text in writers[fmt](nodes, edges):
         held.append(text)
         size += len(text)
         if size >= _CHUNK:
@@ -87,9 +99,9 @@ def _graphml_value(value: object) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else _xml(value)
 
 
-def _graphml(graph: nx.MultiDiGraph) -> Iterator[str]:
-    node_keys = _kinds(d for _, d in graph.nodes(data=True))
-    edge_keys = _kinds(d for _, _, d in graph.edges(data=True))
+def _graphml(nodes: Nodes, edges: Edges) -> Iterator[str]:
+    node_keys = _kinds(d for _, d in nodes())
+    edge_keys = _kinds(d for _, _, _, d in edges())
     ids: dict[tuple[str, str], str] = {}
     yield ('<?xml version="1.0" encoding="utf-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/'
@@ -100,11 +112,11 @@ def _graphml(graph: nx.MultiDiGraph) -> Iterator[str]:
             yield (f'  <key id="{key}" for="{scope}" attr.name="{_xml(name)}" '
                    f'attr.type="{_GRAPHML_TYPES.get(kind, "string")}" />\n')
     yield '  <graph edgedefault="directed">\n'
-    for node, data in graph.nodes(data=True):
+    for node, data in nodes():
         yield f'    <node id="{_xml(node)}">\n' + "".join(
             f'      <data key="{ids["node", name]}">{_graphml_value(value)}</data>\n' for name, value in _set(data)
         ) + "    </node>\n"
-    for source, target, key, data in graph.edges(keys=True, data=True):
+    for source, target, key, data in edges():
         yield f'    <edge source="{_xml(source)}" target="{_xml(target)}" id="{_xml(key)}">\n' + "".join(
             f'      <data key="{ids["edge", name]}">{_graphml_value(value)}</data>\n' for name, value in _set(data)
         ) + "    </edge>\n"
@@ -114,13 +126,12 @@ def _graphml(graph: nx.MultiDiGraph) -> Iterator[str]:
 _GEXF_TYPES = {bool: "boolean", int: "long", float: "double"}
 
 
-def _gexf(graph: nx.MultiDiGraph) -> Iterator[str]:
+def _gexf(nodes: Nodes, edges: Edges) -> Iterator[str]:
     """GEXF 1.2 as networkx writes it: a node's ``label`` is its label, the others its attribute values; an edge's
     key is the ``networkx_key`` attribute networkx reads back as the key."""
-    node_keys = {name: kind for name, kind in _kinds(d for _, d in graph.nodes(data=True)).items()
-                 if name != "label"}
-    edge_keys = {"networkx_key": str, **{name: kind for name, kind in _kinds(
-        d for _, _, d in graph.edges(data=True)).items() if name != "label"}}
+    node_keys = {name: kind for name, kind in _kinds(d for _, d in nodes()).items() if name != "label"}
+    edge_keys = {"networkx_key": str, **{name: kind for name, kind in _kinds(d for _, _, _, d in edges()).items()
+                                         if name != "label"}}
     ids: dict[tuple[str, str], str] = {}
     yield ('<?xml version="1.0" encoding="utf-8"?>\n<gexf xmlns="http://www.gexf.net/1.2draft" '
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.gexf.net/1.2draft '
@@ -140,12 +151,12 @@ def _gexf(graph: nx.MultiDiGraph) -> Iterator[str]:
         return f"        <attvalues>\n{held}        </attvalues>\n" if held else ""
 
     yield "    <nodes>\n"
-    for node, data in graph.nodes(data=True):
+    for node, data in nodes():
         label = data.get("label")
         yield (f'      <node id="{_xml(node)}" label="{_xml(node if label is None else label)}">\n'
                f'{values("node", _set(data))}      </node>\n')
     yield "    </nodes>\n    <edges>\n"
-    for number, (source, target, key, data) in enumerate(graph.edges(keys=True, data=True)):
+    for number, (source, target, key, data) in enumerate(edges()):
         label = data.get("label")
         named = f' label="{_xml(label)}"' if label is not None else ""
         yield (f'      <edge source="{_xml(source)}" target="{_xml(target)}" id="{number}"{named}>\n'
@@ -161,34 +172,33 @@ def _json_list(items: Iterable[Any]) -> Iterator[str]:
     yield "\n ]" if not first else "]"
 
 
-def _nodelink(graph: nx.MultiDiGraph) -> Iterator[str]:
+def _nodelink(nodes: Nodes, edges: Edges) -> Iterator[str]:
     """``nx.node_link_data(graph, edges="edges")``, which ``nx.node_link_graph(data, edges="edges")`` reads."""
-    yield '{"directed": true, "multigraph": true, "graph": ' + json.dumps(graph.graph, default=str) + ',\n "nodes": ['
-    yield from _json_list({**dict(_set(d)), "id": n} for n, d in graph.nodes(data=True))
+    yield '{"directed": true, "multigraph": true, "graph": {},\n "nodes": ['
+    yield from _json_list({**dict(_set(d)), "id": n} for n, d in nodes())
     yield ',\n "edges": ['
-    yield from _json_list({**dict(_set(d)), "source": u, "target": v, "key": k}
-                          for u, v, k, d in graph.edges(keys=True, data=True))
+    yield from _json_list({**dict(_set(d)), "source": u, "target": v, "key": k} for u, v, k, d in edges())
     yield "\n}\n"
 
 
-def _cytoscape(graph: nx.MultiDiGraph) -> Iterator[str]:
+def _cytoscape(nodes: Nodes, edges: Edges) -> Iterator[str]:
     yield '{"data": {"name": "claimgraph"},\n "elements": {"nodes": ['
-    yield from _json_list(_cytoscape_node(n, dict(_set(d))) for n, d in graph.nodes(data=True))
+    yield from _json_list(_cytoscape_node(n, dict(_set(d))) for n, d in nodes())
     yield ',\n "edges": ['
-    yield from _json_list(_cytoscape_edge(u, v, k, dict(_set(d))) for u, v, k, d in graph.edges(keys=True, data=True))
+    yield from _json_list(_cytoscape_edge(u, v, k, dict(_set(d))) for u, v, k, d in edges())
     yield "}\n}\n"
 
 
-def _dot(graph: nx.MultiDiGraph) -> Iterator[str]:
+def _dot(nodes: Nodes, edges: Edges) -> Iterator[str]:
     def quote(text: object) -> str:
         return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
     yield "digraph claimgraph {\n  rankdir=LR;\n"
-    for n, d in graph.nodes(data=True):
+    for n, d in nodes():
         colour = ", color=red" if d.get("conflicted") else ""
         shape = _SHAPES.get(d.get("kind"), "ellipse")
         yield f"  {quote(n)} [label={quote(d.get('label', n))}, shape={shape}{colour}];\n"
-    for u, v, d in graph.edges(data=True):
+    for u, v, _, d in edges():
         colour = ", color=red" if d.get("conflict") else ""
         yield f"  {quote(u)} -> {quote(v)} [label={quote(d.get('label', ''))}{colour}];\n"
     yield "}\n"
