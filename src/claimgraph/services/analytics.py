@@ -210,8 +210,7 @@ def build_graph(store: Store, where: GraphFilter | None = None, *,
 def write_whole_graph(store: Store, fmt: str, output: BinaryIO) -> None:
     """The whole graph (what ``build_graph`` builds without a filter), written to ``output`` as its links are read:
     what is held is every node's attributes, not its links (networkx held 855 MB at 100k claims, where the
-    nodes alone are a fraction of that). The links are read twice: once for the metrics they link (a metric is
-    drawn only when linked), once to be written."""
+    nodes alone are a fraction of that). The links are read once, as they are written."""
     builder = _Builder(store)
     builder.read_all()
     drawn = builder.drawn or {}
@@ -223,12 +222,24 @@ def write_whole_graph(store: Store, fmt: str, output: BinaryIO) -> None:
                 relation = r["relation"].value.rsplit("#", 1)[-1]  # type: ignore[index]
                 yield source, target, relation, {"label": relation}
 
-    linked = {n for source, target, _, _ in links() for n in (source, target) if drawn[n]["kind"] == "Metric"}
-    nodes = {iri: attrs for iri, attrs in drawn.items() if attrs["kind"] != "Metric" or iri in linked}
+    nodes = {iri: attrs for iri, attrs in drawn.items() if attrs["kind"] != "Metric" or _linked(store, iri, drawn)}
     conflicted, conflicts = _conflicts(store, {n for n, attrs in nodes.items() if attrs["kind"] == "Claim"})
     for claim in conflicted:
         nodes[claim]["conflicted"] = True
-    graph_formats.write_parts(fmt, output, lambda: nodes.items(), lambda: chain(links(), conflicts))
+    edge_attrs = [{"label": ""}] + [attrs for _, _, _, attrs in conflicts]  # every attribute an edge has
+    graph_formats.write_parts(fmt, output, lambda: nodes.items(), lambda: chain(links(), conflicts), edge_attrs)
+
+
+def _linked(store: Store, iri: str, drawn: dict[str, dict[str, Any]]) -> bool:
+    """Whether a link of ``graph-all-links.rq`` joins ``iri`` to a drawn node (a metric is drawn only then)."""
+    node = NamedNode(iri)
+    for relation in _LINKS:
+        if any(isinstance(q.object, NamedNode) and q.object.value in drawn
+               for q in store.match(node, CG[relation], None)):
+            return True
+        if any(q.subject.value in drawn for q in store.match(None, CG[relation], node)):
+            return True
+    return False
 
 
 def _conflicts(store: Store, claims: set[str]) -> tuple[set[str], list[tuple[str, str, str, dict[str, Any]]]]:

@@ -43,15 +43,19 @@ def write(graph: nx.MultiDiGraph, fmt: str, output: BinaryIO) -> None:
     write_parts(fmt, output, lambda: graph.nodes(data=True), lambda: graph.edges(keys=True, data=True))
 
 
-def write_parts(fmt: str, output: BinaryIO, nodes: Nodes, edges: Edges) -> None:
+def write_parts(fmt: str, output: BinaryIO, nodes: Nodes, edges: Edges,
+                edge_attrs: Iterable[dict[str, Any]] | None = None) -> None:
     """Write the graph of ``nodes`` and ``edges`` in ``fmt`` to ``output``, without holding it: what a whole
-    graph too large for networkx is written with (``analytics.write_whole_graph``)."""
+    graph too large for networkx is written with (``analytics.write_whole_graph``). ``edge_attrs``: attributes
+    of edges that between them have every name and type the edges use, where the caller knows them (else the
+    edges are read once more for them, by GraphML and GEXF)."""
     writers = {"graphml": _graphml, "gexf": _gexf, "nodelink": _nodelink, "cytoscape": _cytoscape, "dot": _dot}
     if fmt not in writers:
         raise UsageError(f"unknown graph format {fmt!r}; expected one of {', '.join(GRAPH_FORMATS)}")
     held: list[str] = []
     size = 0
-    for text in writers[fmt](nodes, edges):
+    known = None if edge_attrs is None else _kinds(edge_attrs)
+    for text in writers[fmt](nodes, edges, known):
         held.append(text)
         size += len(text)
         if size >= _CHUNK:
@@ -99,9 +103,9 @@ def _graphml_value(value: object) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else _xml(value)
 
 
-def _graphml(nodes: Nodes, edges: Edges) -> Iterator[str]:
+def _graphml(nodes: Nodes, edges: Edges, edge_keys: dict[str, type] | None) -> Iterator[str]:
     node_keys = _kinds(d for _, d in nodes())
-    edge_keys = _kinds(d for _, _, _, d in edges())
+    edge_keys = _kinds(d for _, _, _, d in edges()) if edge_keys is None else edge_keys
     ids: dict[tuple[str, str], str] = {}
     yield ('<?xml version="1.0" encoding="utf-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/'
@@ -126,12 +130,12 @@ def _graphml(nodes: Nodes, edges: Edges) -> Iterator[str]:
 _GEXF_TYPES = {bool: "boolean", int: "long", float: "double"}
 
 
-def _gexf(nodes: Nodes, edges: Edges) -> Iterator[str]:
+def _gexf(nodes: Nodes, edges: Edges, edge_keys: dict[str, type] | None) -> Iterator[str]:
     """GEXF 1.2 as networkx writes it: a node's ``label`` is its label, the others its attribute values; an edge's
     key is the ``networkx_key`` attribute networkx reads back as the key."""
     node_keys = {name: kind for name, kind in _kinds(d for _, d in nodes()).items() if name != "label"}
-    edge_keys = {"networkx_key": str, **{name: kind for name, kind in _kinds(d for _, _, _, d in edges()).items()
-                                         if name != "label"}}
+    edge_keys = {"networkx_key": str, **{name: kind for name, kind in (
+        _kinds(d for _, _, _, d in edges()) if edge_keys is None else edge_keys).items() if name != "label"}}
     ids: dict[tuple[str, str], str] = {}
     yield ('<?xml version="1.0" encoding="utf-8"?>\n<gexf xmlns="http://www.gexf.net/1.2draft" '
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.gexf.net/1.2draft '
@@ -172,7 +176,7 @@ def _json_list(items: Iterable[Any]) -> Iterator[str]:
     yield "\n ]" if not first else "]"
 
 
-def _nodelink(nodes: Nodes, edges: Edges) -> Iterator[str]:
+def _nodelink(nodes: Nodes, edges: Edges, _: object = None) -> Iterator[str]:
     """``nx.node_link_data(graph, edges="edges")``, which ``nx.node_link_graph(data, edges="edges")`` reads."""
     yield '{"directed": true, "multigraph": true, "graph": {},\n "nodes": ['
     yield from _json_list({**dict(_set(d)), "id": n} for n, d in nodes())
@@ -181,7 +185,7 @@ def _nodelink(nodes: Nodes, edges: Edges) -> Iterator[str]:
     yield "\n}\n"
 
 
-def _cytoscape(nodes: Nodes, edges: Edges) -> Iterator[str]:
+def _cytoscape(nodes: Nodes, edges: Edges, _: object = None) -> Iterator[str]:
     yield '{"data": {"name": "claimgraph"},\n "elements": {"nodes": ['
     yield from _json_list(_cytoscape_node(n, dict(_set(d))) for n, d in nodes())
     yield ',\n "edges": ['
@@ -189,7 +193,7 @@ def _cytoscape(nodes: Nodes, edges: Edges) -> Iterator[str]:
     yield "}\n}\n"
 
 
-def _dot(nodes: Nodes, edges: Edges) -> Iterator[str]:
+def _dot(nodes: Nodes, edges: Edges, _: object = None) -> Iterator[str]:
     def quote(text: object) -> str:
         return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
