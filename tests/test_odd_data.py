@@ -156,6 +156,31 @@ def test_a_query_that_sorts_them_is_refused_in_words_and_the_server_goes_on(odd:
     assert odd.process.poll() is None
 
 
+def test_an_update_that_sorts_them_is_refused_in_words_and_nothing_is_written(odd: LiveServer) -> None:
+    """An update runs in the store's process, the only writer: one that may sort is first tried on a copy of the
+    store in a child process. Where the engine aborts there, the update is refused in words, nothing is written
+    and the server goes on; an update that sorts what the engine can sort is written as ever."""
+    marked = f"{DATA}odd-update"
+    update = (f"PREFIX cg: <https://w3id.org/claimgraph/ns#> INSERT {{ GRAPH <{marked}> {{ <{marked}> cg:first ?o }} }} "
+              f"WHERE {{ {{ SELECT ?o WHERE {{ GRAPH <{GRAPH}> {{ ?s cg:position ?o }} }} ORDER BY ?o LIMIT 1 }} }}")
+    written = "ASK { GRAPH <%s> { ?s ?p ?o } }" % marked
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
+
+    def holds() -> bool:
+        with urllib.request.urlopen(f"{odd.url}/sparql?" + urllib.parse.urlencode({"query": written}), timeout=60) as r:
+            return bool(json.loads(r.read())["boolean"])
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(f"{odd.url}/update", update.encode(), headers, method="POST"),
+                               timeout=120)
+    problem = json.loads(refused.value.read())
+    assert refused.value.code == 400 and "not run and nothing was written" in problem["detail"], problem
+    assert "STR(?x)" in problem["detail"] and odd.process.poll() is None and not holds()
+    safe = update.replace("ORDER BY ?o", "ORDER BY STR(?o)")
+    assert request("POST", f"{odd.url}/update", safe.encode(), headers) == 204
+    assert holds() and odd.process.poll() is None
+
+
 def test_claimgraph_query_that_sorts_them_says_so(tmp_path: Path) -> None:
     """``claimgraph query`` runs a query that may sort in a child process: when the engine aborts there, the
     command says so in words (exit 1), not with a Rust panic; a sort the engine can do is answered as ever."""

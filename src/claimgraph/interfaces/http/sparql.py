@@ -13,14 +13,31 @@ from pyoxigraph import serialize
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from claimgraph.errors import InputError, QueryError
-from claimgraph.interfaces.http.deps import (answers, core, endpoint_url, executor, multi_params, parse_form, read_body,
-                                             require_writer)
+from claimgraph.interfaces.http.deps import (
+    answers,
+    core,
+    endpoint_url,
+    executor,
+    multi_params,
+    parse_form,
+    read_body,
+    require_writer,
+)
 from claimgraph.interfaces.http.problems import Problem, response_for
 from claimgraph.namespaces import PREFIXES
 from claimgraph.services.describe import service_description
+from claimgraph.services.engine import may_sort, try_update
 from claimgraph.services.executor import ExecutorBusy, QueryRefused, QueryTimeout
 from claimgraph.services.negotiation import best_match
-from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, Dataset, absolute_iri, apply_using, content_type_of
+from claimgraph.services.protocol import (
+    GRAPH_TYPES,
+    RESULT_TYPES,
+    Dataset,
+    absolute_iri,
+    apply_using,
+    content_type_of,
+)
+from claimgraph.store.oxigraph import OxigraphStore
 
 __all__ = ["router", "DirectRoutes", "operation", "get_query", "dataset_of", "INTERNAL_SNAPSHOT"]
 
@@ -134,6 +151,9 @@ async def _answer_update(request: Request, update: str, params: dict[str, list[s
 
     def run() -> None:
         with graph.store.write_lock:
+            if may_sort(text) and isinstance(graph.store, OxigraphStore):
+                # the engine may abort the process it sorts in, and this one holds the store: tried on a copy first
+                try_update(graph.store, text, PREFIXES, endpoint_url(request))
             graph.conflicts.invalidate()  # recomputed when next read: an update may change anything
             graph.store.update(text, prefixes=PREFIXES, base_iri=endpoint_url(request))
 
