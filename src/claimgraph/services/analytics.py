@@ -10,7 +10,7 @@ A whole graph is built only up to ``MAX_NODES`` nodes; beyond that, ask for the 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any, BinaryIO
@@ -63,40 +63,51 @@ class _Builder:
         self.store = store
         self.limit = limit
         self.graph = nx.MultiDiGraph()
-        self.drawn: dict[str, dict[str, Any]] | None = None  # every node's attributes, read at once (read_all)
+        # every node's attributes, read at once (read_all): kind, label, stance, dossier, review status
+        self.drawn: dict[str, tuple[str, str, str | None, str | None, str | None]] | None = None
 
     def read_all(self) -> None:
         """Read the attributes of every node of a drawn kind at once, a scan for each (what :meth:`node` reads
-        one node at a time with ``graph-node.rq``: a query a node took 30-40 s of a whole graph at 100k claims)."""
-        kinds: dict[str, str] = {}
+        one node at a time with ``graph-node.rq``: a query a node took 30-40 s of a whole graph at 100k claims).
+        Each node's are held as a tuple (see :func:`_attrs`), its equal values shared: a million nodes."""
+        kinds: dict[str, int] = {}  # a node's kind, as its place in KINDS
         rank = {CG.iri + kind: i for i, kind in enumerate(KINDS)}
         types = " ".join("cg:" + kind for kind in KINDS)
         for r in self.store.query(f"SELECT ?node ?type WHERE {{ VALUES ?type {{ {types} }} ?node a ?type "
                                   "FILTER(isIRI(?node)) }", prefixes=PREFIXES):  # type: ignore[union-attr]
-            node, kind = r["node"].value, r["type"].value  # type: ignore[index]
-            if node not in kinds or rank[kind] < rank[CG.iri + kinds[node]]:
-                kinds[node] = kind[len(CG.iri):]
+            node, kind = r["node"].value, rank[r["type"].value]  # type: ignore[index]
+            if kind < kinds.get(node, len(KINDS)):
+                kinds[node] = kind
         labels: dict[str, str] = {}
         for q in self.store.match(None, RDFS.label, None):
             iri = q.subject.value
             if iri in kinds and (iri not in labels or q.object.value < labels[iri]):
                 labels[iri] = q.object.value
-        drawn = {iri: {"kind": kind, "label": labels.get(iri, iri.rsplit("/", 1)[-1]), "iri": iri,
-                       "path": local_path(iri) or iri} for iri, kind in kinds.items()}
         claims: dict[str, tuple[str, str, str]] = {}
+        claim = KINDS.index("Claim")
         for r in self.store.query("SELECT ?node ?text ?stance ?dossier WHERE { ?node a cg:Claim ; cg:text ?text ; "
                                   "cg:stance ?stance ; cg:inDossier ?dossier }", prefixes=PREFIXES):  # type: ignore[union-attr]
             iri, held = r["node"].value, (r["text"].value, r["stance"].value, r["dossier"].value)  # type: ignore[index]
-            if kinds.get(iri) == "Claim" and (iri not in claims or held < claims[iri]):
+            if kinds.get(iri) == claim and (iri not in claims or held < claims[iri]):
                 claims[iri] = held
-        for iri, attrs in drawn.items():
-            if attrs["kind"] == "Claim":
-                text, stance, dossier = claims.get(iri, (attrs["label"], "", ""))
-                attrs.update(stance=stance, dossier=dossier, label=_short(text))
+        reviews: dict[str, str] = {}
         for q in self.store.match(None, CG.reviewStatus, None):
-            attrs = drawn.get(q.subject.value)
-            if attrs is not None and ("review" not in attrs or q.object.value < attrs["review"]):
-                attrs["review"] = q.object.value
+            iri = q.subject.value
+            if iri in kinds and (iri not in reviews or q.object.value < reviews[iri]):
+                reviews[iri] = q.object.value
+        shared: dict[str, str] = {}  # one object for each stance, dossier and review status
+        drawn: dict[str, tuple[str, str, str | None, str | None, str | None]] = {}
+        for iri, kind in kinds.items():
+            label = labels.get(iri, iri.rsplit("/", 1)[-1])
+            stance = dossier = None
+            if kind == claim:
+                text, stance, dossier = claims.pop(iri, (label, "", ""))
+                label = _short(text)
+                stance, dossier = shared.setdefault(stance, stance), shared.setdefault(dossier, dossier)
+            review = reviews.get(iri)
+            if review is not None:
+                review = shared.setdefault(review, review)
+            drawn[iri] = (KINDS[kind], label, stance, dossier, review)
         self.drawn = drawn
 
     def _drawn(self, iri: str) -> bool:
@@ -112,10 +123,10 @@ class _Builder:
         if iri in self.graph:
             return True
         if self.drawn is not None:
-            attrs = self.drawn.get(iri)
-            if attrs is not None:
-                self.graph.add_node(iri, **attrs)
-            return attrs is not None
+            held = self.drawn.get(iri)
+            if held is not None:
+                self.graph.add_node(iri, **_attrs(iri, held))
+            return held is not None
         rows = _rows(self.store, "graph-node", node=NamedNode(iri))
         kind = _kind({r["type"].value for r in rows if r["type"] is not None})
         if kind is None:
@@ -153,6 +164,17 @@ class _Builder:
                 self.graph.add_edge(source, target, key=relation, label=relation)
                 found.append(other)
         return found
+
+
+def _attrs(iri: str, held: tuple[str, str, str | None, str | None, str | None]) -> dict[str, Any]:
+    """A node's attributes, from what ``_Builder.read_all`` holds of it: as ``_Builder.node`` makes them."""
+    kind, label, stance, dossier, review = held
+    attrs: dict[str, Any] = {"kind": kind, "label": label, "iri": iri, "path": local_path(iri) or iri}
+    if kind == "Claim":
+        attrs.update(stance=stance, dossier=dossier)
+    if review is not None:
+        attrs["review"] = review
+    return attrs
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -222,15 +244,22 @@ def write_whole_graph(store: Store, fmt: str, output: BinaryIO) -> None:
                 relation = r["relation"].value.rsplit("#", 1)[-1]  # type: ignore[index]
                 yield source, target, relation, {"label": relation}
 
-    nodes = {iri: attrs for iri, attrs in drawn.items() if attrs["kind"] != "Metric" or _linked(store, iri, drawn)}
-    conflicted, conflicts = _conflicts(store, {n for n, attrs in nodes.items() if attrs["kind"] == "Claim"})
-    for claim in conflicted:
-        nodes[claim]["conflicted"] = True
+    for iri in [iri for iri, held in drawn.items() if held[0] == "Metric" and not _linked(store, iri, drawn)]:
+        del drawn[iri]  # a metric is drawn only when linked
+    conflicted, conflicts = _conflicts(store, {n for n, held in drawn.items() if held[0] == "Claim"})
+
+    def nodes() -> Iterator[tuple[str, dict[str, Any]]]:
+        for iri, held in drawn.items():
+            attrs = _attrs(iri, held)
+            if iri in conflicted:
+                attrs["conflicted"] = True
+            yield iri, attrs
+
     edge_attrs = [{"label": ""}] + [attrs for _, _, _, attrs in conflicts]  # every attribute an edge has
-    graph_formats.write_parts(fmt, output, lambda: nodes.items(), lambda: chain(links(), conflicts), edge_attrs)
+    graph_formats.write_parts(fmt, output, nodes, lambda: chain(links(), conflicts), edge_attrs)
 
 
-def _linked(store: Store, iri: str, drawn: dict[str, dict[str, Any]]) -> bool:
+def _linked(store: Store, iri: str, drawn: Mapping[str, object]) -> bool:
     """Whether a link of ``graph-all-links.rq`` joins ``iri`` to a drawn node (a metric is drawn only then)."""
     node = NamedNode(iri)
     for relation in _LINKS:
