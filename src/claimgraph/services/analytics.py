@@ -78,11 +78,7 @@ class _Builder:
             node, kind = r["node"].value, rank[r["type"].value]  # type: ignore[index]
             if kind < kinds.get(node, len(KINDS)):
                 kinds[node] = kind
-        labels: dict[str, str] = {}
-        for q in self.store.match(None, RDFS.label, None):
-            iri = q.subject.value
-            if iri in kinds and (iri not in labels or q.object.value < labels[iri]):
-                labels[iri] = q.object.value
+        labels = self._least(RDFS.label, kinds)
         claims: dict[str, tuple[str, str, str]] = {}
         claim = KINDS.index("Claim")
         for r in self.store.query("SELECT ?node ?text ?stance ?dossier WHERE { ?node a cg:Claim ; cg:text ?text ; "
@@ -90,11 +86,7 @@ class _Builder:
             iri, held = r["node"].value, (r["text"].value, r["stance"].value, r["dossier"].value)  # type: ignore[index]
             if kinds.get(iri) == claim and (iri not in claims or held < claims[iri]):
                 claims[iri] = held
-        reviews: dict[str, str] = {}
-        for q in self.store.match(None, CG.reviewStatus, None):
-            iri = q.subject.value
-            if iri in kinds and (iri not in reviews or q.object.value < reviews[iri]):
-                reviews[iri] = q.object.value
+        reviews = self._least(CG.reviewStatus, kinds)
         shared: dict[str, str] = {}  # one object for each stance, dossier and review status
         drawn: dict[str, tuple[str, str, str | None, str | None, str | None]] = {}
         for iri, kind in kinds.items():
@@ -109,6 +101,15 @@ class _Builder:
                 review = shared.setdefault(review, review)
             drawn[iri] = (KINDS[kind], label, stance, dossier, review)
         self.drawn = drawn
+
+    def _least(self, predicate: NamedNode, among: Mapping[str, object]) -> dict[str, str]:
+        """The least value of ``predicate`` of each node in ``among`` that has one."""
+        least: dict[str, str] = {}
+        for q in self.store.match(None, predicate, None):
+            iri = q.subject.value
+            if iri in among and (iri not in least or q.object.value < least[iri]):
+                least[iri] = q.object.value
+        return least
 
     def _drawn(self, iri: str) -> bool:
         """Whether ``iri`` is of a kind drawn (what ``node`` would add), by its types alone."""
