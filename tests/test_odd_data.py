@@ -161,8 +161,8 @@ def test_an_update_that_sorts_them_is_refused_in_words_and_nothing_is_written(od
     store in a child process. Where the engine aborts there, the update is refused in words, nothing is written
     and the server goes on; an update that sorts what the engine can sort is written as ever."""
     marked = f"{DATA}odd-update"
-    update = (f"PREFIX cg: <https://w3id.org/claimgraph/ns#> INSERT {{ GRAPH <{marked}> {{ <{marked}> cg:first ?o }} }} "
-              f"WHERE {{ {{ SELECT ?o WHERE {{ GRAPH <{GRAPH}> {{ ?s cg:position ?o }} }} ORDER BY ?o LIMIT 1 }} }}")
+    update = (f"PREFIX cg: <https://w3id.org/claimgraph/ns#> "
+              f"INSERT {{ GRAPH <{marked}> {{ <{marked}> cg:first ?o }} }} WHERE {{ {{ SELECT ?o WHERE {{ GRAPH <{GRAPH}> {{ ?s cg:position ?o }} }} ORDER BY ?o LIMIT 1 }} }}")
     written = "ASK { GRAPH <%s> { ?s ?p ?o } }" % marked
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
 
@@ -179,6 +179,31 @@ def test_an_update_that_sorts_them_is_refused_in_words_and_nothing_is_written(od
     safe = update.replace("ORDER BY ?o", "ORDER BY STR(?o)")
     assert request("POST", f"{odd.url}/update", safe.encode(), headers) == 204
     assert holds() and odd.process.poll() is None
+
+
+def test_an_update_whose_trial_is_killed_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child that tries an update killed (the OOM killer's SIGKILL, say): the update is refused, saying so, and
+    the store is as it was; a trial that ends well lets the update be run."""
+    import tempfile
+
+    from claimgraph.errors import QueryError
+    from claimgraph.services import engine
+    from claimgraph.store import open_store
+
+    scratch = tmp_path / "tmp"  # where the copies are made
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    store = open_store(str(tmp_path / "store"))
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(engine, "_TRY", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+            with pytest.raises(QueryError, match="ended by SIGKILL .out of memory.., so it was not run"):
+                engine.try_update(store, "INSERT DATA { <urn:x:s> <urn:x:p> 1 }")
+        engine.try_update(store, "INSERT DATA { <urn:x:s> <urn:x:p> 1 }")
+        assert store.count() == 0  # tried on a copy only
+    finally:
+        store.close()
+    assert list(scratch.iterdir()) == []  # the copies removed
 
 
 def test_claimgraph_query_that_sorts_them_says_so(tmp_path: Path) -> None:

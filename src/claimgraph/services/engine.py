@@ -63,8 +63,8 @@ def try_update(store: Store, update: str, prefixes: Mapping[str, str] | None = N
     """Run ``update`` on a copy of ``store`` (a RocksDB checkpoint: hard links) in a child process, and raise
     QueryError (``UPDATE_ABORTED``) if the engine aborts it there. Call it holding the store's write lock, just
     before running the update on the store: the copy is then the store the update will meet, and the engine's
-    sort meets the values in the same order. An error other than an abort is left for the update itself to
-    give."""
+    sort meets the values in the same order. The update is refused too if the child is killed (out of memory,
+    say); an error of the update's own is left for the update to give where it is run."""
     folder = Path(tempfile.mkdtemp(prefix="claimgraph-trial-"))
     try:
         store.snapshot(folder / "copy")
@@ -75,6 +75,11 @@ def try_update(store: Store, update: str, prefixes: Mapping[str, str] | None = N
         shutil.rmtree(folder, ignore_errors=True)
     if child.returncode == -signal.SIGABRT:
         raise QueryError(UPDATE_ABORTED)
+    if child.returncode < 0:  # killed (the OOM killer's SIGKILL, say): the update would fare no better here
+        name = signal.Signals(-child.returncode).name
+        raise QueryError(f"the process trying this update on a copy of the store was ended by {name}"
+                         + (" (out of memory?)" if child.returncode == -signal.SIGKILL else "")
+                         + ", so it was not run and nothing was written")
 
 
 def may_sort(query: str) -> bool:

@@ -13,30 +13,15 @@ from pyoxigraph import serialize
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from claimgraph.errors import InputError, QueryError
-from claimgraph.interfaces.http.deps import (
-    answers,
-    core,
-    endpoint_url,
-    executor,
-    multi_params,
-    parse_form,
-    read_body,
-    require_writer,
-)
+from claimgraph.interfaces.http.deps import (answers, core, endpoint_url, executor, multi_params, parse_form, read_body,
+                                             require_writer)
 from claimgraph.interfaces.http.problems import Problem, response_for
 from claimgraph.namespaces import PREFIXES
 from claimgraph.services.describe import service_description
 from claimgraph.services.engine import may_sort, try_update
 from claimgraph.services.executor import ExecutorBusy, QueryRefused, QueryTimeout
 from claimgraph.services.negotiation import best_match
-from claimgraph.services.protocol import (
-    GRAPH_TYPES,
-    RESULT_TYPES,
-    Dataset,
-    absolute_iri,
-    apply_using,
-    content_type_of,
-)
+from claimgraph.services.protocol import GRAPH_TYPES, RESULT_TYPES, Dataset, absolute_iri, apply_using, content_type_of
 from claimgraph.store.oxigraph import OxigraphStore
 
 __all__ = ["router", "DirectRoutes", "operation", "get_query", "dataset_of", "INTERNAL_SNAPSHOT"]
