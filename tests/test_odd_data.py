@@ -162,7 +162,8 @@ def test_an_update_that_sorts_them_is_refused_in_words_and_nothing_is_written(od
     and the server goes on; an update that sorts what the engine can sort is written as ever."""
     marked = f"{DATA}odd-update"
     update = (f"PREFIX cg: <https://w3id.org/claimgraph/ns#> "
-              f"INSERT {{ GRAPH <{marked}> {{ <{marked}> cg:first ?o }} }} WHERE {{ {{ SELECT ?o WHERE {{ GRAPH <{GRAPH}> {{ ?s cg:position ?o }} }} ORDER BY ?o LIMIT 1 }} }}")
+              f"INSERT {{ GRAPH <{marked}> {{ <{marked}> cg:first ?o }} }} "
+              f"WHERE {{ {{ SELECT ?o WHERE {{ GRAPH <{GRAPH}> {{ ?s cg:position ?o }} }} ORDER BY ?o LIMIT 1 }} }}")
     written = "ASK { GRAPH <%s> { ?s ?p ?o } }" % marked
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
 
