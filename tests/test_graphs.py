@@ -108,7 +108,7 @@ def test_every_format_reads_back(graph: Claimgraph, tmp_path: Path) -> None:
     its attributes, every edge with its key and attributes (text XML cannot hold is left out)."""
     g = analytics.build_graph(graph.store)
     odd = "urn:x:odd"
-    g.add_node(odd, kind="Model", label='a <b> & "c"\x01 é', conflicted=True)
+    g.add_node(odd, kind="Model", label='a <b> & "c"\x01 é\nand\ta line', conflicted=True)
     g.add_edge(odd, AA, key="mentions", label="mentions")
 
     def held(h: nx.MultiDiGraph, leave: str = "") -> tuple[dict[str, object], list[tuple[str, str, str, str]]]:
@@ -117,7 +117,7 @@ def test_every_format_reads_back(graph: Claimgraph, tmp_path: Path) -> None:
                        for u, v, k, d in h.edges(keys=True, data=True)))
 
     nodes, edges = held(g)
-    nodes[odd] = {**g.nodes[odd], "label": 'a <b> & "c" é'}
+    nodes[odd] = {**g.nodes[odd], "label": 'a <b> & "c" é\nand\ta line'}
     for fmt, read, leave in (("graphml", lambda f: nx.read_graphml(f, force_multigraph=True), ""),
                              ("gexf", nx.read_gexf, "id"),  # networkx reads a GEXF edge's id as an attribute
                              ("nodelink", lambda f: nx.node_link_graph(json.load(f), edges="edges"), "")):

@@ -3,10 +3,11 @@
 
 Each is written element by element to the output as it goes, in chunks: networkx's own writers build the whole
 document first (an XML tree, or one JSON value, then its text), which at 100k claims held 1-2.4 GB on top of the
-graph. What is written is what those writers write, and what networkx reads back (``tests/test_graphs.py``):
-GraphML and GEXF with a typed attribute for each name the nodes and edges use, node-link JSON in the shape of
-``nx.node_link_data(graph, edges="edges")``, Cytoscape JSON in the shape Cytoscape.js takes. An attribute whose
-value is None is left out; characters XML 1.0 cannot hold are left out of XML text.
+graph. What is written has the shapes those writers give, and networkx reads it back as the graph it was written
+from (``tests/test_graphs.py``): GraphML and GEXF with a typed attribute for each name the nodes and edges use,
+node-link JSON in the shape of ``nx.node_link_data(graph, edges="edges")``, Cytoscape JSON in the shape
+Cytoscape.js takes. An attribute whose value is None is left out; characters XML 1.0 cannot hold are left out of
+XML text.
 """
 
 from __future__ import annotations
@@ -83,8 +84,10 @@ def _set(data: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 def _xml(value: object) -> str:
-    text = _NOT_XML.sub("", str(value))
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    """``value`` as XML text or attribute value: escaped, line breaks and tabs as references (an attribute's
+    would be read as spaces otherwise), what XML cannot hold left out."""
+    text = _NOT_XML.sub("", str(value)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
 
 
 def _kinds(items: Iterable[dict[str, Any]]) -> dict[str, type]:
