@@ -283,15 +283,16 @@ class OxigraphStore:
              prefixes: Mapping[str, str] | None = None) -> None:
         prefixes = dict(prefixes) if prefixes else None
         if graph is None and format == RdfFormat.N_TRIPLES:
-            # the union of all graphs, duplicates removed, a predicate at a time: the engine holds one predicate's
-            # triples to remove them (rdf:type's, an eighth), not every triple of the store (805 MB at 100k
-            # claims); lines need no prefixes nor grouping, so the engine writes them
+            # the union of all graphs, a predicate at a time. A CONSTRUCT removes repeated triples with a set it
+            # empties past a million: over a whole store of 100k claims it repeated 4,479 lines, in 804 MB; a
+            # predicate at a time none, in 526 MB, as fast. Lines need no prefixes nor grouping: the engine
+            # writes them, where Turtle's prefixes need pyoxigraph.serialize
             everything = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
             for row in self._store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }", use_default_graph_as_union=True):
                 self._store.query(everything, use_default_graph_as_union=True,  # type: ignore[union-attr]
                                   substitutions={ox.Variable("p"): row["p"]}).serialize(output, format)  # type: ignore[index]
         elif graph is None and not format.supports_datasets:
-            # a triples format of the whole store: the union of all graphs, duplicates removed
+            # a triples format of the whole store: the union of all graphs (see above for the repeats)
             result = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
             ox.serialize((ox.Triple(t.subject, t.predicate, t.object) for t in result),  # type: ignore[union-attr]
                          output, format, prefixes=prefixes)
