@@ -340,3 +340,19 @@ def test_claims_pages_read_by_dossier_are_the_slices_of_one_sorted_query(tmp_pat
                     page = catalog.claims_page(graph.store, flt, limit, offset)
                     assert [i["iri"] for i in page["items"]] == whole[offset:offset + limit], (flt, limit, offset)
                     assert page["total"] == len(whole)
+
+
+def test_the_default_graph_matches_a_triple_once_for_each_graph_that_holds_it() -> None:
+    """What the README tells researchers: the union default graph is the engine's, which matches a triple held in
+    two graphs twice (SPARQL's union would hold it once): a count says DISTINCT."""
+    with Claimgraph(Settings(store="memory:", token=TOKEN)) as graph:
+        graph.store.update("INSERT DATA { GRAPH <urn:x:a> { <urn:x:m> <urn:x:trainedWith> <urn:x:dpo> } "
+                           "GRAPH <urn:x:b> { <urn:x:m> <urn:x:trainedWith> <urn:x:dpo> } }")
+        with TestClient(create_app(graph)) as client:
+            def count(projection: str) -> int:
+                query = f"SELECT (COUNT({projection}) AS ?n) WHERE {{ ?m <urn:x:trainedWith> ?x }}"
+                answer = client.get("/sparql", params={"query": query},
+                                    headers={"Accept": "application/sparql-results+json"}).json()
+                return int(answer["results"]["bindings"][0]["n"]["value"])
+
+            assert (count("*"), count("DISTINCT ?m")) == (2, 1)
