@@ -69,8 +69,8 @@ def test_the_whole_graph_read_at_once_is_the_graph_read_node_by_node(monkeypatch
         # a node of two kinds, a review status, a claim without its text, a metric nothing links (not drawn)
         g.store.update(f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <{GRAPH}-0> a cg:Model , cg:Method ; "
                        f"cg:reviewStatus 'b', 'a' . <{GRAPH}/bare> a cg:Claim ; rdfs:label 'bare' ; "
-                       f"cg:mentions <{GRAPH}-0> . <{GRAPH}/lonely> a cg:Metric }} }}", prefixes={"cg": "https://w3id.org/claimgraph/ns#",
-                                                                 "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
+                       f"cg:mentions <{GRAPH}-0> . <{GRAPH}/lonely> a cg:Metric }} }}",
+                       prefixes={"cg": "https://w3id.org/claimgraph/ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
         at_once = whole(g)
         with monkeypatch.context() as patched:
             patched.setattr(analytics._Builder, "read_all", lambda self: None)
