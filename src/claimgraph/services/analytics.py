@@ -10,7 +10,7 @@ A whole graph is built only up to ``MAX_NODES`` nodes; beyond that, ask for the 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any, BinaryIO
@@ -217,11 +217,8 @@ def build_graph(store: Store, where: GraphFilter | None = None, *,
             raise UsageError(f"the whole graph has {total} nodes, more than {max_nodes}: draw the neighbourhood of "
                              "an entity instead (around + depth)")
         builder.read_all()
-        for r in _rows(store, "graph-all-links"):
-            source, target = r["source"].value, r["target"].value
-            relation = r["relation"].value.rsplit("#", 1)[-1]
-            if builder.node(source) and builder.node(target):
-                builder.graph.add_edge(source, target, key=relation, label=relation)
+        for source, target, relation in _all_links(store, builder.node):  # each node added as it is met
+            builder.graph.add_edge(source, target, key=relation, label=relation)
         for r in _rows(store, "graph-entities"):
             builder.node(r["node"].value)
     graph = builder.graph
@@ -237,14 +234,6 @@ def write_whole_graph(store: Store, fmt: str, output: BinaryIO) -> None:
     builder = _Builder(store)
     builder.read_all()
     drawn = builder.drawn or {}
-
-    def links() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-        for r in store.query(named_query("graph-all-links"), prefixes=PREFIXES):  # type: ignore[union-attr]
-            source, target = r["source"].value, r["target"].value  # type: ignore[index]
-            if source in drawn and target in drawn:
-                relation = r["relation"].value.rsplit("#", 1)[-1]  # type: ignore[index]
-                yield source, target, relation, {"label": relation}
-
     for iri in [iri for iri, held in drawn.items() if held[0] == "Metric" and not _linked(store, iri, drawn)]:
         del drawn[iri]  # a metric is drawn only when linked
     conflicted, conflicts = _conflicts(store, {n for n, held in drawn.items() if held[0] == "Claim"})
@@ -257,7 +246,19 @@ def write_whole_graph(store: Store, fmt: str, output: BinaryIO) -> None:
             yield iri, attrs
 
     edge_attrs = [{"label": ""}] + [attrs for _, _, _, attrs in conflicts]  # every attribute an edge has
-    graph_formats.write_parts(fmt, output, nodes, lambda: chain(links(), conflicts), edge_attrs)
+    graph_formats.write_parts(fmt, output, nodes, lambda: chain(
+        ((source, target, relation, {"label": relation})
+         for source, target, relation in _all_links(store, drawn.__contains__)),
+        conflicts), edge_attrs)
+
+
+def _all_links(store: Store, drawn: Callable[[str], bool]) -> Iterator[tuple[str, str, str]]:
+    """Every link of ``graph-all-links.rq`` between two nodes ``drawn`` says are drawn (source, target, relation),
+    as it is read."""
+    for r in store.query(named_query("graph-all-links"), prefixes=PREFIXES):  # type: ignore[union-attr]
+        source, target = r["source"].value, r["target"].value  # type: ignore[index]
+        if drawn(source) and drawn(target):
+            yield source, target, r["relation"].value.rsplit("#", 1)[-1]  # type: ignore[index]
 
 
 def _linked(store: Store, iri: str, drawn: Mapping[str, object]) -> bool:
