@@ -1,23 +1,27 @@
 """How close a Python server over pyoxigraph can come to Oxigraph server, against claimgraph's endpoint.
 
     python bench/floor.py [--claims 10000] [--store STORE] [--clients 4] [--seconds 6] [--runs 3] [--preload LIB]
+                          [--hand-over SECONDS]
 
-Four servers over copies of one store, each under the same load: CLIENTS lean clients (``endpoint.LeanClient``),
+Five servers over copies of one store, each under the same load: CLIENTS lean clients (``endpoint.LeanClient``),
 each request a small SELECT never asked before (so nothing kept can answer it): Oxigraph server
 (``oxigraph serve-read-only``), a **bare Python server** (a thread per connection, one process per CPU, httptools
 and pyoxigraph and nothing else: no answer kept, no time limit, no checks; started from this file), the same bare
 server with **one thread a process** serving all its connections from a selector (no thread waits for another's
-GIL, but a long query would hold up every connection of its process: a shape claimgraph does not take), and
-``claimgraph serve``. For each it prints requests per second and the CPU its processes spent a request, counted
-over the middle half of each run (clients start and stop outside it), and the ratio of its median to Oxigraph
-server's, measured in the same run. The bare server is the floor of the approach: what is left between it and
-claimgraph is what claimgraph's own code costs a request. Everything runs on loopback and stops by itself.
+GIL, but a long query would hold up every connection of its process: a shape claimgraph does not take), the
+same again with **a leader and followers** (one thread a process serves every connection while its queries are
+quick; one that takes longer than ``--hand-over`` seconds, 2 ms by default, hands the others to another thread:
+a shape that claimgraph could take), and ``claimgraph serve``. For each it prints requests per second and the
+CPU its processes spent a request, counted over the middle half of each run (clients start and stop outside
+it), and the ratio of its median to Oxigraph server's, measured in the same run. The bare server is the floor of
+the approach: what is left between it and claimgraph is what claimgraph's own code costs a request. Everything
+runs on loopback and stops by itself.
 
 The servers are measured in rounds, each started once a round, in turn (every other round in the reverse order):
 on this kind of machine a server's rate moves by a fifth from one minute to the next, and a round puts them all
 in the same minutes. ``claimgraph serve`` runs as it does by default (on jemalloc where the system has it:
 ``CLAIMGRAPH_MALLOC``). ``--preload LIB`` (the path of a ``malloc`` library, such as Debian's
-``libjemalloc.so.2``) runs the four servers on the system's ``malloc`` and again on LIB (``LD_PRELOAD``;
+``libjemalloc.so.2``) runs the five servers on the system's ``malloc`` and again on LIB (``LD_PRELOAD``;
 ``CLAIMGRAPH_MALLOC`` for claimgraph): how much of each one's cost is its allocator's.
 """
 
@@ -34,7 +38,9 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -49,10 +55,11 @@ from claimgraph.namespaces import PREFIXES  # noqa: E402
 PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 
 
-def serve_bare(port: int, store_path: str, processes: int, one_thread: bool = False) -> None:
+def serve_bare(port: int, store_path: str, processes: int, shape: str = "threads") -> None:
     """The bare server: GET ?query=… answered as SPARQL JSON, nothing else (a bench's reference, not a server).
-    A thread per connection, or (``one_thread``) one thread a process serving all its connections from a
-    selector: no thread ever waits for another's GIL, and a long query holds up every connection of its process."""
+    ``shape``: "threads" (a thread per connection), "one-thread" (one thread a process serving all its
+    connections from a selector: no thread ever waits for another's GIL, and a long query holds up every
+    connection of its process), or "leader:SECONDS" (``lead_by_turns``)."""
     import selectors
 
     import httptools
@@ -101,9 +108,11 @@ def serve_bare(port: int, store_path: str, processes: int, one_thread: bool = Fa
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
 
-    if not one_thread:
+    if shape == "threads":
         while True:
             threading.Thread(target=run, args=(accept(),), daemon=True).start()
+    if shape.startswith("leader:"):
+        lead_by_turns(listener, accept, Connection, float(shape.partition(":")[2]))
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
     while True:
@@ -126,6 +135,74 @@ def serve_bare(port: int, store_path: str, processes: int, one_thread: bool = Fa
                 pass
             selector.unregister(connection.sock)
             connection.sock.close()
+
+
+def lead_by_turns(listener: socket.socket, accept: Callable[[], socket.socket], connection: Callable,
+                  long: float) -> None:
+    """Serve every connection of this process from one thread at a time: the **leader** waits for the next
+    connection with a request (``epoll``, each connection armed once) and answers it itself. A watch hands the
+    lead to another thread (a follower, or a new one) when the leader has been on one request for more than
+    ``long`` seconds; the old leader finishes its answer and then waits to lead again. So quick queries are
+    served as by one thread a process, and a long one holds up no other connection past ``long``."""
+    import select
+
+    armed = select.EPOLLIN | select.EPOLLONESHOT
+    poll = select.epoll()
+    poll.register(listener.fileno(), select.EPOLLIN)
+    connections: dict[int, Any] = {}
+    turn = threading.Condition()
+    lead: list[Any] = [None, 0.0]  # the leading thread's token, and since when it is on a request (0: none)
+    followers = [0]
+
+    def follow() -> None:
+        me = object()
+        while True:
+            with turn:
+                followers[0] += 1
+                while lead[0] is not None:
+                    turn.wait()
+                followers[0] -= 1
+                lead[0] = me
+            while lead[0] is me:
+                for fd, _ in poll.poll(-1, 1):
+                    if fd == listener.fileno():
+                        try:
+                            sock = accept()
+                        except BlockingIOError:
+                            continue
+                        sock.setblocking(True)
+                        connections[sock.fileno()] = connection(sock)
+                        poll.register(sock.fileno(), armed)
+                        continue
+                    conn = connections[fd]
+                    lead[1] = time.monotonic()
+                    try:
+                        data = conn.sock.recv(65536)
+                        if data:
+                            conn.received(data)
+                    except OSError:
+                        data = b""
+                    lead[1] = 0.0
+                    if data:
+                        poll.modify(fd, armed)
+                    else:
+                        poll.unregister(fd)
+                        del connections[fd]
+                        conn.sock.close()
+
+    listener.setblocking(False)
+    threading.Thread(target=follow, daemon=True).start()
+    while True:  # the watch
+        time.sleep(long / 2)
+        since = lead[1]
+        if since and time.monotonic() - since > long:
+            with turn:
+                if lead[1] == since:
+                    lead[0], lead[1] = None, 0.0
+                    if followers[0]:
+                        turn.notify()
+                    else:
+                        threading.Thread(target=follow, daemon=True).start()
 
 
 def measure(pid: int, port: int, path: str, query: str, extra: str, clients: int,
@@ -153,12 +230,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--preload", type=Path, help="a malloc library: each server again with it in LD_PRELOAD")
+    parser.add_argument("--hand-over", type=float, default=0.002, metavar="SECONDS",
+                        help="how long the leader and followers server's leader may be on one request before "
+                             "another thread leads (default 0.002)")
     parser.add_argument("--serve-bare", nargs=4, metavar=("PORT", "STORE", "PROCESSES", "SHAPE"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
         serve_bare(int(args.serve_bare[0]), args.serve_bare[1], int(args.serve_bare[2]),
-                   one_thread=args.serve_bare[3] == "one-thread")
+                   shape=args.serve_bare[3])
         return 0
     work = Path(tempfile.mkdtemp(prefix="claimgraph-floor-"))
     env = {**os.environ, "CLAIMGRAPH_STORE": str(work / "store")}
@@ -172,7 +252,7 @@ def main() -> int:
             subprocess.run([sys.executable, "-m", "claimgraph", "ingest", "-q", "--no-validate", str(work / "corpus"),
                             str(ROOT / "seeds")], env=env, check=True)
         source = ox.Store.read_only(str(work / "store"))
-        for copy in ("oxigraph", "bare", "bare1"):
+        for copy in ("oxigraph", "bare", "bare1", "bare2"):
             source.backup(str(work / copy))
         quads = len(source)
         del source
@@ -180,7 +260,7 @@ def main() -> int:
         processes = str(min(os.cpu_count() or 1, 4))
 
         def servers_at(first: int, malloc: str | None) -> dict[str, tuple]:
-            """The four servers on ports from ``first``: as they run by default (``malloc`` None), on the
+            """The five servers on ports from ``first``: as they run by default (``malloc`` None), on the
             system's malloc ("system") or on the library ``malloc`` names."""
             preload = {} if malloc in (None, "system") else {"LD_PRELOAD": malloc}
             suffix = "" if malloc is None else f", {'system malloc' if malloc == 'system' else Path(malloc).name}"
@@ -194,13 +274,16 @@ def main() -> int:
                 f"bare, one thread a process{suffix}": (
                     [sys.executable, __file__, "--serve-bare", str(first + 3), str(work / "bare1"), processes,
                      "one-thread"], first + 3, "/sparql", SMALL, "", preload),
+                f"bare, leader and followers{suffix}": (
+                    [sys.executable, __file__, "--serve-bare", str(first + 4), str(work / "bare2"), processes,
+                     f"leader:{args.hand_over}"], first + 4, "/sparql", SMALL, "", preload),
                 f"claimgraph serve{suffix}": (
                     [sys.executable, "-m", "claimgraph", "serve", "--port", str(first + 2)], first + 2, "/sparql",
                     SMALL, "", {} if malloc is None else {"CLAIMGRAPH_MALLOC": malloc}),
             }
 
         if args.preload:  # each server on the system's malloc, and again on the library
-            servers = {**servers_at(port, "system"), **servers_at(port + 4, str(args.preload.resolve()))}
+            servers = {**servers_at(port, "system"), **servers_at(port + 5, str(args.preload.resolve()))}
         else:
             servers = servers_at(port, None)
         print(f"# {quads} quads; {args.clients} clients, a small SELECT never asked before each request; "
