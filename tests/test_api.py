@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,6 +118,68 @@ def test_an_entitys_claims_come_in_pages(client: TestClient) -> None:
         for page_path in ("/id/benchmark/mmlu", "/id/benchmark/mmlu.json", "/api/entities/benchmark/mmlu"):
             answer = client.get(page_path, params=bad, headers={"Accept": "text/html"})
             assert answer.status_code in (400, 422) and "problem+json" in answer.headers["content-type"], (page_path, bad)
+
+
+def test_an_entitys_scores_come_in_pages(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entity's scores are listed in pages, in the order of their IRIs, each score with every value it holds
+    (the rows a query joining each property gives); the entity and its twin hold the first page, its total and
+    a link to the next."""
+    from claimgraph.services import catalog
+
+    whole = client.get("/api/entities/benchmark/mmlu/scores", params={"limit": 500}).json()
+    everything = whole["scores"]
+    iris = [row["score"]["value"] for row in everything]
+    assert whole["total"] == len(set(iris)) >= 3 and iris == sorted(iris) and whole["next"] is None
+    store = client.app.state.graph.store  # type: ignore[attr-defined]
+    fields = ("score", "model", "benchmark", "metric", "value", "unit", "rank", "setting", "claim")
+    mmlu = f"<{DATA.iri}benchmark/mmlu>"
+    queried = [{name: catalog.term_json(row[name]) for name in fields} for row in store.query(
+        f"SELECT * WHERE {{ {{ ?score cg:benchmark {mmlu} }} UNION {{ ?score cg:model {mmlu} }}"
+        " ?score a cg:Score OPTIONAL { ?score cg:model ?model } OPTIONAL { ?score cg:benchmark ?benchmark }"
+        " OPTIONAL { ?score cg:metric ?metric } OPTIONAL { ?score cg:value ?value } OPTIONAL { ?score cg:unit ?unit }"
+        " OPTIONAL { ?score cg:rank ?rank } OPTIONAL { ?score cg:setting ?setting }"
+        " OPTIONAL { ?score cg:assertedBy ?claim } }", prefixes=PREFIXES)]
+    key = lambda row: json.dumps(row, sort_keys=True)  # noqa: E731
+    assert sorted(everything, key=key) == sorted(queried, key=key)
+    seen: list[dict[str, object]] = []
+    url: str | None = "/api/entities/benchmark/mmlu/scores?limit=2"
+    while url:
+        body = client.get(url).json()
+        assert body["total"] == whole["total"] and body["entity"]["path"] == "/id/benchmark/mmlu"
+        seen += body["scores"]
+        url = body["next"]
+    assert seen == everything
+    monkeypatch.setattr(catalog, "SCORES_PAGE", 2)
+    for path in ("/api/entities/benchmark/mmlu", "/id/benchmark/mmlu.json"):
+        entity = client.get(path).json()
+        assert entity["scores"] == [row for row in everything if row["score"]["value"] in iris[:2]]
+        assert entity["scoresTotal"] == whole["total"] and entity["scoresOffset"] == 0
+        following = client.get(entity["scoresNext"]).json()
+        assert following["offset"] == 2 and following["scores"][0]["score"]["value"] == sorted(set(iris))[2]
+    assert client.get("/api/entities/model/gpt-4o").json()["scoresNext"] is None  # all its scores on one page
+    assert client.get("/api/entities/benchmark/no-such/scores").status_code == 404
+    assert client.get("/api/entities/spaceship/x/scores").status_code == 404
+    for bad in ({"offset": -1}, {"limit": 0}, {"limit": 501}):
+        assert client.get("/api/entities/benchmark/mmlu/scores", params=bad).status_code in (400, 422)
+
+
+def test_a_score_without_an_iri_is_listed_too() -> None:
+    """A score written as a blank node (SPARQL Update, the Graph Store Protocol) cannot be named in a query: it is
+    read by lookups, and listed with the others."""
+    from claimgraph.services import catalog
+
+    with Claimgraph(Settings(store="memory:", token=TOKEN)) as graph:
+        graph.ingest([SEEDS])
+        bench = NamedNode(DATA.iri + "benchmark/aa-omniscience")
+        before, rows = catalog.entity_scores(graph.store, bench)
+        graph.store.update(f"PREFIX cg: <{PREFIXES['cg']}> INSERT DATA {{ GRAPH <urn:x:odd> {{ _:s a cg:Score ; "
+                           f"cg:benchmark <{bench.value}> ; cg:value 12.5, 13.5 ; cg:setting 'shots=0' }} }}")
+        total, after = catalog.entity_scores(graph.store, bench)
+        assert total == before + 1 and after[len(after) - len(rows):] == rows  # blank nodes come first
+        odd = after[:len(after) - len(rows)]
+        assert [(row["value"]["value"], row["setting"]["value"], row["model"]) for row in odd] == [
+            ("12.5", "shots=0", None), ("13.5", "shots=0", None)]
+        assert catalog.entity_scores(graph.store, bench, 1, 0)[1] == odd  # one score: both its rows
 
 
 def test_the_claims_lists_count_is_kept_until_the_store_is_written(tmp_path: Path,

@@ -220,7 +220,7 @@ def build_server(settings: Settings) -> MCPServer:
     def describe_entity(name: str, limit: int = 50) -> EntityDescription:
         limit = _bounded(limit)
         iri = entity(name)
-        detail = catalog.entity_detail(graph().store, NamedNode(iri), limit)
+        detail = catalog.entity_detail(graph().store, NamedNode(iri), limit, scores_limit=limit)
         if detail is None:
             raise ToolError(f"the graph holds nothing about {iri}")
         scores = [ScoreItem(statement=s["score"]["value"],
@@ -230,7 +230,8 @@ def build_server(settings: Settings) -> MCPServer:
         claims = [c["iri"] for c in detail["claims"]]
         return EntityDescription(iri=iri, label=detail["label"], types=detail["types"], alt_labels=detail["altLabels"],
                                  scores=scores[:limit], claims=citations(claims[:limit]),
-                                 truncated=len(scores) > limit or detail["claimsTotal"] > limit)
+                                 truncated=detail["scoresTotal"] > limit or len(scores) > limit
+                                 or detail["claimsTotal"] > limit)
 
     @server.tool(name="claims_depending_on", description="The claims whose truth rests on an entity (a benchmark, method or model; IRI or "
                              "label) or on a claim (IRI): what must be re-examined if it changed or fell. With "

@@ -214,19 +214,18 @@ def claim_detail(store: Store, claim: NamedNode) -> dict[str, Any] | None:
 
 
 def entity_detail(store: Store, entity: NamedNode, limit: int | None = None, offset: int = 0,
-                  scores: bool = True) -> dict[str, Any] | None:
-    """A model, method, benchmark, … with its labels, its scores (unless ``scores`` is false: an empty list)
-    and the claims that mention or depend on it: all of them, or the page of ``limit`` from ``offset`` (in the
-    order of their IRIs), with how many there are (``claimsTotal``)."""
+                  scores: bool = True, scores_limit: int | None = None,
+                  scores_offset: int = 0) -> dict[str, Any] | None:
+    """A model, method, benchmark, … with its labels, its scores and the claims that mention or depend on it.
+    The claims: all of them, or the page of ``limit`` from ``offset`` (in the order of their IRIs), with how many
+    there are (``claimsTotal``). The scores likewise (``entity_scores``: all, or the page of ``scores_limit``
+    from ``scores_offset``, with ``scoresTotal``), unless ``scores`` is false (none, and a total of 0)."""
     quads = list(store.match(entity, None, None))
     if not quads:
         return None
     values = _properties(quads)
     total, claims = entity_claims(store, entity, limit, offset)
-    held = [{name: term_json(row[name]) for name in ("score", "model", "benchmark", "metric", "value", "unit",
-                                                      "rank", "setting", "claim")}
-            for row in store.query(named_query("entity-scores"), substitutions={"entity": entity})] \
-        if scores else []  # type: ignore[union-attr]
+    scores_total, held = entity_scores(store, entity, scores_limit, scores_offset) if scores else (0, [])
     labels = [v["value"] for v in values.get(RDFS.label.value, [])]
     return {
         "iri": entity.value,
@@ -239,7 +238,55 @@ def entity_detail(store: Store, entity: NamedNode, limit: int | None = None, off
         "claims": claims,
         "claimsTotal": total,
         "claimsOffset": max(0, offset),
+        "scoresTotal": scores_total,
+        "scoresOffset": max(0, scores_offset),
     }
+
+
+#: scores listed with an entity, and on a page of its scores, unless asked otherwise
+SCORES_PAGE = 100
+#: what each row of ``entity_scores`` gives, in order
+SCORE_FIELDS = ("score", "model", "benchmark", "metric", "value", "unit", "rank", "setting", "claim")
+
+
+def entity_scores(store: Store, entity: NamedNode, limit: int | None = None,
+                  offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+    """How many scores are about ``entity`` (its model or its benchmark), and the rows of those on the page asked
+    (all when ``limit`` is None), in the order of their IRIs: each row a score with its ``SCORE_FIELDS``, one row
+    for each combination of the values it has (as one query's OPTIONALs give them; None for a value it lacks).
+
+    The scores are found by index lookups, and only the page's are read, by one query: reading every score of a
+    benchmark that 12,000 claims name took the engine 1.1 s at 100k claims for its 7,030 scores, where finding
+    them takes 0.26 s and reading a page of 100 of them 5 ms."""
+    found = {q.subject for relation in (CG.model, CG.benchmark) for q in store.match(None, relation, entity)}
+    ordered = sorted((s for s in found if any(True for _ in store.match(s, RDF.type, CG.Score))), key=_sparql_order)
+    start = max(0, offset)
+    chosen = ordered[start:] if limit is None else ordered[start:start + max(0, limit)]
+    place = {score: n for n, score in enumerate(chosen)}
+    rows: list[tuple[int, dict[str, Any]]] = []
+    named = [s for s in chosen if isinstance(s, NamedNode)]
+    for part in range(0, len(named), _VALUES_AT_ONCE):
+        listed = " ".join(f"<{s.value}>" for s in named[part:part + _VALUES_AT_ONCE])  # IRIs the store holds
+        text = named_query("score-rows").replace("VALUES ?score { }", f"VALUES ?score {{ {listed} }}", 1)
+        rows += [(place[row["score"]], {name: term_json(row[name]) for name in SCORE_FIELDS})
+                 for row in store.query(text)]  # type: ignore[union-attr]
+    for score in chosen:
+        if not isinstance(score, NamedNode):  # a blank node, which a query cannot name: looked up
+            rows += [(place[score], row) for row in _score_rows(store, score)]
+    return len(ordered), [row for _, row in sorted(rows, key=lambda item: item[0])]
+
+
+#: scores a query of ``entity_scores`` names at once
+_VALUES_AT_ONCE = 500
+
+
+def _score_rows(store: Store, score: Any) -> list[dict[str, Any]]:
+    """The rows ``score-rows.rq`` gives for ``score``, read by lookups."""
+    values = [sorted({q.object for q in store.match(score, CG[name if name != "claim" else "assertedBy"], None)},
+                     key=_sparql_order) or [None] for name in SCORE_FIELDS[1:]]
+    return [{"score": term_json(score),
+             **{name: term_json(value) for name, value in zip(SCORE_FIELDS[1:], combo, strict=True)}}
+            for combo in itertools.product(*values)]
 
 
 def entity_claims(store: Store, entity: NamedNode, limit: int | None = None,

@@ -124,7 +124,8 @@ def _kind(store: Store, iri: NamedNode) -> str | None:
 
 #: claims listed on one page of an entity, by default
 PAGE_CLAIMS = 100
-#: rows of each leaderboard on a benchmark's page (the best ones; every score is in its JSON twin's ``scores``)
+#: rows of each leaderboard on a benchmark's page (the best ones; every score is listed by
+#: ``/api/entities/benchmark/{slug}/scores``)
 BOARD_ROWS = 100
 
 
@@ -137,8 +138,8 @@ def entity_view(store: Store, iri: NamedNode, limit: int = PAGE_CLAIMS, offset: 
     kind = _kind(store, iri)
     if kind is None:
         return None
-    # a model's page shows its scores; a benchmark's, its leaderboards, read on their own
-    detail = detail or catalog.entity_detail(store, iri, limit, offset, scores=kind == "Model")
+    # a model's page shows every score it has, a benchmark's its leaderboards: each read on its own
+    detail = detail or catalog.entity_detail(store, iri, limit, offset, scores=False)
     if detail is None:
         return None
     total, offset = detail["claimsTotal"], detail["claimsOffset"]
@@ -154,7 +155,7 @@ def entity_view(store: Store, iri: NamedNode, limit: int = PAGE_CLAIMS, offset: 
             board["rows_total"] = len(board["rows"])
             del board["rows"][BOARD_ROWS:]
     if kind == "Model":
-        view["scores"] = _model_scores(store, iri.value, detail["scores"])
+        view["scores"] = _model_scores(store, iri.value, catalog.entity_scores(store, iri)[1])
         view["comparisons"] = _comparisons(store, iri.value)
     if kind == "Method":
         view["trained"] = [_link(store, r["model"].value) for r in store.query(  # type: ignore[union-attr]

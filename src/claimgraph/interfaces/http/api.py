@@ -82,10 +82,39 @@ def get_entity(request: Request, kind: str, slug: str,
                offset: Annotated[int, Query(ge=0)] = 0) -> JSONResponse:
     if kind not in ENTITY_KINDS:
         raise Problem(404, f"no entity kind {kind!r}; the kinds are {', '.join(ENTITY_KINDS)}")
-    detail = catalog.entity_detail(core(request).store, _iri(f"{kind}/{slug}"), limit, offset)
+    detail = catalog.entity_detail(core(request).store, _iri(f"{kind}/{slug}"), limit, offset,
+                                   scores_limit=catalog.SCORES_PAGE)
     if detail is None:
         raise Problem(404, f"no {kind} {slug!r}")
-    return JSONResponse({**detail, "next": _claims_next(request, detail)})
+    return JSONResponse({**detail, "next": _claims_next(request, detail),
+                         "scoresNext": scores_next(request, detail, catalog.SCORES_PAGE)})
+
+
+def scores_next(request: Request, detail: dict[str, Any], limit: int) -> str | None:
+    """The URL of the page of an entity's scores after the one ``detail`` (``catalog.entity_detail``) holds."""
+    end = detail["scoresOffset"] + limit
+    kind, _, slug = (detail["path"] or "").removeprefix("/id/").partition("/")
+    if end >= detail["scoresTotal"] or kind not in ENTITY_KINDS or not slug:
+        return None
+    return str(request.url_for("entity_scores", kind=kind, slug=slug).include_query_params(offset=end, limit=limit))
+
+
+@router.get("/entities/{kind}/{slug}/scores", name="entity_scores",
+            summary="The scores about a model or benchmark (or another entity), paged (total, next)")
+def get_entity_scores(request: Request, kind: str, slug: str,
+                      limit: Annotated[int, Query(ge=1, le=catalog.MAX_PAGE, description="scores listed")] = (
+                          catalog.SCORES_PAGE),
+                      offset: Annotated[int, Query(ge=0)] = 0) -> JSONResponse:
+    if kind not in ENTITY_KINDS:
+        raise Problem(404, f"no entity kind {kind!r}; the kinds are {', '.join(ENTITY_KINDS)}")
+    store, entity = core(request).store, _iri(f"{kind}/{slug}")
+    if not any(True for _ in store.match(entity, None, None)):
+        raise Problem(404, f"no {kind} {slug!r}")
+    total, rows = catalog.entity_scores(store, entity, limit, offset)
+    path = catalog.local_path(entity.value)
+    page = {"scoresTotal": total, "scoresOffset": offset, "path": path}
+    return JSONResponse({"entity": {"iri": entity.value, "path": path}, "scores": rows, "total": total,
+                         "offset": offset, "limit": limit, "next": scores_next(request, page, limit)})
 
 
 def benchmark_claims(request: Request, benchmark: str,

@@ -13,6 +13,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Triple, serialize
 
 from claimgraph.interfaces.http import html as h
 from claimgraph.interfaces.http import web
+from claimgraph.interfaces.http.api import scores_next
 from claimgraph.interfaces.http.deps import answers, core
 from claimgraph.interfaces.http.problems import Problem
 from claimgraph.model import iris
@@ -56,16 +57,17 @@ def _rdf(quads: list[Quad], media: str) -> Response:
     return Response(body or b"", media_type=content_type_of(media), headers={"Vary": "Accept"})
 
 
-def _twin(store: Any, conflicts: Any, iri: NamedNode, quads: list[Quad], limit: int, offset: int) -> dict[str, Any]:
+def _twin(request: Request, iri: NamedNode, quads: list[Quad], limit: int, offset: int) -> dict[str, Any]:
+    store, conflicts = core(request).store, core(request).conflicts
     types = {q.object.value for q in quads if q.predicate == RDF.type and isinstance(q.object, NamedNode)}
     if CG.Claim.value in types:
         detail = catalog.claim_detail(store, iri)
         if detail:
             return {"kind": "claim", **detail, "page": views.claim_view(store, conflicts, iri)}
     if types & _ENTITY_TYPES:
-        detail = catalog.entity_detail(store, iri, limit, offset)
+        detail = catalog.entity_detail(store, iri, limit, offset, scores_limit=catalog.SCORES_PAGE)
         if detail:
-            return {"kind": "entity", **detail,
+            return {"kind": "entity", **detail, "scoresNext": scores_next(request, detail, catalog.SCORES_PAGE),
                     "page": views.entity_view(store, iri, limit, offset, detail=detail, conflicts=conflicts)}
     return {
         "kind": "resource",
@@ -101,7 +103,7 @@ def _resolve(request: Request, iri: NamedNode, media: str, twin_path: str, limit
     if not quads:
         raise Problem(404, f"claimgraph holds nothing about <{iri.value}>")
     if media == "application/json":
-        return JSONResponse(_twin(store, core(request).conflicts, iri, quads, limit, offset))
+        return JSONResponse(_twin(request, iri, quads, limit, offset))
     if media == "text/html":
         rich = _rich(request, iri, twin_path, limit, offset)
         return rich or HTMLResponse(_html(iri, quads, catalog.incoming(store, iri), twin_path))
