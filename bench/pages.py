@@ -27,7 +27,8 @@ from claimgraph.namespaces import PREFIXES  # noqa: E402
 
 PAGES = ["/", "/index.json", "/editor", "/graph", "/graph.json?around=MMLU&depth=1", "/conflicts", "/conflicts.json",
          "/id/benchmark/mmlu", "/id/benchmark/mmlu.json", "/id/model/gpt-4o", "/id/method/dpo",
-         "/api/claims", "/api/claims?offset=5000", "/api/claims?stance=claim", "/api/claims?entity=benchmark/mmlu"]
+         "/api/claims", "/api/claims?offset=5000", "/api/claims?stance=claim", "/api/claims?entity=benchmark/mmlu",
+         "/api/entities/benchmark/mmlu/scores?offset=5000"]
 
 
 def main() -> None:
