@@ -141,6 +141,9 @@ def test_an_entitys_scores_come_in_pages(client: TestClient, monkeypatch: pytest
         " OPTIONAL { ?score cg:assertedBy ?claim } }", prefixes=PREFIXES)]
     key = lambda row: json.dumps(row, sort_keys=True)  # noqa: E731
     assert sorted(everything, key=key) == sorted(queried, key=key)
+    found: list[object] = []
+    scores_of = catalog._scores_of
+    monkeypatch.setattr(catalog, "_scores_of", lambda store, entity: found.append(entity) or scores_of(store, entity))
     seen: list[dict[str, object]] = []
     url: str | None = "/api/entities/benchmark/mmlu/scores?limit=2"
     while url:
@@ -149,6 +152,7 @@ def test_an_entitys_scores_come_in_pages(client: TestClient, monkeypatch: pytest
         seen += body["scores"]
         url = body["next"]
     assert seen == everything
+    assert found == []  # every page took the scores found for the first (nothing written since)
     monkeypatch.setattr(catalog, "SCORES_PAGE", 2)
     for path in ("/api/entities/benchmark/mmlu", "/id/benchmark/mmlu.json"):
         entity = client.get(path).json()

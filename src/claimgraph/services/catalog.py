@@ -10,8 +10,9 @@ import itertools
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
@@ -25,8 +26,10 @@ __all__ = ["ClaimFilter", "claims_page", "claim_detail", "entity_detail", "entit
 
 #: The most items one page of the JSON API returns.
 MAX_PAGE = 500
-#: How many filters' counts of claims are kept for each store (see :func:`claims_page`)
+#: How many reads (filters' counts of claims, entities' scores) are kept for each store (see ``_until_written``)
 COUNTS_KEPT = 64
+
+T = TypeVar("T")
 
 
 def integer(value: Any) -> int | None:
@@ -130,33 +133,38 @@ def claims_page(store: Store, flt: ClaimFilter, limit: int, offset: int) -> dict
     return {"items": items, "total": sum(held.values()), "limit": limit, "offset": offset}
 
 
-#: each store's kept counts: filter -> (the store's generation they were counted at, claims by dossier)
-_COUNTS: weakref.WeakKeyDictionary[Store, OrderedDict[ClaimFilter, tuple[int, dict[Any, int]]]] = \
-    weakref.WeakKeyDictionary()
-_COUNTS_LOCK = threading.Lock()
+#: each store's kept reads: what was read (a filter's claim counts, an entity's scores) -> (the store's generation
+#: it was read at, what was read)
+_KEPT: weakref.WeakKeyDictionary[Store, OrderedDict[tuple[Any, ...], tuple[int, Any]]] = weakref.WeakKeyDictionary()
+_KEPT_LOCK = threading.Lock()
+
+
+def _until_written(store: Store, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+    """``read()``, or what it gave before for ``key`` while nothing has been written since (the generation is
+    read before reading: a write during the read moves it, so what was read is never taken for the store after
+    that write); the last :data:`COUNTS_KEPT` keys are kept. Only for the embedded store, whose generation moves
+    with every write: a remote store may be written by others."""
+    if not isinstance(store, OxigraphStore):
+        return read()
+    generation = store.generation
+    with _KEPT_LOCK:
+        kept = _KEPT.setdefault(store, OrderedDict())
+        hit = kept.get(key)
+        if hit is not None and hit[0] == generation:
+            kept.move_to_end(key)
+            return cast(T, hit[1])
+    value = read()
+    with _KEPT_LOCK:
+        kept[key] = (generation, value)
+        kept.move_to_end(key)
+        while len(kept) > COUNTS_KEPT:
+            kept.popitem(last=False)
+    return value
 
 
 def _claim_counts(store: Store, flt: ClaimFilter) -> dict[Any, int]:
-    """How many claims each dossier holds under ``flt``: counted now, or as counted before while nothing has been
-    written since (the generation is read before counting: a write during the count moves it, so what was
-    counted is never taken for the store after that write). Only for the embedded store, whose generation moves
-    with every write: a remote store may be written by others."""
-    if not isinstance(store, OxigraphStore):
-        return _count_claims(store, flt)
-    generation = store.generation
-    with _COUNTS_LOCK:
-        kept = _COUNTS.setdefault(store, OrderedDict())
-        hit = kept.get(flt)
-        if hit is not None and hit[0] == generation:
-            kept.move_to_end(flt)
-            return hit[1]
-    held = _count_claims(store, flt)
-    with _COUNTS_LOCK:
-        kept[flt] = (generation, held)
-        kept.move_to_end(flt)
-        while len(kept) > COUNTS_KEPT:
-            kept.popitem(last=False)
-    return held
+    """How many claims each dossier holds under ``flt``, counted now or kept (``_until_written``)."""
+    return _until_written(store, ("claims", flt), lambda: _count_claims(store, flt))
 
 
 def _count_claims(store: Store, flt: ClaimFilter) -> dict[Any, int]:
@@ -255,11 +263,11 @@ def entity_scores(store: Store, entity: NamedNode, limit: int | None = None,
     (all when ``limit`` is None), in the order of their IRIs: each row a score with its ``SCORE_FIELDS``, one row
     for each combination of the values it has (as one query's OPTIONALs give them; None for a value it lacks).
 
-    The scores are found by index lookups, and only the page's are read, by one query: reading every score of a
-    benchmark that 12,000 claims name took the engine 1.1 s at 100k claims for its 7,030 scores, where finding
-    them takes 0.26 s and reading a page of 100 of them 5 ms."""
-    found = {q.subject for relation in (CG.model, CG.benchmark) for q in store.match(None, relation, entity)}
-    ordered = sorted((s for s in found if any(True for _ in store.match(s, RDF.type, CG.Score))), key=_sparql_order)
+    The scores are found by index lookups, and kept until the store is written (``_until_written``); only the
+    page's are read, by one query: reading every score of a benchmark that 12,000 claims name took the engine
+    1.1 s at 100k claims for its 7,030 scores, where finding them takes 0.26 s and reading a page of 100 of them
+    5 ms."""
+    ordered = _until_written(store, ("scores", entity), lambda: _scores_of(store, entity))
     start = max(0, offset)
     chosen = ordered[start:] if limit is None else ordered[start:start + max(0, limit)]
     place = {score: n for n, score in enumerate(chosen)}
@@ -274,6 +282,13 @@ def entity_scores(store: Store, entity: NamedNode, limit: int | None = None,
         if not isinstance(score, NamedNode):  # a blank node, which a query cannot name: looked up
             rows += [(place[score], row) for row in _score_rows(store, score)]
     return len(ordered), [row for _, row in sorted(rows, key=lambda item: item[0])]
+
+
+def _scores_of(store: Store, entity: NamedNode) -> tuple[Any, ...]:
+    """The scores about ``entity``, in the order of their IRIs."""
+    found = {q.subject for relation in (CG.model, CG.benchmark) for q in store.match(None, relation, entity)}
+    return tuple(sorted((s for s in found if any(True for _ in store.match(s, RDF.type, CG.Score))),
+                        key=_sparql_order))
 
 
 #: scores a query of ``entity_scores`` names at once
