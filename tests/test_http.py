@@ -303,7 +303,7 @@ def test_a_server_keeps_its_home_page_for_its_next_start_until_a_write(tmp_path:
         made_at_start = set(client.app.state.graph._memo)  # type: ignore[attr-defined]
         home = client.get("/index.json").json()
         explorer = client.get("/graph").text
-    assert made_at_start == {"home", "graph-options"}  # the graph explorer's choices too
+    assert made_at_start == {"home", "graph-options", "benchmarks"}  # the graph explorer's choices too
     assert home["counts"]["quads"] > 0 and home["dossiers"]
     assert (tmp_path / "store" / "claimgraph-views.json").exists()
 
@@ -327,6 +327,58 @@ def test_a_server_keeps_its_home_page_for_its_next_start_until_a_write(tmp_path:
     with TestClient(create_app(settings)) as client:
         started(client)
         assert client.get("/index.json").json() == after and len(made) == 2
+
+
+def test_the_home_page_and_the_graph_explorer_read_the_busiest_benchmarks_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The busiest benchmarks are read once for the home page (its first ten) and the graph explorer (200), and
+    once again after a write; a home page made again in the background after a write, once it calls itself
+    current, shows them as they are now."""
+    from claimgraph.config import Settings
+    from claimgraph.interfaces import core as core_module
+    from claimgraph.services import analytics, views
+
+    from tests.conftest import TOKEN
+
+    read: list[tuple[object, ...]] = []
+    centrality = analytics.centrality
+    for module in (analytics, views):
+        monkeypatch.setattr(module, "centrality", lambda *a: (read.append(a[1:]), centrality(*a))[1])
+
+    def warm(client: TestClient) -> None:
+        deadline = time.monotonic() + 30
+        while not client.get("/health").json()["warm"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+    with Claimgraph(Settings(store="memory:", token=TOKEN)) as graph:
+        graph.ingest([SEED])
+        with TestClient(create_app(graph)) as client:
+            warm(client)
+            home = client.get("/index.json").json()
+            assert client.get("/graph").status_code == 200
+            assert read == [("Benchmark", 200)] and home["benchmarks"] == centrality(graph.store, "Benchmark", 10)
+            monkeypatch.setattr(core_module, "SLOW_VIEW", 0.0)  # every view slow: sent as it was while made again
+            dossier = tmp_path / "mmlu.md"
+            dossier.write_text("# Scores on MMLU\n\n- **created:** 2026-11-28\n\n## Claims\n\n" + "".join(
+                f"### [evidence] Model-{n} scores {60 + n}.0% on MMLU (5-shot).\n\n**Provenance history**:\n"
+                f"- `2026-11-28` **asserted as evidence** — Source: a test.\n\n" for n in range(4)),
+                encoding="utf-8")
+            written = client.post("/api/dossiers", params={"name": "mmlu.md"}, content=dossier.read_bytes(),
+                                  headers={"Content-Type": "text/markdown", "Authorization": f"Bearer {TOKEN}"})
+            assert written.status_code == 201
+            deadline = time.monotonic() + 30
+            while not (fresh := client.get("/index.json").json())["current"]:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            now = centrality(graph.store, "Benchmark", 10)
+            assert fresh["benchmarks"] == now != home["benchmarks"]
+            assert "MMLU" in [b["label"] for b in now]
+            assert client.get("/graph").status_code == 200
+            while "graph-options" in graph._memo and graph._memo["graph-options"][0] != graph.store.generation:
+                assert time.monotonic() < deadline  # the explorer's choices, made again in the background
+                time.sleep(0.05)
+            assert read == [("Benchmark", 200)] * 2  # once more for both, after the write
 
 
 def test_a_home_page_slow_to_make_is_sent_as_it_was_while_it_is_made_again_after_a_write(

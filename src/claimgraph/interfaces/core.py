@@ -112,6 +112,23 @@ class Claimgraph:
                 return hit[1], hit[0]
             return self._make(key, build)
 
+    def memo_current(self, key: str, build: Callable[[], T]) -> T:
+        """``build()`` remembered as :meth:`memo_of` remembers it, but never as it was before the last write: made
+        now if what is remembered is older, however long that takes (for what other read models are made from,
+        which would otherwise call themselves current while holding part of an older store)."""
+        generation = self.store.generation
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] == generation:
+            return hit[1]  # type: ignore[no-any-return]
+        if generation == 0 and key in (kept_views := self._kept_views)["values"]:  # nothing written since opened
+            self._memo[key] = (0, kept_views["values"][key])
+            return kept_views["values"][key]  # type: ignore[no-any-return]
+        with self._making.setdefault(key, threading.Lock()):
+            hit = self._memo.get(key)
+            if hit is not None and hit[0] == self.store.generation:
+                return hit[1]  # type: ignore[no-any-return]
+            return self._make(key, build)[0]
+
     def _make(self, key: str, build: Callable[[], T]) -> tuple[T, int]:
         generation, started = self.store.generation, time.perf_counter()
         value = build()

@@ -225,7 +225,10 @@ def _comparisons(store: Store, model: str) -> list[dict[str, Any]]:
     return out
 
 
-def home_view(store: Store, conflicts: ConflictIndex, stats: dict[str, Any]) -> dict[str, Any]:
+def home_view(store: Store, conflicts: ConflictIndex, stats: dict[str, Any],
+              benchmarks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The home page: counts (``stats``), dossiers, recent claims, conflicts, and the busiest ``benchmarks``
+    (``analytics.centrality``'s list, of which the first ten are shown; read here if not given)."""
     dossiers = [{"iri": r["d"].value, "path": catalog.local_path(r["d"].value), "label": r["title"].value,  # type: ignore[index]
                  "claims": int(r["n"].value)}  # type: ignore[index]
                 for r in store.query("SELECT ?d ?title (COUNT(?c) AS ?n) WHERE { ?d a cg:Dossier ; dcterms:title ?title . "
@@ -248,7 +251,7 @@ def home_view(store: Store, conflicts: ConflictIndex, stats: dict[str, Any]) -> 
             "conflicts": {"total": len(held), "by_type": dict(by_type),
                           "first": [{"type": c.type, "severity": c.severity, "explanation": c.explanation,
                                      "claims": [catalog.local_path(x) for x in c.claims]} for c in held[:10]]},
-            "benchmarks": centrality(store, "Benchmark", 10),
+            "benchmarks": (benchmarks if benchmarks is not None else centrality(store, "Benchmark", 10))[:10],
             "links": {"sparql": "/sparql", "editor": "/editor", "graph": "/graph", "conflicts": "/conflicts",
                       "docs": "/docs", "void": "/.well-known/void"}}
 
