@@ -197,8 +197,7 @@ def build_graph(store: Store, where: GraphFilter | None = None, *,
     its claims as ``conflict`` edges. Raises UsageError past ``max_nodes`` nodes (ask for a neighbourhood): what
     a browser can draw; a file for a graph tool has no such bound (``max_nodes=None``)."""
     where = where or GraphFilter()
-    if where.depth < 0 or where.depth > 4:
-        raise UsageError("depth must be between 0 and 4")
+    is_whole(where)  # the depth checked
     builder = _Builder(store, max_nodes)
     if where.around is not None:
         if not builder.node(where.around):
