@@ -165,6 +165,10 @@ class OxigraphStore:
         if inserted:
             parts.append(inserted)
         update = "\n".join(parts).removesuffix(" ;")
+        self._apply(update)
+
+    def _apply(self, update: str) -> None:
+        """Run ``update``, the text of one write, in one transaction: all of it or nothing."""
         try:
             self._store.update(update)
             self.generation += 1
@@ -205,12 +209,7 @@ class OxigraphStore:
         if not parts:
             return
         update = " ;\n".join(parts)
-        try:
-            self._store.update(update)
-            self.generation += 1
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise StoreError(f"the write failed and nothing was written: {exc}") from None
-        self._wrote(update.count("\n"))
+        self._apply(update)
 
     def add_quads(self, quads: Iterable[Quad] | bytes) -> None:
         """Add quads (or the quads of N-Quads given as bytes, parsed by the engine) in one transaction."""
