@@ -316,6 +316,36 @@ def test_a_graph_read_in_pages_gives_each_quad_once_and_sorts_no_values(
         assert cg.store.count() == len(set(cg.store.quads())), name  # the server is still up
 
 
+def test_a_lookup_across_graphs_is_one_query(backend: tuple[str, Settings], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lookup with its subject or object given, in no graph in particular, finds the quads of every graph (the
+    default graph's too) in one query, however many graphs the store holds; read in pages when it finds more
+    than a page."""
+    import claimgraph.store.remote as remote
+
+    name, settings = backend
+    p, q = ox.NamedNode("urn:x:p"), ox.NamedNode("urn:x:q")
+    hub = ox.NamedNode("urn:x:hub")
+    quads = [ox.Quad(hub, p, ox.Literal(f"v{k % 3}"), ox.NamedNode(f"urn:x:g{k}")) for k in range(12)]
+    quads += [ox.Quad(ox.NamedNode(f"urn:x:s{k}"), q, hub, ox.NamedNode(f"urn:x:g{k}")) for k in range(12)]
+    quads += [ox.Quad(hub, q, ox.Literal("in the default graph"), ox.DefaultGraph()),
+              ox.Quad(ox.NamedNode("urn:x:other"), p, ox.Literal("v0"), ox.NamedNode("urn:x:g0"))]
+    with Claimgraph(settings) as cg:
+        cg.store.add_quads(quads)
+        asked: list[str] = []
+        if isinstance(cg.store, RemoteStore):
+            query = cg.store.query
+            monkeypatch.setattr(cg.store, "query", lambda text, **kw: (asked.append(text), query(text, **kw))[1])
+        for lookup in ((hub, None, None), (None, None, hub), (hub, p, None), (None, q, hub)):
+            asked.clear()
+            found = list(cg.store.match(*lookup))
+            wanted = {x for x in quads if all(
+                t is None or t == v for t, v in zip(lookup, (x.subject, x.predicate, x.object), strict=True))}
+            assert len(found) == len(set(found)) and set(found) == wanted, (name, lookup)
+            assert len(asked) <= 1, (name, lookup, len(asked))
+        monkeypatch.setattr(remote, "_PAGE", 5)
+        assert set(cg.store.match(hub, None, None)) == {x for x in quads if x.subject == hub}, name
+
+
 def test_substituted_values_cannot_change_a_query(backend: tuple[str, Settings]) -> None:
     _, settings = backend
     with Claimgraph(settings) as g:

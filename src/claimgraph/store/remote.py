@@ -456,34 +456,44 @@ class RemoteStore:
               graph: GraphName | None = None) -> Iterator[Quad]:
         if isinstance(subject, ox.BlankNode) or isinstance(object, ox.BlankNode):
             subject, object = _skolem(subject), _skolem(object)
-        graphs = [self._graph(graph)] if graph is not None else self._graph_names()
         pattern = {name: term for name, term in (("s", subject), ("p", predicate), ("o", object)) if term is not None}
-        for g in graphs:
+        if graph is None and (subject is not None or object is not None):
+            # a lookup: one query across the graphs (one a graph cost a lookup thousands of queries on a store
+            # of thousands of graphs); what matches nothing but a predicate, or everything, is read graph by graph
+            yield from self._graph_quads(None, pattern)
+            return
+        for g in [self._graph(graph)] if graph is not None else self._graph_names():
             yield from self._graph_quads(g, pattern)
 
-    def _graph_quads(self, graph: NamedNode, pattern: Mapping[str, Term]) -> Iterator[Quad]:
-        """A graph's quads matching ``pattern``: in one answer when it is small, else a page at a time in a
-        stable order (a server may cap the size of its answers).
+    def _graph_quads(self, graph: NamedNode | None, pattern: Mapping[str, Term]) -> Iterator[Quad]:
+        """A graph's quads matching ``pattern`` (every graph's when ``graph`` is None, the default graph's as
+        ``_graph_names`` gives it, the server's own graphs left out): in one answer when it is small, else a
+        page at a time in a stable order (a server may cap the size of its answers).
 
         The order never compares two objects' values: Oxigraph server 0.5.13 aborts (a Rust panic ends the
         server) when one sort meets numbers and dates, and one subject may have both under one predicate. The
         objects are ordered by their text, datatype and language instead: two objects alike in all three are the
         same term, or both blank nodes, which ``?o`` then orders among themselves."""
         select = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-        bindings = {"g": graph, **pattern}
+        bindings = {**pattern} if graph is None else {"g": graph, **pattern}
+        order = _PAGE_ORDER if graph is not None else "?g " + _PAGE_ORDER
         rows = list(self.query(f"{select} LIMIT {_PAGE + 1}", substitutions=bindings))
         offset = 0
         while len(rows) > _PAGE or offset:  # more than a page: read it again in pages of a stable order
-            rows = list(self.query(f"{select} ORDER BY {_PAGE_ORDER} LIMIT {_PAGE} OFFSET {offset}",
+            rows = list(self.query(f"{select} ORDER BY {order} LIMIT {_PAGE} OFFSET {offset}",
                                    substitutions=bindings))
-            yield from (self._quad(r, graph) for r in rows)
+            yield from self._quads(rows, graph)
             if len(rows) < _PAGE:
                 return
             offset += _PAGE
-        yield from (self._quad(r, graph) for r in rows)
+        yield from self._quads(rows, graph)
 
-    def _quad(self, row: Any, graph: NamedNode) -> Quad:
-        return Quad(_unskolem(row["s"]), row["p"], _unskolem(row["o"]), self._unmap(graph))
+    def _quads(self, rows: list[Any], graph: NamedNode | None) -> Iterator[Quad]:
+        for row in rows:
+            g = graph if graph is not None else row["g"]
+            if graph is None and (not isinstance(g, NamedNode) or self._is_system(g.value)):
+                continue
+            yield Quad(_unskolem(row["s"]), row["p"], _unskolem(row["o"]), self._unmap(g))
 
     def named_graphs(self) -> Iterator[NamedNode]:
         return (g for g in self._graph_names() if g != DEFAULT_GRAPH)
