@@ -11,7 +11,9 @@ Starts Oxigraph server and Virtuoso on loopback with ``scripts/remote-stores`` (
 * runs each of the README's example queries through claimgraph's Python API (``Claimgraph.store.query``, answers
   read to the end) and prints median and p95 latency; for the remote stores also the same query sent straight
   to the server over HTTP (form POST, JSON or N-Triples answer read to the end), so that what claimgraph adds on
-  top of the server (substitution, dataset, normalising the answers) is a ratio of its own.
+  top of the server (substitution, dataset, normalising the answers) is a ratio of its own;
+* serves a few pages and JSON answers from that store (the app in-process, once its start-up work is done) and
+  prints the median server time of each: what a store answering lookups one query at a time costs a page.
 
 Every store is emptied again at the end; the servers started here are stopped.
 """
@@ -46,6 +48,8 @@ from claimgraph.store.remote import RemoteStore  # noqa: E402
 from claimgraph.store.sparql_text import expand_escaped_names  # noqa: E402
 
 STORES = ("embedded", "oxigraph", "virtuoso")
+#: pages served from each store
+PAGES = ("/id/benchmark/mmlu.json", "/api/entities/benchmark/mmlu/scores", "/id/model/gpt-4o", "/api/claims")
 NEEDED = ("CLAIMGRAPH_TEST_OXIGRAPH_URL", "CLAIMGRAPH_TEST_VIRTUOSO_URL")
 
 
@@ -127,6 +131,7 @@ def run(args: argparse.Namespace, wanted: list[str], env: dict[str, str], work: 
           f"pyoxigraph {ox.__version__}")
     ingest: dict[str, float] = {}
     latency: dict[str, dict[str, tuple[float, float, int, float | None]]] = {}
+    pages: dict[str, dict[str, float]] = {}
     for name in wanted:
         settings = settings_for(name, env, work)
         with Claimgraph(settings) as graph:
@@ -162,6 +167,7 @@ def run(args: argparse.Namespace, wanted: list[str], env: dict[str, str], work: 
                 latency[name][title] = (statistics.median(api), percentile(api, 95), rows, raw)
             if client is not None:
                 client.close()
+            pages[name] = page_times(graph, args.requests)
             wipe(graph)
     print()
     header = f"{'example query (ms, Python API)':<44}{'rows':>6}"
@@ -179,7 +185,31 @@ def run(args: argparse.Namespace, wanted: list[str], env: dict[str, str], work: 
         print(line)
     print("\n'/emb' is the store's median over the embedded store's; 'raw' is the median of the same query sent "
           "straight to that server over HTTP, without claimgraph.")
+    print()
+    print(f"{'page (ms, server time)':<44}" + "".join(f" {name + ' p50':>14}" for name in wanted))
+    for path in PAGES:
+        print(f"{path:<44}" + "".join(f" {pages[name][path]:14.1f}" for name in wanted))
     return 0
+
+
+def page_times(graph: Claimgraph, runs: int) -> dict[str, float]:
+    """The median milliseconds of each of ``PAGES``, served by the app in-process from ``graph``'s store."""
+    from fastapi.testclient import TestClient
+
+    from claimgraph.interfaces.http.app import create_app
+
+    with TestClient(create_app(graph)) as client:
+        deadline = time.monotonic() + 600
+        while not client.get("/health").json().get("warm"):
+            if time.monotonic() > deadline:
+                raise SystemExit("the server's start-up work took more than 10 minutes")
+            time.sleep(0.1)
+        out = {}
+        for path in PAGES:
+            if (status := client.get(path).status_code) != 200:
+                raise SystemExit(f"{path} answered {status}")
+            out[path] = statistics.median(timed(lambda p=path: client.get(p), runs))
+        return out
 
 
 if __name__ == "__main__":
