@@ -186,6 +186,28 @@ def test_a_score_without_an_iri_is_listed_too() -> None:
         assert catalog.entity_scores(graph.store, bench, 1, 0)[1] == odd  # one score: both its rows
 
 
+def test_an_entitys_claims_are_each_listed_once_with_one_text() -> None:
+    """A claim whose text or stance is held twice (in two graphs, or two different ones) is listed once, with the
+    least of each; something that is not a claim (a blank node, a node with no text) naming the entity is not."""
+    from claimgraph.services import catalog
+
+    with Claimgraph(Settings(store="memory:", token=TOKEN)) as graph:
+        graph.ingest([SEEDS])
+        bench = NamedNode(DATA.iri + "benchmark/aa-omniscience")
+        total, claims = catalog.entity_claims(graph.store, bench)
+        first = claims[0]
+        graph.store.update(
+            f"PREFIX cg: <{PREFIXES['cg']}> INSERT DATA {{ GRAPH <urn:x:odd> {{ "
+            f"<{first['iri']}> cg:text {json.dumps(first['text'])}, 'A text that sorts first' ; "
+            f"cg:stance {json.dumps(first['stance'])} . "
+            f"_:b cg:mentions <{bench.value}> ; cg:text 'a blank node' ; cg:stance 'caveat' . "
+            f"<urn:x:no-text> cg:mentions <{bench.value}> ; cg:stance 'caveat' }} }}")
+        again_total, again = catalog.entity_claims(graph.store, bench)
+        assert again_total == total + 2  # the two that name it are counted, and not listed
+        assert [c["iri"] for c in again] == [c["iri"] for c in claims]
+        assert again[0] == {**first, "text": "A text that sorts first"} and again[1:] == claims[1:]
+
+
 def test_the_claims_lists_count_is_kept_until_the_store_is_written(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from claimgraph.services import catalog
