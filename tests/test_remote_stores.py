@@ -316,6 +316,28 @@ def test_a_graph_read_in_pages_gives_each_quad_once_and_sorts_no_values(
         assert cg.store.count() == len(set(cg.store.quads())), name  # the server is still up
 
 
+def test_an_entitys_scores_and_claims_are_the_same_on_every_store(backend: tuple[str, Settings],
+                                                                    tmp_path: Path) -> None:
+    """The pages of an entity list the same scores and claims, in the same order, from every store (a remote one
+    is asked to find the scores in one query; the embedded one looks them up)."""
+    from claimgraph.services import catalog
+
+    name, settings = backend
+    with Claimgraph(Settings(store=str(tmp_path / "reference"))) as reference:
+        reference.ingest([SEEDS])
+        entities = [ox.NamedNode(f"https://w3id.org/claimgraph/id/{path}")
+                    for path in ("benchmark/mmlu", "model/falcon-40b")]
+        wanted = [(catalog.entity_scores(reference.store, e, 3, 1), catalog.entity_claims(reference.store, e, 2, 1))
+                  for e in entities]
+    with Claimgraph(settings) as cg:
+        cg.ingest([SEEDS])
+        for entity, (scores, claims) in zip(entities, wanted, strict=True):
+            total, rows = catalog.entity_scores(cg.store, entity, 3, 1)
+            assert (total, [r["score"]["value"] for r in rows]) == (scores[0], [r["score"]["value"] for r in scores[1]])
+            assert catalog.entity_claims(cg.store, entity, 2, 1) == claims, name
+        assert wanted[0][0][0] > 3 and wanted[0][1][0] > 2  # pages of the lists, not the whole of them
+
+
 def test_a_lookup_across_graphs_is_one_query(backend: tuple[str, Settings], monkeypatch: pytest.MonkeyPatch) -> None:
     """A lookup with its subject or object given, in no graph in particular, finds the quads of every graph (the
     default graph's too) in one query, however many graphs the store holds; read in pages when it finds more

@@ -283,7 +283,13 @@ def entity_scores(store: Store, entity: NamedNode, limit: int | None = None,
 
 
 def _scores_of(store: Store, entity: NamedNode) -> tuple[Any, ...]:
-    """The scores about ``entity``, in the order of their IRIs."""
+    """The scores about ``entity``, in the order of their IRIs: looked up one by one in the embedded store (0.26 s
+    for MMLU's 7,030 at 100k claims, where one query takes 0.9 s), asked in one query of a remote store (where
+    each lookup is a request)."""
+    if not isinstance(store, OxigraphStore):
+        scores = {row["score"] for row in store.query(named_query("entity-scores"),  # type: ignore[union-attr]
+                                                      substitutions={"entity": entity})}
+        return tuple(sorted(scores, key=_sparql_order))
     found = {q.subject for relation in (CG.model, CG.benchmark) for q in store.match(None, relation, entity)}
     return tuple(sorted((s for s in found if any(True for _ in store.match(s, RDF.type, CG.Score))),
                         key=_sparql_order))
