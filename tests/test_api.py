@@ -208,6 +208,32 @@ def test_an_entitys_claims_are_each_listed_once_with_one_text() -> None:
         assert again[0] == {**first, "text": "A text that sorts first"} and again[1:] == claims[1:]
 
 
+def test_a_page_looks_up_each_label_once(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model's page (its scores and comparisons) and a claim's page look up the label of each thing they link
+    once (on a remote store each lookup is a request), and show what they showed looking each up every time."""
+    from collections import Counter
+
+    from claimgraph.services import views
+
+    store = client.app.state.graph.store  # type: ignore[attr-defined]
+    model = max((row["m"].value for row in store.query(
+        "SELECT DISTINCT ?m WHERE { ?c a cg:Comparison ; cg:model ?m }", prefixes=PREFIXES)),
+        key=lambda m: (len(list(store.match(None, NamedNode(PREFIXES["cg"] + "model"), NamedNode(m)))), m))
+    path = model.replace(DATA.iri, "/id/") + ".json"
+    claim = CLAIM3.replace("/api/claims/", "/id/dossier/").replace("/3", "/claim/3") + ".json"
+    looked: Counter[str] = Counter()
+    label = views._label
+    monkeypatch.setattr(views, "_label", lambda store, iri: (looked.update([iri]), label(store, iri))[1])
+    pages = {}
+    for page in (path, claim):
+        looked.clear()
+        pages[page] = client.get(page).json()["page"]
+        assert looked and max(looked.values()) == 1, (page, looked.most_common(3))
+    assert pages[path]["comparisons"] and pages[path]["scores"]
+    monkeypatch.setattr(views, "_linker", lambda store: lambda iri: views._link(store, iri))
+    assert {p: client.get(p).json()["page"] for p in pages} == pages
+
+
 def test_the_claims_lists_count_is_kept_until_the_store_is_written(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from claimgraph.services import catalog
