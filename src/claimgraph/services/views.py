@@ -210,7 +210,8 @@ def _leaderboards(store: Store, benchmark: str, conflicts: ConflictIndex | None 
 
 def _model_scores(store: Store, model: str, scores: list[dict[str, Any]],
                   link: Callable[[str], dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """The model's own scores, from the entity's (``catalog.entity_detail``: as model or as benchmark)."""
+    """The model's own scores, from those about it (``catalog.entity_scores``: as their model or their
+    benchmark)."""
     out, link = [], link or _linker(store)
     for r in scores:
         if r["model"] is None or r["model"]["value"] != model or r["benchmark"] is None:
