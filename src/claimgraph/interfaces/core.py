@@ -84,14 +84,15 @@ class Claimgraph:
         """``build()``, remembered (see :meth:`memo_of`)."""
         return self.memo_of(key, build)[0]
 
-    def memo_of(self, key: str, build: Callable[[], T]) -> tuple[T, int]:
+    def memo_of(self, key: str, build: Callable[[], T], *, stale: bool = True) -> tuple[T, int]:
         """``build()`` and the store generation it was made for, remembered until the store is next written (for
         read models that many requests share: the home page, the graph explorer's options). Made once at a time:
         callers that come while it is being made wait for it. After a write, one whose last making took more than
         :data:`SLOW_VIEW` seconds (the home page of a million claims takes a minute) is returned as it was, with
         the generation it was made for, while it is made again in the background. A server keeps them in the
         store's folder when it closes, and the next one takes them from there while nothing has written the store
-        (:mod:`claimgraph.store.kept`): a value is made of JSON's values."""
+        (:mod:`claimgraph.store.kept`): a value is made of JSON's values. With ``stale`` false, never returned as it
+        was before the last write: made now, however long that takes."""
         generation = self.store.generation
         hit = self._memo.get(key)
         if hit is not None and hit[0] == generation:
@@ -101,7 +102,7 @@ class Claimgraph:
             self._took.setdefault(key, kept_views["took"].get(key, 0.0))
             return kept_views["values"][key], 0
         making = self._making.setdefault(key, threading.Lock())
-        if hit is not None and self._took.get(key, 0.0) > SLOW_VIEW:
+        if stale and hit is not None and self._took.get(key, 0.0) > SLOW_VIEW:
             if making.acquire(blocking=False):
                 threading.Thread(target=self._remake, args=(key, build, making), name=f"claimgraph-{key}",
                                  daemon=True).start()
@@ -113,21 +114,10 @@ class Claimgraph:
             return self._make(key, build)
 
     def memo_current(self, key: str, build: Callable[[], T]) -> T:
-        """``build()`` remembered as :meth:`memo_of` remembers it, but never as it was before the last write: made
-        now if what is remembered is older, however long that takes (for what other read models are made from,
-        which would otherwise call themselves current while holding part of an older store)."""
-        generation = self.store.generation
-        hit = self._memo.get(key)
-        if hit is not None and hit[0] == generation:
-            return hit[1]  # type: ignore[no-any-return]
-        if generation == 0 and key in (kept_views := self._kept_views)["values"]:  # nothing written since opened
-            self._memo[key] = (0, kept_views["values"][key])
-            return kept_views["values"][key]  # type: ignore[no-any-return]
-        with self._making.setdefault(key, threading.Lock()):
-            hit = self._memo.get(key)
-            if hit is not None and hit[0] == self.store.generation:
-                return hit[1]  # type: ignore[no-any-return]
-            return self._make(key, build)[0]
+        """``build()`` remembered as :meth:`memo_of` remembers it, but never as it was before the last write (for
+        what other read models are made from, which would otherwise call themselves current while holding part of
+        an older store)."""
+        return self.memo_of(key, build, stale=False)[0]
 
     def _make(self, key: str, build: Callable[[], T]) -> tuple[T, int]:
         generation, started = self.store.generation, time.perf_counter()

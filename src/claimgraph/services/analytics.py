@@ -183,11 +183,17 @@ def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def is_whole(where: GraphFilter | None) -> bool:
-    """Whether ``where`` selects the whole graph (UsageError for a depth out of bounds, as ``build_graph``)."""
+def _checked(where: GraphFilter | None) -> GraphFilter:
+    """``where`` (everything by default), its depth checked."""
     where = where or GraphFilter()
     if where.depth < 0 or where.depth > 4:
         raise UsageError("depth must be between 0 and 4")
+    return where
+
+
+def is_whole(where: GraphFilter | None) -> bool:
+    """Whether ``where`` selects the whole graph (UsageError for a depth out of bounds, as ``build_graph``)."""
+    where = _checked(where)
     return where.around is None and where.kinds is None and not (where.stance or where.dossier or where.benchmark)
 
 
@@ -196,8 +202,7 @@ def build_graph(store: Store, where: GraphFilter | None = None, *,
     """The graph of claims and entities that ``where`` selects (everything by default), with conflicts between
     its claims as ``conflict`` edges. Raises UsageError past ``max_nodes`` nodes (ask for a neighbourhood): what
     a browser can draw; a file for a graph tool has no such bound (``max_nodes=None``)."""
-    where = where or GraphFilter()
-    is_whole(where)  # the depth checked
+    where = _checked(where)
     builder = _Builder(store, max_nodes)
     if where.around is not None:
         if not builder.node(where.around):

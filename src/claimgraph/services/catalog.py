@@ -10,7 +10,7 @@ import itertools
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -268,12 +268,10 @@ def entity_scores(store: Store, entity: NamedNode, limit: int | None = None,
     1.1 s at 100k claims for its 7,030 scores, where finding them takes 0.26 s and reading a page of 100 of them
     5 ms."""
     ordered = _until_written(store, ("scores", entity), lambda: _scores_of(store, entity))
-    start = max(0, offset)
-    chosen = ordered[start:] if limit is None else ordered[start:start + max(0, limit)]
+    chosen = _page(ordered, limit, offset)
     place = {score: n for n, score in enumerate(chosen)}
     rows: list[tuple[int, dict[str, Any]]] = []
-    for listed in _values((s for s in chosen if isinstance(s, NamedNode)), "score"):
-        text = named_query("score-rows").replace("VALUES ?score { }", listed, 1)
+    for text in _naming("score-rows", "score", (s for s in chosen if isinstance(s, NamedNode))):
         rows += [(place[row["score"]], {name: term_json(row[name]) for name in SCORE_FIELDS})
                  for row in store.query(text)]  # type: ignore[union-attr]
     for score in chosen:
@@ -329,11 +327,10 @@ def entity_claims(store: Store, entity: NamedNode, limit: int | None = None,
             if isinstance(q.subject, NamedNode):
                 named[q.subject.value] = q.subject
     ordered = sorted(relations)
-    start = max(0, offset)
-    chosen = ordered[start:] if limit is None else ordered[start:start + max(0, limit)]
+    chosen = _page(ordered, limit, offset)
     held: dict[str, tuple[str, str]] = {}  # each claim's text and stance (the least, where it has several)
-    for listed in _values(named[iri] for iri in chosen if iri in named):
-        for row in store.query(named_query("claim-texts").replace("VALUES ?claim { }", listed, 1)):  # type: ignore[union-attr]
+    for text in _naming("claim-texts", "claim", (named[iri] for iri in chosen if iri in named)):
+        for row in store.query(text):  # type: ignore[union-attr]
             found = (row["text"].value, row["stance"].value)
             iri = row["claim"].value
             if iri not in held or found < held[iri]:
@@ -343,11 +340,19 @@ def entity_claims(store: Store, entity: NamedNode, limit: int | None = None,
                            "relations": relations[iri]} for iri in chosen if iri in held]
 
 
-def _values(terms: Iterable[NamedNode], variable: str = "claim") -> Iterator[str]:
-    """``VALUES ?variable { … }`` clauses naming ``terms`` (IRIs the store holds), ``_VALUES_AT_ONCE`` a clause."""
-    terms = list(terms)
+def _page(ordered: Sequence[T], limit: int | None, offset: int) -> Sequence[T]:
+    """The items of the page of ``limit`` from ``offset`` (all from there when ``limit`` is None)."""
+    start = max(0, offset)
+    return ordered[start:] if limit is None else ordered[start:start + max(0, limit)]
+
+
+def _naming(name: str, variable: str, terms: Iterable[NamedNode]) -> Iterator[str]:
+    """The text of the query ``name`` with its empty ``VALUES ?variable { }`` naming ``terms`` (IRIs the store
+    holds): a query for each ``_VALUES_AT_ONCE`` of them."""
+    terms, query = list(terms), named_query(name)
     for part in range(0, len(terms), _VALUES_AT_ONCE):
-        yield f"VALUES ?{variable} {{ {' '.join(f'<{t.value}>' for t in terms[part:part + _VALUES_AT_ONCE])} }}"
+        listed = " ".join(f"<{t.value}>" for t in terms[part:part + _VALUES_AT_ONCE])
+        yield query.replace(f"VALUES ?{variable} {{ }}", f"VALUES ?{variable} {{ {listed} }}", 1)
 
 
 def describe(store: Store, iri: NamedNode) -> list[Quad]:
