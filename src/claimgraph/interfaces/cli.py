@@ -263,7 +263,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         print(violation)
     failures = sum(1 for v in report.violations if v.severity == "Violation")
     what = ", ".join(args.paths) if args.paths else settings.store
-    print(f"{failures} violation{'s' if failures != 1 else ''} in {report.triples} triples ({what})")
+    print(f"{failures} violation{'s' if failures != 1 else ''} in {report.triples} {report.counted} ({what})")
     return 0 if report.conforms else 1
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, parse
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from claimgraph.errors import InputError
 from claimgraph.extract import read_dossier
 from claimgraph.model import ValidationReport, Validator, Vocabulary, map_dossier
+from claimgraph.model.shacl import Term
 from claimgraph.services.ingest import DOSSIER_SUFFIXES, dossier_files
 from claimgraph.store import Store
 
@@ -18,10 +19,31 @@ __all__ = ["validate_store", "validate_files"]
 
 
 def validate_store(store: Store, validator: Validator) -> ValidationReport:
-    """Validate the union of all graphs in the store."""
+    """Validate the union of all graphs in the store: read a predicate at a time where the shapes allow (each
+    read one query, so that this works on a remote store too), or whole into pyshacl."""
+    if validator.compiled is not None:
+        return validator.validate_source(_StoreSource(store), store.count())
     buffer = io.BytesIO()
     store.dump(buffer, RdfFormat.N_TRIPLES)
     return validator.validate_ntriples(buffer.getvalue())
+
+
+class _StoreSource:
+    """A store as SHACL's data (the union of its graphs): one query a predicate, one for the types."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def pairs(self, predicate: NamedNode) -> Iterator[tuple[Term, Term]]:
+        for row in self.store.query(f"SELECT ?s ?o WHERE {{ ?s {predicate} ?o }}"):  # type: ignore[union-attr]
+            yield row[0], row[1]
+
+    def typed(self, classes: set[Term]) -> Iterator[tuple[Term, Term]]:
+        if not classes:
+            return
+        named = " ".join(str(c) for c in classes if isinstance(c, NamedNode))
+        for row in self.store.query(f"SELECT ?s ?c WHERE {{ VALUES ?c {{ {named} }} ?s a ?c }}"):  # type: ignore[union-attr]
+            yield row[0], row[1]
 
 
 def validate_files(paths: Iterable[str | Path], validator: Validator, vocabulary: Vocabulary) -> ValidationReport:
