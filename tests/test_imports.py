@@ -307,6 +307,7 @@ def test_a_part_that_fails_validation_leaves_the_parts_before_it_unwritten(
         return type(mapped)(mapped.iri, mapped.graph, mapped.claims, mapped.quads + (extra,))
 
     monkeypatch.setattr(ingest_module, "map_dossier", broken_last_part)
+    monkeypatch.setattr(ingest_module, "MAPPERS", 1)  # mapped here, where the broken mapping is
     table = tmp_path / "board.csv"
     table.write_text(MANY_PARTS, encoding="utf-8")
     with Claimgraph(Settings(store="memory:")) as graph:

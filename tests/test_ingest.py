@@ -13,6 +13,7 @@ from claimgraph.errors import DossierSyntaxError, InputError, ManyErrors, StoreE
 from claimgraph.extract import read_dossier
 from claimgraph.interfaces.core import Claimgraph
 from claimgraph.model import Validator
+from claimgraph.resources import SHAPES_FILE, ontology_dir
 from tests.conftest import DOSSIERS, SEED, SEEDS, select
 
 T = "https://w3id.org/claimgraph/id/dossier/test-time-compute"
@@ -201,6 +202,7 @@ def test_a_large_folder_goes_in_batches_and_writes_what_one_batch_would(
         assert len(results) > 4
         expected, conflicts = _content(whole), sorted(c.iri.value for c in whole.list_conflicts()[0])
     monkeypatch.setattr(ingest_module, "INGEST_BATCH", 2)
+    monkeypatch.setattr(ingest_module, "MAPPERS", 1)  # mapped here, where the broken mapping below is
     real = ingest_module.map_dossier
     last = sorted(p.name for p in ingest_module.dossier_files([SEEDS]))[-1]
 
@@ -256,6 +258,7 @@ def test_a_large_folder_is_mapped_once_and_written_from_a_spool_a_batch_at_a_tim
 
     _copies(tmp_path / "folder", 20)
     monkeypatch.setattr(ingest_module, "INGEST_BATCH", 3)
+    monkeypatch.setattr(ingest_module, "MAPPERS", 1)  # mapped here, where the events are counted
     events: list[str] = []
     folders: list[Path] = []
     real_read, real_map = ingest_module.read_dossier, ingest_module.map_dossier
@@ -374,6 +377,41 @@ def test_a_large_folder_without_validation_is_mapped_in_processes_and_written_as
         expected = one_process(tmp_path / "folder")
         assert {q for q in _content(graph) if "/revision/" not in str(q)} == \
             {q for q in expected if "/revision/" not in str(q)}
+
+
+def test_a_large_folder_is_validated_in_the_mapping_processes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With SHACL on, the batches of a large folder are mapped and validated in processes of their own: a
+    dossier of the last batch that breaks a shape stops the ingest, file named, before anything is written; and
+    what a clean run writes is what one process writes."""
+    from claimgraph.services import ingest as ingest_module
+
+    _copies(tmp_path / "folder", 12)
+    monkeypatch.setattr(ingest_module, "INGEST_BATCH", 3)
+    monkeypatch.setattr(ingest_module, "MAPPERS", 2)
+    strict = tmp_path / "strict"  # the shipped shapes, and one that only the last copy breaks
+    shutil.copytree(ontology_dir(), strict)
+    with open(strict / SHAPES_FILE, "a", encoding="utf-8") as shapes:
+        shapes.write('\ncgsh:Strict a sh:NodeShape ; sh:targetClass cg:Dossier ;\n  sh:property [ sh:path dcterms:title ; '
+                     'sh:pattern "^(?![^(]*[(]11[)])" ; sh:message "Not the eleventh." ] .\n')
+
+    def not_here(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("mapped in the ingesting process")
+
+    with Claimgraph(Settings(store=str(tmp_path / "store"))) as graph:
+        graph.validator = Validator(strict)  # type: ignore[misc]
+        with monkeypatch.context() as m:
+            m.setattr(ingest_module, "map_dossier", not_here)
+            with pytest.raises(ValidationError, match="in .*copy-11.md:[\\s\\S]*Not the eleventh"):
+                graph.ingest([tmp_path / "folder"])
+            assert graph.store.count() == 0
+            graph.validator = Validator()  # type: ignore[misc]
+            results, _ = graph.ingest([tmp_path / "folder"])
+        assert [r.status for r in results] == ["added"] * 12
+        with Claimgraph(Settings(store="memory:")) as one:
+            monkeypatch.setattr(ingest_module, "INGEST_BATCH", 250)
+            one.ingest([tmp_path / "folder"])
+            assert _content(graph) == _content(one)
 
 
 def test_a_folder_whose_bulk_write_fails_half_way_is_completed_by_running_it_again(

@@ -217,36 +217,71 @@ class _Mapped:
 # read with: which metrics are lower-is-better, the labels)
 _lexicon: Lexicon | None = None
 _vocabulary_quads: tuple[Quad, ...] = ()
+_validator: Validator | None = None  # and the validator, when the ingest validates
 
 
-def _start_mapper(lexicon: Lexicon, vocabulary_quads: tuple[Quad, ...]) -> None:
-    global _lexicon, _vocabulary_quads
+def _start_mapper(lexicon: Lexicon, vocabulary_quads: tuple[Quad, ...], validator: tuple[Path, str] | None) -> None:
+    global _lexicon, _vocabulary_quads, _validator
     _lexicon, _vocabulary_quads = lexicon, vocabulary_quads
+    _validator = Validator(*validator) if validator is not None else None
 
 
-def _map_batch(jobs: list[tuple[DossierRecord, _Prepared]],
+def _map_batch(jobs: list[tuple[DossierRecord, _Prepared, list[Quad]]],
                now: datetime) -> tuple[list[_Mapped | ClaimgraphError], FactSet | None]:
-    """In a mapping process: each dossier of a batch mapped and packed for the spool, or the error it raised;
-    and, when none raised one, the facts the conflicts read in what the batch writes (so that the ingest
-    need not read them back from the store)."""
+    """In a mapping process: each dossier of a batch mapped and packed for the spool, or the error it raised
+    (with SHACL on, the batch's violations as one error: see :func:`_violations`); and, when none raised one,
+    the facts the conflicts read in what the batch writes (so that the ingest need not read them back from
+    the store). Each job holds what the store holds of the dossier's revisions, which SHACL reads."""
     assert _lexicon is not None, "a mapping process starts with _start_mapper"
     out: list[_Mapped | ClaimgraphError] = []
     written: list[tuple[Quad, ...] | list[Quad]] = []
-    for record, prepared in jobs:
+    checked: list[tuple[_Plan, list[Quad]]] = []
+    for record, prepared, revisions in jobs:
         try:
             plan = _build(record, prepared, _lexicon, now)
         except ClaimgraphError as exc:
             out.append(exc)
             continue
+        if plan.status != "unchanged":
+            checked.append((plan, revisions))
         written.append(plan.quads)
         if plan.status == "unchanged":  # written as remapped unless the store holds just these quads
             out.append(_Mapped(_Write.of(replace(plan, status="remapped")).spooled(),
                                (_pack(plan.quads), _pack(plan.shared))))
         else:
             out.append(_Mapped(_Write.of(plan).spooled()))
-    if len(written) < len(jobs):
+    if _validator is not None and checked:
+        failures = _violations(_validator, _vocabulary_quads, checked)
+        if failures:
+            out.append(_validation_error(failures))
+    if len(written) < len(jobs) or len(out) > len(jobs):
         return out, None
     return out, facts_of_quads((q for quads in written for q in quads), _vocabulary_quads)
+
+
+def _violations(validator: Validator, vocabulary_quads: Iterable[Quad],
+                checked: Sequence[tuple[_Plan, Iterable[Quad]]]) -> list[str]:
+    """SHACL over what plans are about to write, with what the store holds of their revisions, in chunks of
+    dossiers (memory stays bounded): the lines that report each chunk's violations, none when all conform."""
+    failures: list[str] = []
+    for start in range(0, len(checked), _VALIDATION_CHUNK):
+        chunk = checked[start:start + _VALIDATION_CHUNK]
+        data: list[Quad] = list(vocabulary_quads)
+        for plan, revisions in chunk:
+            data.extend(plan.quads)
+            data.extend(plan.shared)
+            data.extend(plan.revision)
+            data.extend(revisions)
+        report = validator.validate_quads(data)
+        if not report.conforms:
+            failures.append(f"in {', '.join(plan.source for plan, _ in chunk)}:")
+            failures += [f"  {v}" for v in report.violations if v.severity == "Violation"]
+    return failures
+
+
+def _validation_error(failures: list[str]) -> ValidationError:
+    shown = failures[:21] + (["  …"] if len(failures) > 21 else [])
+    return ValidationError("SHACL validation failed; nothing was written:\n  " + "\n  ".join(shown))
 
 
 class _Spool:
@@ -356,7 +391,7 @@ class Ingestor:
         first write, so a crash half-way leaves a graph that the next reader recomputes.
 
         With ``validate_first``, every batch is planned and validated before the first is written (the plans
-        kept in a spool on disk, so that each dossier is mapped once; without SHACL, mapped in processes of their
+        kept in a spool on disk, so that each dossier is mapped once; mapped and validated in processes of their
         own): a batch that fails leaves the store as it was, not with the batches before it written. With
         ``bulk``, new dossiers go through the store's bulk loader (``bulk_replace_graphs``): faster, but a crash
         half-way leaves part of a dossier, which re-running the same ingest replaces."""
@@ -365,7 +400,7 @@ class Ingestor:
             spool = _Spool() if validate_first else None
             try:
                 if spool is not None:  # planned once, kept on disk until every batch has passed
-                    if self.validator is None and MAPPERS > 1:
+                    if MAPPERS > 1:
                         run.facts = self._plan_in_parallel(batches, spool)
                     else:
                         for records in batches:
@@ -398,14 +433,16 @@ class Ingestor:
         stops it, with every error of that batch, before anything is written. Returns the facts the conflicts
         read in what the batches write, read by the mapping processes too."""
         context = multiprocessing.get_context("forkserver")  # not a fork of a process that holds the store
+        validator = (self.validator.folder, self.validator.engine) if self.validator is not None else None
         pool = ProcessPoolExecutor(MAPPERS, mp_context=context, initializer=_start_mapper,
-                                   initargs=(self.vocabulary.lexicon, self.vocabulary.vocabulary_quads))
+                                   initargs=(self.vocabulary.lexicon, self.vocabulary.vocabulary_quads, validator))
         pending: deque[Future[tuple[list[_Mapped | ClaimgraphError], FactSet | None]]] = deque()
         facts = FactSet()
         try:
             for records in batches:
                 _check_distinct(records)
-                jobs = [(record, self._prepare(record)) for record in records]
+                jobs = [(record, prepared, self._revisions(prepared.dossier) if self.validator is not None else [])
+                        for record in records for prepared in [self._prepare(record)]]
                 pending.append(pool.submit(_map_batch, jobs, datetime.now(timezone.utc)))
                 if len(pending) > MAPPERS:
                     spool.add(self._settled(*pending.popleft().result(), facts))
@@ -601,26 +638,15 @@ class Ingestor:
         return [g for g in graphs if iris.is_dossier_graph(g, dossier)]
 
     def _validate(self, plans: list[_Plan]) -> None:
-        """SHACL over what is about to be written, in chunks of dossiers so that memory stays bounded
-        (pyshacl holds its data in rdflib, about 1.5 KB a triple)."""
+        """SHACL over what is about to be written (see :func:`_violations`)."""
         assert self.validator is not None
-        failures: list[str] = []
-        for start in range(0, len(plans), _VALIDATION_CHUNK):
-            chunk = plans[start:start + _VALIDATION_CHUNK]
-            data: list[Quad] = list(self.vocabulary.vocabulary_quads)
-            for plan in chunk:
-                data.extend(plan.quads)
-                data.extend(plan.shared)
-                data.extend(plan.revision)
-                data.extend(self.store.quads(iris.revisions_graph(plan.dossier)))
-            report = self.validator.validate_quads(data)
-            if not report.conforms:
-                sources = ", ".join(p.source for p in chunk)
-                failures.append(f"in {sources}:")
-                failures += [f"  {v}" for v in report.violations if v.severity == "Violation"]
+        failures = _violations(self.validator, self.vocabulary.vocabulary_quads,
+                               [(plan, self._revisions(plan.dossier)) for plan in plans])
         if failures:
-            shown = failures[:21] + (["  …"] if len(failures) > 21 else [])
-            raise ValidationError("SHACL validation failed; nothing was written:\n  " + "\n  ".join(shown))
+            raise _validation_error(failures)
+
+    def _revisions(self, dossier: NamedNode) -> list[Quad]:
+        return list(self.store.quads(iris.revisions_graph(dossier)))
 
 
 def _check_distinct(records: Sequence[DossierRecord]) -> None:
