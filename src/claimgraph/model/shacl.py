@@ -30,7 +30,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from claimgraph.namespaces import compact
 
-__all__ = ["Result", "Shape", "Source", "QuadSource", "compile_shapes", "evaluate"]
+__all__ = ["Result", "Shape", "Source", "QuadSource", "compile_shapes", "evaluate", "predicates_read"]
 
 SH = "http://www.w3.org/ns/shacl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -131,19 +131,37 @@ class Source(Protocol):
 
 
 class QuadSource:
-    """Quads in memory as a :class:`Source`: the union of their graphs, indexed by predicate once."""
+    """Quads in memory as a :class:`Source`: the union of their graphs, indexed by predicate once. ``read``: the
+    only predicates that will be asked for (:func:`predicates_read`), which saves indexing the rest."""
 
-    def __init__(self, quads: Iterable[Quad]) -> None:
+    def __init__(self, quads: Iterable[Quad], read: set[NamedNode] | None = None) -> None:
+        self._quads = quads if isinstance(quads, (list, tuple)) else list(quads)
         self._by_predicate: dict[NamedNode, list[tuple[Term, Term]]] = defaultdict(list)
-        for quad in quads:
-            self._by_predicate[quad.predicate].append((quad.subject, quad.object))  # type: ignore[arg-type]
-        self.triples = len({(s, p, o) for p, pairs in self._by_predicate.items() for s, o in pairs})
+        for quad in self._quads:
+            predicate = quad.predicate
+            if read is None or predicate in read:
+                self._by_predicate[predicate].append((quad.subject, quad.object))  # type: ignore[arg-type]
+
+    @property
+    def triples(self) -> int:
+        """How many distinct triples the quads hold."""
+        return len({(q.subject, q.predicate, q.object) for q in self._quads})
 
     def pairs(self, predicate: NamedNode) -> Iterable[tuple[Term, Term]]:
         return self._by_predicate.get(predicate, ())
 
     def typed(self, classes: set[Term]) -> Iterable[tuple[Term, Term]]:
         return ((node, cls) for node, cls in self.pairs(RDF_TYPE) if cls in classes)
+
+
+def predicates_read(shapes: Iterable[Shape]) -> set[NamedNode]:
+    """Every predicate that evaluating ``shapes`` reads: their paths, ``rdf:type`` and ``rdfs:subClassOf``."""
+    out = {RDF_TYPE, SUBCLASS_OF}
+    for shape in shapes:
+        if shape.path is not None:
+            out.add(shape.path)
+        out |= predicates_read(shape.properties) | predicates_read(shape.alternatives)
+    return out
 
 
 def compile_shapes(quads: Iterable[Quad]) -> list[Shape] | None:

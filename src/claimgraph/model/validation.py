@@ -7,7 +7,7 @@ which holds the data in rdflib. rdflib is used here and nowhere else in the mode
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -42,8 +42,13 @@ class Violation:
 @dataclass(frozen=True)
 class ValidationReport:
     violations: tuple[Violation, ...]
-    triples: int  # how many statements the data held
+    size: int | Callable[[], int]  # how many statements the data held, or how to count them when asked
     counted: str = "triples"  # what ``triples`` counts: "quads" for a store (a triple in two graphs counts twice)
+
+    @cached_property
+    def triples(self) -> int:
+        """How many statements the data held (counted when first asked: an ingest never asks)."""
+        return self.size if isinstance(self.size, int) else self.size()
 
     @property
     def conforms(self) -> bool:
@@ -79,9 +84,13 @@ class Validator:
             return None
         return shacl.compile_shapes(parse(path=str(self.folder / SHAPES_FILE), format=RdfFormat.TURTLE))
 
+    @cached_property
+    def _ontology_source(self) -> shacl.QuadSource:
+        return shacl.QuadSource(self.ontology_quads)
+
     def validate_quads(self, quads: Iterable[Quad]) -> ValidationReport:
         if self.compiled is not None:
-            return self.validate_source(shacl.QuadSource(quads))
+            return self.validate_source(shacl.QuadSource(quads, shacl.predicates_read(self.compiled)))
         data = serialize([Quad(q.subject, q.predicate, q.object) for q in quads], format=RdfFormat.N_TRIPLES)
         return self.validate_ntriples(data or b"")
 
@@ -89,12 +98,13 @@ class Validator:
         """Validate what ``source`` reads (the ontology mixed in); only for shapes that :attr:`compiled` holds.
         ``quads``: how many the data holds, when the source cannot count its triples."""
         assert self.compiled is not None
-        mixed = _Mixed(source, shacl.QuadSource(self.ontology_quads))
+        mixed = _Mixed(source, self._ontology_source)
         results = shacl.evaluate(self.compiled, mixed)
         out = {Violation(focus=_show_term(r.focus), path=_show_term(r.path), message=r.message,
                          severity=r.severity, value=_show_term(r.value), shape=_show_term(r.shape)) for r in results}
-        held = ("quads", quads) if quads is not None else ("triples", getattr(source, "triples", 0))
-        return ValidationReport(tuple(sorted(out, key=_order)), held[1], held[0])
+        if quads is not None:
+            return ValidationReport(tuple(sorted(out, key=_order)), quads, "quads")
+        return ValidationReport(tuple(sorted(out, key=_order)), lambda: getattr(source, "triples", 0))
 
     def validate_ntriples(self, data: bytes) -> ValidationReport:
         if self.compiled is not None:
