@@ -136,11 +136,12 @@ class QuadSource:
 
     def __init__(self, quads: Iterable[Quad], read: set[NamedNode] | None = None) -> None:
         self._quads = quads if isinstance(quads, (list, tuple)) else list(quads)
-        self._by_predicate: dict[NamedNode, list[tuple[Term, Term]]] = defaultdict(list)
+        # the quads themselves: a term is read from a quad (a new Python object each time) only when asked for
+        self._by_predicate: dict[NamedNode, list[Quad]] = defaultdict(list)
         for quad in self._quads:
             predicate = quad.predicate
             if read is None or predicate in read:
-                self._by_predicate[predicate].append((quad.subject, quad.object))  # type: ignore[arg-type]
+                self._by_predicate[predicate].append(quad)
 
     @property
     def triples(self) -> int:
@@ -148,10 +149,13 @@ class QuadSource:
         return len({(q.subject, q.predicate, q.object) for q in self._quads})
 
     def pairs(self, predicate: NamedNode) -> Iterable[tuple[Term, Term]]:
-        return self._by_predicate.get(predicate, ())
+        return ((q.subject, q.object) for q in self._by_predicate.get(predicate, ()))  # type: ignore[misc]
 
     def typed(self, classes: set[Term]) -> Iterable[tuple[Term, Term]]:
-        return ((node, cls) for node, cls in self.pairs(RDF_TYPE) if cls in classes)
+        for quad in self._by_predicate.get(RDF_TYPE, ()):
+            cls = quad.object
+            if cls in classes:
+                yield quad.subject, cls  # type: ignore[misc]
 
 
 def predicates_read(shapes: Iterable[Shape]) -> set[NamedNode]:
@@ -371,6 +375,7 @@ def _property_results(shape: Shape, focus: set[Term], graph: _Graph) -> list[Res
     assert shape.path is not None
     values = graph.values(shape.path)
     minimum, maximum = shape.constraints.get("minCount"), shape.constraints.get("maxCount")
+    checks_values = not shape.constraints.keys().isdisjoint(_VALUE_LEVEL)
     empty: set[Term] = set()
     for node in focus:
         held = values.get(node, empty)
@@ -384,8 +389,9 @@ def _property_results(shape: Shape, focus: set[Term], graph: _Graph) -> list[Res
             out.append(_result(shape, node, shape.path, None, "HasValueConstraintComponent",
                                f"Node {_show(node)}->{_show(shape.path)} does not contain a value in the set "
                                f"of {_show(shape.constraints['hasValue'])}"))
-        for value in held:
-            out += _value_results(shape, node, shape.path, value, graph)
+        if checks_values:
+            for value in held:
+                out += _value_results(shape, node, shape.path, value, graph)
     if "or" in shape.constraints:
         for node in focus:
             held = values.get(node, empty)
@@ -398,37 +404,49 @@ def _property_results(shape: Shape, focus: set[Term], graph: _Graph) -> list[Res
     return out
 
 
+#: the constraints a value meets or not on its own
+_VALUE_LEVEL = {"class", "datatype", "nodeKind", "minLength", "maxLength", "pattern", "in", *_RANGES}
+
+
 def _value_results(shape: Shape, focus: Term, path: NamedNode | None, value: Term,
                    graph: _Graph) -> list[Result]:
     """The results of the constraints of ``shape`` that each value meets or not on its own."""
-    out: list[Result] = []
     said = shape.constraints
-
-    def fail(component: str, message: str) -> None:
-        out.append(_result(shape, focus, path, value, component, message))
-
-    if "class" in said and not graph.is_instance(value, said["class"]):
-        fail("ClassConstraintComponent", f"Value does not have class {_show(said['class'])}")
-    if "datatype" in said:
-        wanted = said["datatype"].value
-        if not (isinstance(value, Literal) and value.datatype.value == wanted and _LEXICAL[wanted](value.value)):
-            fail("DatatypeConstraintComponent", f"Value is not Literal with datatype {_show(said['datatype'])}")
-    if "nodeKind" in said and not isinstance(value, _NODE_KINDS[said["nodeKind"].value.removeprefix(SH)]):
-        fail("NodeKindConstraintComponent", f"Value is not of Node Kind {_show(said['nodeKind'])}")
-    for name, holds in _RANGES.items():
-        if name in said and not _compares(value, said[name], holds):  # type: ignore[arg-type]
-            fail(name[0].upper() + name[1:] + "ConstraintComponent",
-                 f"Value is not {name.replace('In', ' in').replace('Ex', ' ex')} {said[name].value}")
-    for name, holds in (("minLength", lambda n, b: n >= b), ("maxLength", lambda n, b: n <= b)):
-        if name in said and (isinstance(value, BlankNode) or not holds(len(value.value), int(said[name].value))):
-            fail(name[0].upper() + name[1:] + "ConstraintComponent",
-                 f"String length not {'>=' if name == 'minLength' else '<='} {said[name].value}")
-    if "pattern" in said and (isinstance(value, BlankNode)
-                              or not _matches(value.value, said["pattern"].value, said.get("flags"))):
-        fail("PatternConstraintComponent", f"Value does not match pattern '{said['pattern'].value}'")
-    if "in" in said and value not in shape.members:
-        fail("InConstraintComponent", f"Value {_show(value)} not in list {[_show(m) for m in shape.members]}")
+    out: list[Result] = []
+    for name in said.keys() & _VALUE_LEVEL:
+        failed = _fails(name, said[name], shape, value, graph)
+        if failed is not None:
+            out.append(_result(shape, focus, path, value, *failed))
     return out
+
+
+def _fails(name: str, parameter: Term, shape: Shape, value: Term, graph: _Graph) -> tuple[str, str] | None:
+    """The component and message of ``value`` failing the constraint ``name``, or None if it meets it."""
+    component = name[0].upper() + name[1:] + "ConstraintComponent"
+    if name == "class":
+        if not graph.is_instance(value, parameter):
+            return component, f"Value does not have class {_show(parameter)}"
+    elif name == "datatype":
+        wanted = parameter.value
+        if not (isinstance(value, Literal) and value.datatype.value == wanted and _LEXICAL[wanted](value.value)):
+            return component, f"Value is not Literal with datatype {_show(parameter)}"
+    elif name == "nodeKind":
+        if not isinstance(value, _NODE_KINDS[parameter.value.removeprefix(SH)]):
+            return component, f"Value is not of Node Kind {_show(parameter)}"
+    elif name in _RANGES:
+        if not _compares(value, parameter, _RANGES[name]):  # type: ignore[arg-type]
+            return component, f"Value is not {name.replace('In', ' in').replace('Ex', ' ex')} {parameter.value}"
+    elif name in ("minLength", "maxLength"):
+        bound = int(parameter.value)
+        if isinstance(value, BlankNode) or not (len(value.value) >= bound if name == "minLength"
+                                                else len(value.value) <= bound):
+            return component, f"String length not {'>=' if name == 'minLength' else '<='} {parameter.value}"
+    elif name == "pattern":
+        if isinstance(value, BlankNode) or not _matches(value.value, parameter.value, shape.constraints.get("flags")):
+            return component, f"Value does not match pattern '{parameter.value}'"
+    elif name == "in" and value not in shape.members:
+        return component, f"Value {_show(value)} not in list {[_show(m) for m in shape.members]}"
+    return None
 
 
 def _compares(value: Term, bound: Literal, holds: Callable[[Decimal, Decimal], bool]) -> bool:
