@@ -86,7 +86,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=10_000)
     parser.add_argument("--validate", action="store_true", help="run SHACL too (as `claimgraph ingest` does "
-                                                                  "by default; slow: measured apart)")
+                                                                  "by default)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-rdflib", action="store_true", help="leave rdflib out (it needs ~1.9 KB a quad)")
     args = parser.parse_args()

@@ -392,8 +392,9 @@ def test_a_large_folder_is_validated_in_the_mapping_processes(
     strict = tmp_path / "strict"  # the shipped shapes, and one that only the last copy breaks
     shutil.copytree(ontology_dir(), strict)
     with open(strict / SHAPES_FILE, "a", encoding="utf-8") as shapes:
-        shapes.write('\ncgsh:Strict a sh:NodeShape ; sh:targetClass cg:Dossier ;\n  sh:property [ sh:path dcterms:title ; '
-                     'sh:pattern "^(?![^(]*[(]11[)])" ; sh:message "Not the eleventh." ] .\n')
+        shapes.write('\ncgsh:Strict a sh:NodeShape ; sh:targetClass cg:Dossier ;\n'
+                     '  sh:property [ sh:path dcterms:title ; sh:pattern "^(?![^(]*[(]11[)])" ;'
+                     ' sh:message "Not the eleventh." ] .\n')
 
     def not_here(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("mapped in the ingesting process")

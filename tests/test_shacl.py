@@ -209,3 +209,9 @@ def test_an_instance_of_a_subclass_is_an_instance_of_its_class() -> None:
     assert _same(data).conforms
     data = [q for q in data if not (q.subject == model and q.predicate == RDFS.label)]
     assert [v.path for v in _same(data).violations] == ["rdfs:label"]
+
+
+def test_a_shape_that_holds_itself_is_not_compiled() -> None:
+    text = ("@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> .\n"
+            "ex:S a sh:NodeShape ; sh:targetClass ex:T ; sh:or ( ex:S ) .")
+    assert compile_shapes(parse(text.encode(), format=RdfFormat.TURTLE)) is None

@@ -184,7 +184,18 @@ def compile_shapes(quads: Iterable[Quad]) -> list[Shape] | None:
             head = said[RDF_REST.value][0]
         return out
 
+    inside: set[Term] = set()  # the shapes being read: one that holds itself is pyshacl's
+
     def shape(node: Term, is_property: bool) -> Shape | None:
+        if node in inside:
+            return None
+        inside.add(node)
+        try:
+            return read(node, is_property)
+        finally:
+            inside.discard(node)
+
+    def read(node: Term, is_property: bool) -> Shape | None:
         said = about.get(node, {})
         made = Shape(node)
         for predicate, objects in said.items():
