@@ -11,6 +11,7 @@ import pytest
 import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
 
+from claimgraph.errors import InputError
 from claimgraph.extract import read_dossier
 from claimgraph.model import ValidationReport, Validator, load_vocabulary, map_dossier, revision_quads
 from claimgraph.model.shacl import compile_shapes
@@ -211,7 +212,12 @@ def test_an_instance_of_a_subclass_is_an_instance_of_its_class() -> None:
     assert [v.path for v in _same(data).violations] == ["rdfs:label"]
 
 
-def test_a_shape_that_holds_itself_is_not_compiled() -> None:
+def test_a_shape_that_holds_itself_is_not_compiled_and_is_a_clear_error(tmp_path: Path) -> None:
     text = ("@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> .\n"
             "ex:S a sh:NodeShape ; sh:targetClass ex:T ; sh:or ( ex:S ) .")
     assert compile_shapes(parse(text.encode(), format=RdfFormat.TURTLE)) is None
+    (tmp_path / SHAPES_FILE).write_text(text)
+    (tmp_path / "claimgraph.ttl").write_text((ontology_dir() / "claimgraph.ttl").read_text())
+    with pytest.raises(InputError, match="shapes.ttl: the shapes cannot be evaluated: Validation path too deep"):
+        Validator(tmp_path).validate_quads([Quad(NamedNode("https://example.org/x"), RDF.type,
+                                                 NamedNode("https://example.org/T"))])

@@ -15,6 +15,7 @@ from pathlib import Path
 import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
+from claimgraph.errors import InputError
 from claimgraph.model import shacl
 from claimgraph.namespaces import compact
 from claimgraph.resources import ONTOLOGY_FILE, SHAPES_FILE, ontology_dir
@@ -115,11 +116,16 @@ class Validator:
 
     def validate_graph(self, graph: rdflib.Graph) -> ValidationReport:
         from pyshacl import validate  # imported late: it is slow to import and only validation needs it
+        from pyshacl.errors import ReportableRuntimeError, ShapeLoadError
 
-        _conforms, results, _text = validate(
-            graph, shacl_graph=self.shapes, ont_graph=self.ontology, inference="none",
-            advanced=True, allow_warnings=True,
-        )
+        try:
+            _conforms, results, _text = validate(
+                graph, shacl_graph=self.shapes, ont_graph=self.ontology, inference="none",
+                advanced=True, allow_warnings=True,
+            )
+        except (ReportableRuntimeError, ShapeLoadError) as exc:  # shapes that cannot be evaluated, a recursive one
+            raise InputError(f"{self.folder / SHAPES_FILE}: the shapes cannot be evaluated: "
+                             f"{str(exc).splitlines()[0][:300]}") from None
         return ValidationReport(tuple(_violations(results)), len(graph))
 
 
