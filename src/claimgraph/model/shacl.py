@@ -28,18 +28,14 @@ from typing import Protocol
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
-from claimgraph.namespaces import compact
+from claimgraph.namespaces import RDF, RDFS, compact
+from claimgraph.namespaces import SH as SHACL
+from claimgraph.namespaces import XSD as XML_SCHEMA
 
 __all__ = ["Result", "Shape", "Source", "QuadSource", "compile_shapes", "evaluate", "predicates_read"]
 
-SH = "http://www.w3.org/ns/shacl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-RDF_FIRST = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#first")
-RDF_REST = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#rest")
-RDF_NIL = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#nil")
-SUBCLASS_OF = NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
-LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+SH, XSD = SHACL.iri, XML_SCHEMA.iri  # written before local names
+RDF_TYPE, RDF_FIRST, RDF_REST, RDF_NIL, SUBCLASS_OF = RDF.type, RDF.first, RDF.rest, RDF.nil, RDFS.subClassOf
 
 Term = NamedNode | BlankNode | Literal
 
