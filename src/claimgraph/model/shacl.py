@@ -1,7 +1,7 @@
 """SHACL Core, evaluated over pyoxigraph terms: the constraints claimgraph's shapes use, without rdflib.
 
-pyshacl holds its data in rdflib (about 1.5 KB a triple) and walks it node by node; for the shipped shapes that was
-most of an ingest with validation on (12 minutes of 12.4 for 100k claims). Here a shapes graph is read once into
+pyshacl holds its data in rdflib (about 1.5 KB a triple) and walks it node by node: an ingest of 100k claims with it
+took 12.4 min, against 2.2 min with SHACL off (docs/performance.md, *SHACL on*). Here a shapes graph is read once into
 plain objects (:func:`compile_shapes`), and evaluated property by property: for each path every (subject, value)
 pair is read from a :class:`Source` at once, and the constraints are checked on the focus nodes' values in Python.
 The data comes as quads (:class:`QuadSource`) or from whatever can answer those two reads (a store, see
@@ -40,9 +40,8 @@ RDF_TYPE, RDF_FIRST, RDF_REST, RDF_NIL, SUBCLASS_OF = RDF.type, RDF.first, RDF.r
 Term = NamedNode | BlankNode | Literal
 
 #: what a shape may say that changes nothing about what it checks
-_DESCRIPTIVE = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://www.w3.org/2000/01/rdf-schema#label",
-                "http://www.w3.org/2000/01/rdf-schema#comment", SH + "name", SH + "description", SH + "order",
-                SH + "group", SH + "defaultValue"}
+_DESCRIPTIVE = {RDF.type.value, RDFS.label.value, RDFS.comment.value, SH + "name", SH + "description",
+                SH + "order", SH + "group", SH + "defaultValue"}
 _NODE_KINDS = {  # sh:nodeKind's values -> which kinds of term conform
     "IRI": (NamedNode,), "Literal": (Literal,), "BlankNode": (BlankNode,), "BlankNodeOrIRI": (BlankNode, NamedNode),
     "BlankNodeOrLiteral": (BlankNode, Literal), "IRIOrLiteral": (NamedNode, Literal),
@@ -367,11 +366,9 @@ def _node_results(shape: Shape, focus: set[Term], graph: _Graph) -> list[Result]
     for node in focus:
         out += _value_results(shape, node, None, node, graph)
     if "or" in shape.constraints:
-        failing = set(focus)
-        for alternative in shape.alternatives:
-            failing &= {r.focus for r in _node_results(alternative, failing, graph)}
         out += [_result(shape, node, None, node, "OrConstraintComponent",
-                        f"Node {_show(node)} does not conform to one or more shapes in sh:or") for node in failing]
+                        f"Node {_show(node)} does not conform to one or more shapes in sh:or")
+                for node in _none_conforms(shape.alternatives, focus, graph)]
     for prop in shape.properties:
         out += _property_results(prop, focus, graph)
     return out
@@ -401,14 +398,18 @@ def _property_results(shape: Shape, focus: set[Term], graph: _Graph) -> list[Res
                 out += _value_results(shape, node, shape.path, value, graph)
     if "or" in shape.constraints:
         for node in focus:
-            held = values.get(node, empty)
-            failing = set(held)
-            for alternative in shape.alternatives:
-                failing &= {r.focus for r in _node_results(alternative, failing, graph)}
             out += [_result(shape, node, shape.path, value, "OrConstraintComponent",
                             f"Node {_show(value)} does not conform to one or more shapes in sh:or")
-                    for value in failing]
+                    for value in _none_conforms(shape.alternatives, values.get(node, empty), graph)]
     return out
+
+
+def _none_conforms(alternatives: list[Shape], nodes: set[Term], graph: _Graph) -> set[Term]:
+    """The nodes that conform to none of ``alternatives`` (what ``sh:or`` reports)."""
+    failing = set(nodes)
+    for alternative in alternatives:
+        failing &= {r.focus for r in _node_results(alternative, failing, graph)}
+    return failing
 
 
 #: the constraints a value meets or not on its own

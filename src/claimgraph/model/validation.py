@@ -91,25 +91,24 @@ class Validator:
 
     def validate_quads(self, quads: Iterable[Quad]) -> ValidationReport:
         if self.compiled is not None:
-            return self.validate_source(shacl.QuadSource(quads, shacl.predicates_read(self.compiled)))
+            source = shacl.QuadSource(quads, shacl.predicates_read(self.compiled))
+            return self.validate_source(source, lambda: source.triples)
         data = serialize([Quad(q.subject, q.predicate, q.object) for q in quads], format=RdfFormat.N_TRIPLES)
         return self.validate_ntriples(data or b"")
 
-    def validate_source(self, source: shacl.Source, quads: int | None = None) -> ValidationReport:
+    def validate_source(self, source: shacl.Source, size: int | Callable[[], int],
+                        counted: str = "triples") -> ValidationReport:
         """Validate what ``source`` reads (the ontology mixed in); only for shapes that :attr:`compiled` holds.
-        ``quads``: how many the data holds, when the source cannot count its triples."""
+        ``size`` and ``counted``: how many statements the data holds, and of what kind (see ValidationReport)."""
         assert self.compiled is not None
         mixed = _Mixed(source, self._ontology_source)
         results = shacl.evaluate(self.compiled, mixed)
         out = {Violation(focus=_show_term(r.focus), path=_show_term(r.path), message=r.message,
                          severity=r.severity, value=_show_term(r.value), shape=_show_term(r.shape)) for r in results}
-        if quads is not None:
-            return ValidationReport(tuple(sorted(out, key=_order)), quads, "quads")
-        return ValidationReport(tuple(sorted(out, key=_order)), lambda: getattr(source, "triples", 0))
+        return ValidationReport(tuple(sorted(out, key=_order)), size, counted)
 
     def validate_ntriples(self, data: bytes) -> ValidationReport:
-        if self.compiled is not None:
-            return self.validate_quads(parse(data, format=RdfFormat.N_TRIPLES))
+        """Validate N-Triples with pyshacl."""
         graph = rdflib.Graph()
         graph.parse(data=data.decode("utf-8"), format="nt")
         return self.validate_graph(graph)

@@ -22,7 +22,7 @@ def validate_store(store: Store, validator: Validator) -> ValidationReport:
     """Validate the union of all graphs in the store: read a predicate at a time where the shapes allow (each
     read one query, so that this works on a remote store too), or whole into pyshacl."""
     if validator.compiled is not None:
-        return validator.validate_source(_StoreSource(store), store.count())
+        return validator.validate_source(_StoreSource(store), store.count(), "quads")  # counted while it is open
     buffer = io.BytesIO()
     store.dump(buffer, RdfFormat.N_TRIPLES)
     return validator.validate_ntriples(buffer.getvalue())
