@@ -1,13 +1,13 @@
 """End-to-end ingest at scale, against raw pyoxigraph's bulk_load and rdflib on the same quads, same run.
 
-    python bench/ingest.py [--claims 10000] [--validate] [--seed 1]
+    python bench/ingest.py [--claims 10000] [--no-validate] [--seed 1]
 
 Generates a corpus of CLAIMS claims (``bench/corpus.py``), then runs each of these in a process of its own and
 reports its wall time, its rate, its peak resident memory (the process's own high-water mark, or the sum
 over it and the processes it starts, sampled, whichever is larger) and the size on disk of what it wrote:
 
-1. ``claimgraph ingest`` of the corpus into a fresh on-disk store — parse, extract, map, (SHACL with
-   ``--validate``), write, conflicts — as a user runs it;
+1. ``claimgraph ingest`` of the corpus into a fresh on-disk store — parse, extract, map, SHACL (left out with
+   ``--no-validate``), write, conflicts — as a user runs it;
 2. ``claimgraph dump`` of that store (N-Quads): the quads claimgraph produced;
 3. raw pyoxigraph ``Store.bulk_load`` of those N-Quads into a fresh on-disk store (the engine's fastest path);
 4. rdflib parsing the same N-Quads into an in-memory ``Dataset``.
@@ -85,8 +85,8 @@ def size_mib(path: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=10_000)
-    parser.add_argument("--validate", action="store_true", help="run SHACL too (as `claimgraph ingest` does "
-                                                                  "by default)")
+    parser.add_argument("--validate", action=argparse.BooleanOptionalAction, default=True,
+                        help="run SHACL, as `claimgraph ingest` does unless told --no-validate (default: on)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-rdflib", action="store_true", help="leave rdflib out (it needs ~1.9 KB a quad)")
     args = parser.parse_args()
