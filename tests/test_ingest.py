@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -291,6 +292,29 @@ def test_a_large_folder_is_mapped_once_and_written_from_a_spool_a_batch_at_a_tim
     # holds (none here); the bulk loader's; then each batch's marks, after which its dossiers are written
     assert recorded[60:] == ["unspool"] * 14 + [e for n in batches for e in ["unspool"] + ["written"] * n]
     assert len(folders) == 1 and not folders[0].exists()
+
+
+def test_the_spool_is_decompressed_ahead_of_the_loader_within_a_budget_of_bytes() -> None:
+    """The thread that decompresses the spool for the bulk loader runs ahead of it by fewer than ``depth`` items,
+    and takes no new item while those ahead hold ``budget`` bytes or more, whatever their size: a part of an
+    import decompresses to tens of megabytes, and 64 of them ahead held 2 GB. Every item comes out, in order."""
+    from claimgraph.services.ingest import _ahead
+
+    for sizes, depth, budget in [([100] * 50, 64, 350), ([10] * 50, 4, 10_000), ([500, 1, 1, 900, 2] * 9, 64, 800)]:
+        items = [bytes([i % 256]) * size for i, size in enumerate(sizes)]
+        taken: list[int] = []
+
+        def source() -> Iterator[bytes]:
+            for i, item in enumerate(items):
+                taken.append(i)
+                yield item
+
+        out = []
+        for got in _ahead(source(), lambda item: item[::-1], depth=depth, budget=budget):
+            ahead = items[len(out) + 1:len(taken)]  # taken from the source, not yet given to the reader
+            assert len(ahead) < depth and sum(map(len, ahead[:-1])) < budget
+            out.append(got)
+        assert out == [item[::-1] for item in items]
 
 
 def test_a_folder_is_written_as_it_was_checked_even_if_a_file_changes_meanwhile(

@@ -60,6 +60,7 @@ INGEST_BATCH = 250
 #: Processes that map a large folder's batches (one a CPU, at most 4) while this one reads the store.
 MAPPERS = min(4, os.cpu_count() or 1)
 _READ_SIZE = 1 << 20  # what the bulk loader reads of the spool at a time
+_AHEAD_BYTES = 4 << 20  # compressed spool decompressed ahead of the loader (N-Quads compress about 10:1)
 
 
 @dataclass(frozen=True)
@@ -155,18 +156,24 @@ def _marks(writes: Sequence[_Write], new: list[int]) -> bytes:
     return b"\n".join(lines) + b"\n" if lines else b""
 
 
-def _ahead(items: Iterable[bytes], work: Callable[[bytes], bytes], depth: int = 64) -> Iterator[bytes]:
-    """``work`` done on each of ``items``, in order, in a thread of its own up to ``depth`` items ahead of the
-    reader: zlib releases the GIL, so the spool is decompressed while the bulk loader parses (which leaves part
-    of the second core idle)."""
+def _ahead(items: Iterable[bytes], work: Callable[[bytes], bytes], depth: int = 64,
+           budget: int = _AHEAD_BYTES) -> Iterator[bytes]:
+    """``work`` done on each of ``items``, in order, in a thread of its own, fewer than ``depth`` items ahead of
+    the reader and no new item taken while those ahead hold ``budget`` bytes or more: zlib releases the GIL, so
+    the spool is decompressed while the bulk loader parses (which leaves part of the second core idle). The budget
+    keeps memory bounded where items are large (a part of an import decompresses to some 30 MB)."""
     with ThreadPoolExecutor(1) as pool:
-        pending: deque[Future[bytes]] = deque()
+        pending: deque[tuple[int, Future[bytes]]] = deque()
+        held = 0
         for item in items:
-            pending.append(pool.submit(work, item))
-            if len(pending) >= depth:
-                yield pending.popleft().result()
+            pending.append((len(item), pool.submit(work, item)))
+            held += len(item)
+            while pending and (len(pending) >= depth or held >= budget):
+                size, done = pending.popleft()
+                held -= size
+                yield done.result()
         while pending:
-            yield pending.popleft().result()
+            yield pending.popleft()[1].result()
 
 
 class _Chunks(io.RawIOBase):
