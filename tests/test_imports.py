@@ -319,8 +319,39 @@ def test_a_part_that_fails_validation_leaves_the_parts_before_it_unwritten(
         assert graph.conflicts.current()
 
 
+@pytest.mark.parametrize("validate", [True, False])
+def test_a_part_that_cannot_be_mapped_leaves_the_parts_before_it_unwritten(
+        tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch, validate: bool) -> None:
+    """All of a table or none of it, with SHACL or without: a part that fails to map stops the import before
+    the parts before it are written."""
+    from claimgraph.errors import InputError
+    from claimgraph.services import ingest as ingest_module
+
+    real = ingest_module.map_dossier
+
+    def failing_last_part(record, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if record.canonical_path.endswith("/part-4"):
+            raise InputError(f"{record.canonical_path}: cannot be mapped")
+        return real(record, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "map_dossier", failing_last_part)
+    monkeypatch.setattr(ingest_module, "MAPPERS", 1)  # mapped here, where the failing mapping is
+    table = tmp_path / "board.csv"
+    table.write_text(MANY_PARTS, encoding="utf-8")
+    with Claimgraph(Settings(store=str(tmp_path / "store"))) as graph:
+        graph.ingest([SEED])
+        count = graph.store.count()
+        with pytest.raises(InputError, match="part-4: cannot be mapped"):
+            graph.import_file(table, source="https://example.org/board", when=date(2026, 1, 1), validate=validate)
+        assert graph.store.count() == count
+        assert graph.conflicts.current()
+
+
+@pytest.mark.parametrize("validate", [True, False])
 def test_a_long_import_goes_through_the_bulk_loader_and_writes_what_a_transaction_would(
-        tmp_path: Path, small_parts: None) -> None:
+        tmp_path: Path, small_parts: None, validate: bool) -> None:
+    """With SHACL or without, every part is planned before the first is written, and written in one run of the
+    bulk loader."""
     from pyoxigraph import Literal, Quad
 
     table = tmp_path / "board.csv"
@@ -348,7 +379,7 @@ def test_a_long_import_goes_through_the_bulk_loader_and_writes_what_a_transactio
             graph.ingest([SEED])
             if counting:
                 graph.store._store = engine = Counting(graph.store._store)  # type: ignore[attr-defined]
-            graph.import_file(table, source="https://example.org/board", when=date(2026, 1, 1))
+            graph.import_file(table, source="https://example.org/board", when=date(2026, 1, 1), validate=validate)
             if counting:
                 assert engine.bulk == 1  # every part, each a new dossier, in one run of the loader
                 again = graph.import_file(table, source="https://example.org/board", when=date(2026, 1, 1))[1]

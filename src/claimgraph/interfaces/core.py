@@ -185,11 +185,13 @@ class Claimgraph:
         plan = plan_import(Path(path), source=source, when=when or date.today(), lexicon=self.vocabulary.lexicon,
                            mapping=mapping, fmt=fmt, store=self.store)
         ingestor = Ingestor(self.store, self.vocabulary, self.validator if validate else None, self.conflicts)
-        # a few parts at a time, every part validated before the first is written, the conflicts brought up to
-        # date once at the end: memory stays bounded and time linear however long the table; a table of several
-        # parts is written through the bulk loader (a crash half-way is repaired by importing it again)
-        results, _ = ingestor.ingest_batches(_Batches(plan.records, IMPORT_BATCH), validate_first=validate,
-                                             bulk=plan.parts > 1)
+        # a few parts at a time, every part mapped (and validated) before the first is written, with SHACL or
+        # without, the conflicts brought up to date once at the end: memory stays bounded and time linear however
+        # long the table; a table of several parts is written through the bulk loader (a crash half-way is
+        # repaired by importing it again)
+        several = plan.parts > 1
+        results, _ = ingestor.ingest_batches(_Batches(plan.records, IMPORT_BATCH), validate_first=several,
+                                             bulk=several)
         return plan, results
 
     @cached_property
