@@ -304,13 +304,13 @@ def test_the_spool_is_decompressed_ahead_of_the_loader_within_a_budget_of_bytes(
         items = [bytes([i % 256]) * size for i, size in enumerate(sizes)]
         taken: list[int] = []
 
-        def source() -> Iterator[bytes]:
+        def source(items: list[bytes], taken: list[int]) -> Iterator[bytes]:
             for i, item in enumerate(items):
                 taken.append(i)
                 yield item
 
         out = []
-        for got in _ahead(source(), lambda item: item[::-1], depth=depth, budget=budget):
+        for got in _ahead(source(items, taken), lambda item: item[::-1], depth=depth, budget=budget):
             ahead = items[len(out) + 1:len(taken)]  # taken from the source, not yet given to the reader
             assert len(ahead) < depth and sum(map(len, ahead[:-1])) < budget
             out.append(got)
