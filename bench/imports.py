@@ -12,7 +12,6 @@ claimgraph's parsing, mapping, validation and conflict keeping cost over storing
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import resource
 import sys
@@ -81,12 +80,12 @@ def main() -> None:
             print(f"import: {plan.rows} rows, {plan.results} results, {len(results)} parts in {took:.1f} s = "
                   f"{plan.rows / took:.0f} rows/s (SHACL {'on' if args.validate else 'off'}); "
                   f"peak memory {peak.mib():.0f} MiB (with the processes it starts)")
-            dump = io.BytesIO()
-            graph.store.dump(dump, ox.RdfFormat.N_QUADS)
-        quads = dump.getvalue()
+            dump = Path(tmp) / "import.nq"  # on disk: 20M quads are some 6 GB of N-Quads
+            with dump.open("wb") as out:
+                graph.store.dump(out, ox.RdfFormat.N_QUADS)
         raw = ox.Store(str(Path(tmp) / "raw"))
         start = time.perf_counter()
-        raw.bulk_load(quads, format=ox.RdfFormat.N_QUADS)
+        raw.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
         raw_took = time.perf_counter() - start
         count = len(raw)
         del raw  # closes it before its folder goes
