@@ -55,6 +55,9 @@ __all__ = ["IngestResult", "Ingestor", "dossier_files", "DOSSIER_SUFFIXES"]
 DOSSIER_SUFFIXES = (".md", ".markdown", ".txt")
 _VALIDATION_CHUNK = 25  # dossiers per SHACL run
 _FOLLOW_GRAPHS = 5_000  # graphs written beyond which the conflicts re-read their scopes from the store
+# statements whose facts an ingest holds for the conflicts, beyond which it lets them go and the conflicts re-read
+# the scopes it touched from the store (some 0.5 KB a statement: memory stays bounded however large the input)
+_FACTS_HELD = 2_000_000
 #: Dossiers an ingest of many files plans and writes at a time (a larger folder goes in batches).
 INGEST_BATCH = 250
 #: Processes that map a large folder's batches (one a CPU, at most 4) while this one reads the store.
@@ -233,12 +236,13 @@ def _start_mapper(lexicon: Lexicon, vocabulary_quads: tuple[Quad, ...], validato
     _validator = Validator(*validator) if validator is not None else None
 
 
-def _map_batch(jobs: list[tuple[DossierRecord, _Prepared, list[Quad]]],
-               now: datetime) -> tuple[list[_Mapped | ClaimgraphError], FactSet | None]:
+def _map_batch(jobs: list[tuple[DossierRecord, _Prepared, list[Quad]]], now: datetime,
+               read_facts: bool = True) -> tuple[list[_Mapped | ClaimgraphError], FactSet | None]:
     """In a mapping process: each dossier of a batch mapped and packed for the spool, or the error it raised
-    (with SHACL on, the batch's violations as one error: see :func:`_violations`); and, when none raised one,
-    the facts the conflicts read in what the batch writes (so that the ingest need not read them back from
-    the store). Each job holds what the store holds of the dossier's revisions, which SHACL reads."""
+    (with SHACL on, the batch's violations as one error: see :func:`_violations`); and, when none raised one
+    and ``read_facts``, the facts the conflicts read in what the batch writes (so that the ingest need not read
+    them back from the store). Each job holds what the store holds of the dossier's revisions, which SHACL
+    reads."""
     assert _lexicon is not None, "a mapping process starts with _start_mapper"
     out: list[_Mapped | ClaimgraphError] = []
     written: list[tuple[Quad, ...] | list[Quad]] = []
@@ -261,7 +265,7 @@ def _map_batch(jobs: list[tuple[DossierRecord, _Prepared, list[Quad]]],
         failures = _violations(_validator, _vocabulary_quads, checked)
         if failures:
             out.append(_validation_error(failures))
-    if len(written) < len(jobs) or len(out) > len(jobs):
+    if len(written) < len(jobs) or len(out) > len(jobs) or not read_facts:
         return out, None
     return out, facts_of_quads((q for quads in written for q in quads), _vocabulary_quads)
 
@@ -434,41 +438,52 @@ class Ingestor:
                 self._recompute(run)
             return run.results, run.errors
 
-    def _plan_in_parallel(self, batches: Iterable[Sequence[DossierRecord]], spool: _Spool) -> FactSet:
+    def _plan_in_parallel(self, batches: Iterable[Sequence[DossierRecord]], spool: _Spool) -> FactSet | None:
         """Plan every batch into ``spool``, mapped in ``MAPPERS`` processes of their own while this one reads what
         the store holds of the next batches (the store is this process's alone). The first batch with an error
         stops it, with every error of that batch, before anything is written. Returns the facts the conflicts
-        read in what the batches write, read by the mapping processes too."""
+        read in what the batches write, read by the mapping processes too; None past ``_FACTS_HELD`` statements,
+        when the conflicts are to read the scopes the batches touch from the store."""
         context = multiprocessing.get_context("forkserver")  # not a fork of a process that holds the store
         validator = (self.validator.folder, self.validator.engine) if self.validator is not None else None
         pool = ProcessPoolExecutor(MAPPERS, mp_context=context, initializer=_start_mapper,
                                    initargs=(self.vocabulary.lexicon, self.vocabulary.vocabulary_quads, validator))
         pending: deque[Future[tuple[list[_Mapped | ClaimgraphError], FactSet | None]]] = deque()
-        facts = FactSet()
+        facts: FactSet | None = FactSet()
+
+        def settle() -> None:
+            nonlocal facts
+            mapped, mapped_facts = pending.popleft().result()
+            writes, unchanged = self._settled(mapped)
+            if facts is not None:
+                if mapped_facts is None or facts.statements() > _FACTS_HELD:
+                    facts = None  # let go: the conflicts read the scopes back from the store
+                else:
+                    facts.add(mapped_facts, leaving=unchanged)
+            spool.add(writes)
+
         try:
             for records in batches:
                 _check_distinct(records)
                 jobs = [(record, prepared, self._revisions(prepared.dossier) if self.validator is not None else [])
                         for record in records for prepared in [self._prepare(record)]]
-                pending.append(pool.submit(_map_batch, jobs, datetime.now(timezone.utc)))
+                pending.append(pool.submit(_map_batch, jobs, datetime.now(timezone.utc), facts is not None))
                 if len(pending) > MAPPERS:
-                    spool.add(self._settled(*pending.popleft().result(), facts))
+                    settle()
             while pending:
-                spool.add(self._settled(*pending.popleft().result(), facts))
+                settle()
         except BrokenProcessPool:
             raise ClaimgraphError("a mapping process died (out of memory?); nothing was written") from None
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return facts
 
-    def _settled(self, mapped: list[_Mapped | ClaimgraphError], mapped_facts: FactSet | None,
-                 facts: FactSet) -> list[_Write]:
-        """A batch back from a mapping process: its errors raised, each text the store holds compared, the facts
-        of what it writes added to ``facts``."""
+    def _settled(self, mapped: list[_Mapped | ClaimgraphError]) -> tuple[list[_Write], set[str]]:
+        """A batch back from a mapping process: its errors raised, each text the store holds compared; its writes,
+        and the dossiers found unchanged."""
         errors = [m for m in mapped if isinstance(m, ClaimgraphError)]
         if errors:
             raise ManyErrors(errors) if len(errors) > 1 else errors[0]
-        assert mapped_facts is not None
         writes, unchanged = [], set()
         for m in mapped:
             assert isinstance(m, _Mapped)
@@ -476,8 +491,7 @@ class Ingestor:
                 m.write = _Write.nothing(replace(m.write.result, status="unchanged"))
                 unchanged.add(m.write.result.dossier)
             writes.append(m.write)
-        facts.add(mapped_facts, leaving=unchanged)
-        return writes
+        return writes, unchanged
 
     def _recompute(self, run: _Run) -> None:
         if self.conflicts is None:

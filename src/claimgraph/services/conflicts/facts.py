@@ -176,6 +176,11 @@ class FactSet:
         self.claims.update((c, info) for c, info in other.claims.items() if c not in gone)
         self.labels.update(other.labels)
 
+    def statements(self) -> int:
+        """How many statements these facts hold (scores, comparisons, propositions, trends, dependences)."""
+        return (len(self.scores) + len(self.comparisons) + len(self.propositions) + len(self.trends)
+                + len(self.dependences) + len(self.series))
+
     def entities(self) -> set[str]:
         """The models, benchmarks, metrics (those with an IRI) and subjects the facts name: what they need
         labels for."""
