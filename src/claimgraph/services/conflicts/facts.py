@@ -177,7 +177,8 @@ class FactSet:
         self.labels.update(other.labels)
 
     def statements(self) -> int:
-        """How many statements these facts hold (scores, comparisons, propositions, trends, dependences)."""
+        """How many statements these facts hold (scores, comparisons, propositions, trends, dependences, and the
+        scores the trends are checked against)."""
         return (len(self.scores) + len(self.comparisons) + len(self.propositions) + len(self.trends)
                 + len(self.dependences) + len(self.series))
 
