@@ -420,6 +420,28 @@ def rss_tree(pid: int) -> int:
     return total
 
 
+class TreePeak:
+    """The peak of the resident memory of process ``pid`` summed with that of the processes it starts (the
+    ingest's and import's mapping processes), sampled every 50 ms while in the ``with`` block, in bytes."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak = pid, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreePeak:
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.05):
+            self.peak = max(self.peak, rss_tree(self.pid))
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def rss(pid: int) -> int:
     """Resident memory of one process, in bytes (0 once it is gone)."""
     try:

@@ -16,7 +16,6 @@ import os
 import resource
 import sys
 import tempfile
-import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -26,7 +25,7 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import COLUMNS, write_table  # noqa: E402
-from endpoint import rss_tree  # noqa: E402
+from endpoint import TreePeak  # noqa: E402
 
 from claimgraph.config import Settings  # noqa: E402
 from claimgraph.interfaces.core import Claimgraph  # noqa: E402
@@ -34,29 +33,6 @@ from claimgraph.interfaces.core import Claimgraph  # noqa: E402
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-class TreePeak:
-    """The peak of this process's resident memory summed with that of the processes it starts (an import with
-    SHACL maps its parts in processes of its own), sampled every 50 ms while in the ``with`` block."""
-
-    def __enter__(self) -> TreePeak:
-        self.peak, self._done = 0, threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while not self._done.wait(0.05):
-            self.peak = max(self.peak, rss_tree(os.getpid()))
-
-    def __exit__(self, *_: object) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def mib(self) -> float:
-        """The larger of the sampled sum and this process's own high-water mark."""
-        return max(self.peak / 2**20, peak_mib())
 
 
 def main() -> None:
@@ -72,14 +48,14 @@ def main() -> None:
         print(f"table: {args.rows} rows x {len(COLUMNS)} scores, {table.stat().st_size / 1e6:.1f} MB; "
               f"peak memory before: {peak_mib():.0f} MiB")
         with Claimgraph(Settings(store=str(Path(tmp) / "store"))) as graph:
-            with TreePeak() as peak:
+            with TreePeak(os.getpid()) as tree:  # the import maps its parts in processes of its own
                 start = time.perf_counter()
                 plan, results = graph.import_file(table, source="https://example.org/generated-board",
                                                   when=date(2026, 1, 1), validate=args.validate)
                 took = time.perf_counter() - start
             print(f"import: {plan.rows} rows, {plan.results} results, {len(results)} parts in {took:.1f} s = "
                   f"{plan.rows / took:.0f} rows/s (SHACL {'on' if args.validate else 'off'}); "
-                  f"peak memory {peak.mib():.0f} MiB (with the processes it starts)")
+                  f"peak memory {max(tree.peak / 2**20, peak_mib()):.0f} MiB (with the processes it starts)")
             dump = Path(tmp) / "import.nq"  # on disk: 20M quads are some 6 GB of N-Quads
             with dump.open("wb") as out:
                 graph.store.dump(out, ox.RdfFormat.N_QUADS)

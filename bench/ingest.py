@@ -23,7 +23,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus import write_corpus  # noqa: E402
-from endpoint import rss_tree  # noqa: E402
+from endpoint import TreePeak  # noqa: E402
 
 BULK_LOAD = """
 import sys, pyoxigraph as ox
@@ -55,17 +54,8 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> tuple
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=err)
-        tree, done = [0], threading.Event()
-
-        def sample() -> None:
-            while not done.wait(0.05):
-                tree[0] = max(tree[0], rss_tree(process.pid))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        done.set()
-        sampler.join()
+        with TreePeak(process.pid) as tree:
+            _, status, usage = os.wait4(process.pid, 0)
         took = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -73,7 +63,7 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> tuple
         if process.returncode:
             raise SystemExit(f"{' '.join(command[:4])}… failed ({process.returncode}):\n"
                              f"{err.read().decode(errors='replace')[-2000:]}")
-        return took, max(usage.ru_maxrss * 1024, tree[0]) / 2**20, out.read().decode()
+        return took, max(usage.ru_maxrss * 1024, tree.peak) / 2**20, out.read().decode()
 
 
 def size_mib(path: Path) -> float:

@@ -456,9 +456,10 @@ class Ingestor:
             mapped, mapped_facts = pending.popleft().result()
             writes, unchanged = self._settled(mapped)
             if facts is not None:
-                if mapped_facts is None or facts.statements() > _FACTS_HELD:
+                if facts.statements() > _FACTS_HELD:
                     facts = None  # let go: the conflicts read the scopes back from the store
                 else:
+                    assert mapped_facts is not None  # asked for while facts were held
                     facts.add(mapped_facts, leaving=unchanged)
             spool.add(writes)
 
